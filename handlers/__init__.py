@@ -1,0 +1,1 @@
+"""Model-side code: the keras-hub ModelHandler and its helpers."""

@@ -1,0 +1,181 @@
+"""The loaded model and its batched generate call.
+
+`CausalLMEngine` owns one keras-hub `CausalLM` loaded with `from_preset` and turns a batch of
+prompts into replies with ONE compiled generate call on fixed (bucketed) shapes. It is what
+`load_model` returns. Everything the handler needs goes through the single `generate()`
+method and plain Python values, so the engine also works behind Beam's multi-process proxy
+(`share_model_across_processes`), where only method calls cross the process boundary.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+from handlers import shapes  # noqa: E402
+from prompts import Prompt  # noqa: E402
+
+__all__ = ["CausalLMEngine", "GenerationResult"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Gemma's end-of-turn marker; generation also stops if the model opens a new turn.
+_STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
+
+GenerationResult = dict[str, Any]
+
+
+def _enable_compilation_cache(cache_dir: str) -> None:
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", cache_dir)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+class CausalLMEngine:
+    """A keras-hub causal LM plus the shape discipline that keeps compiled programs few.
+
+    Args:
+        preset: anything `keras_hub.models.CausalLM.from_preset` accepts: a local directory,
+            `gs://bucket/dir`, `kaggle://owner/model/keras/variant`, or a built-in preset name.
+        max_batch_size: largest batch the handler will send; batch buckets derive from it.
+        length_buckets: allowed `max_length` values (prompt + new tokens), ascending. The
+            largest is the hard cap on prompt + reply tokens.
+        compilation_cache_dir: optional persistent JAX compilation cache directory.
+        seed: seed for sampling samplers.
+    """
+
+    def __init__(
+        self,
+        preset: str,
+        max_batch_size: int = 16,
+        length_buckets: Sequence[int] = shapes.DEFAULT_LENGTH_BUCKETS,
+        compilation_cache_dir: str | None = None,
+        sampler: str = "greedy",
+        seed: int | None = None,
+    ):
+        if compilation_cache_dir:
+            _enable_compilation_cache(compilation_cache_dir)
+        import keras_hub
+
+        self.preset = preset
+        self.model = keras_hub.models.CausalLM.from_preset(preset)
+        if self.model.preprocessor is None:
+            raise ValueError(f"preset {preset!r} has no preprocessor/tokenizer attached")
+        if sampler != "greedy":
+            self.model.compile(sampler=keras_hub.samplers.get(
+                {"class_name": sampler, "config": {"seed": seed}}))
+        self.tokenizer = self.model.preprocessor.tokenizer
+        self.batch_sizes = shapes.batch_buckets(max_batch_size)
+        self.length_buckets = tuple(sorted(length_buckets))
+        self.stop_token_ids = self._stop_token_ids()
+        self.special_token_ids = set(getattr(self.tokenizer, "special_token_ids", []))
+        self.special_token_ids.update(self.stop_token_ids)
+        self._shapes_seen: set[tuple] = set()
+        # keras-hub's generate mutates sampler state; one batch at a time per engine.
+        self._lock = threading.Lock()
+
+    def _stop_token_ids(self) -> tuple[int, ...]:
+        ids = [self.tokenizer.end_token_id]
+        for piece in _STOP_PIECES:
+            try:
+                token_id = self.tokenizer.token_to_id(piece)
+            except (KeyError, ValueError):
+                continue
+            # SentencePiece maps unknown pieces to <unk>; keep only real pieces.
+            if token_id is not None and self.tokenizer.id_to_token(int(token_id)) == piece:
+                ids.append(int(token_id))
+        return tuple(dict.fromkeys(ids))
+
+    @property
+    def compiles(self) -> int:
+        """Distinct compiled generate programs so far (one per padded shape)."""
+        return len(self._shapes_seen)
+
+    def _encode(self, prompts: Sequence[Prompt | str], budget: int):
+        """Token ids per prompt (with BOS), chats cut from the start to fit `budget`."""
+        parts = [p if isinstance(p, Prompt) else Prompt("", p, "") for p in prompts]
+        flat = [s for p in parts for s in (p.head, p.chat, p.tail)]
+        encoded = self.tokenizer(flat)
+        bos = [self.tokenizer.start_token_id]
+        out, truncated = [], []
+        for i in range(len(parts)):
+            head, chat, tail = (list(map(int, encoded[3 * i + k])) for k in range(3))
+            ids, cut = shapes.truncate_keep_end(bos + head, chat, tail, budget)
+            out.append(ids)
+            truncated.append(cut)
+        return out, truncated
+
+    def _decode(self, ids: Sequence[int]) -> str:
+        kept = []
+        for token_id in ids:
+            if token_id in self.stop_token_ids:
+                break
+            if token_id not in self.special_token_ids:
+                kept.append(int(token_id))
+        if not kept:
+            return ""
+        text = self.tokenizer.detokenize([kept])
+        return str(text[0] if isinstance(text, list | tuple) else text)
+
+    def generate(
+        self, prompts: Sequence[Prompt | str], max_new_tokens: int
+    ) -> list[GenerationResult]:
+        """Generates one reply per prompt with ONE compiled generate call, in input order.
+
+        Returns dicts with `text`, `prompt_tokens`, `generated_tokens`, `inference_ms`,
+        `truncated` and `compiled` (whether this call compiled a new program).
+        """
+        import numpy as np
+
+        budget = self.length_buckets[-1] - max_new_tokens
+        token_lists, truncated = self._encode(prompts, budget)
+        plan = shapes.plan_shapes([len(t) for t in token_lists], max_new_tokens,
+                                  self.batch_sizes, self.length_buckets)
+        pad_id = self.tokenizer.pad_token_id
+        token_ids = np.full((plan.batch_size, plan.max_length), pad_id, dtype="int32")
+        padding_mask = np.zeros((plan.batch_size, plan.max_length), dtype="bool")
+        for row in range(plan.batch_size):
+            # Padding rows repeat the first prompt: a real prompt finishes like the others,
+            # so the early stop (every row ended) is not delayed by garbage rows.
+            ids = token_lists[row if row < plan.rows else 0]
+            token_ids[row, : len(ids)] = ids
+            padding_mask[row, : len(ids)] = True
+        shape_key = (plan.batch_size, plan.max_length, self.stop_token_ids)
+        compiled = shape_key not in self._shapes_seen
+        with self._lock:
+            self._shapes_seen.add(shape_key)
+            start = time.perf_counter()
+            generate_fn = self.model.make_generate_function()
+            out = generate_fn({"token_ids": token_ids, "padding_mask": padding_mask},
+                              stop_token_ids=self.stop_token_ids)
+            out_ids = np.asarray(out["token_ids"])
+            elapsed_ms = (time.perf_counter() - start) * 1000.0
+        results = []
+        for row in range(plan.rows):
+            start_at = len(token_lists[row])
+            generated = out_ids[row, start_at:].tolist()
+            n_generated = len(generated)
+            for i, token_id in enumerate(generated):
+                if token_id in self.stop_token_ids:
+                    n_generated = i + 1
+                    break
+            results.append({
+                "text": self._decode(generated[:n_generated]),
+                "prompt_tokens": start_at,
+                "generated_tokens": n_generated,
+                "inference_ms": round(elapsed_ms, 3),
+                "truncated": truncated[row],
+                "compiled": compiled,
+                "batch_size": plan.rows,
+                "padded_batch_size": plan.batch_size,
+                "max_length": plan.max_length,
+            })
+        return results

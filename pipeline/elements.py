@@ -1,0 +1,257 @@
+"""Element logic as pure functions. DoFns in `pipeline.transforms` only wrap these.
+
+Every function either returns a value or raises `ValueError` (or pydantic's
+`ValidationError`, a `ValueError`) whose message names the field and says what was wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any, NamedTuple
+
+from pydantic import ValidationError
+
+from pipeline.schemas import (
+    ChatMessage,
+    ErrorRecord,
+    ResultRow,
+    ReviewRecord,
+    SentimentReply,
+)
+
+__all__ = [
+    "MAX_ERROR_RAW_CHARS",
+    "ChatKey",
+    "ChatParseError",
+    "assign_variant",
+    "RawChat",
+    "decode_chat",
+    "describe_validation_error",
+    "extract_first_json_object",
+    "make_error",
+    "output_row",
+    "parse_reply",
+    "review_record",
+]
+
+# Raw payloads in error records are cut to this many characters (BigQuery and Pub/Sub both
+# cap message size); `raw_truncated` says when that happened.
+MAX_ERROR_RAW_CHARS = 64 * 1024
+
+
+class RawChat(NamedTuple):
+    """One input message as read: the bytes, and the Pub/Sub message id when there is one."""
+
+    data: bytes
+    message_id: str | None = None
+
+
+class ChatKey(NamedTuple):
+    """What travels as the RunInference key: the validated chat and where it came from."""
+
+    chat_id: int
+    user_id: int
+    chat_message: str
+    message_id: str | None = None
+    model_variant: str = "a"
+
+
+class ChatParseError(ValueError):
+    """A payload that is not a valid chat; `chat_id` is set when one could be read."""
+
+    def __init__(self, reason: str, chat_id: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.chat_id = chat_id
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem, naming the field: `user_id: Input should be a valid integer`."""
+    parts = []
+    for e in error.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(root)"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _best_effort_chat_id(obj: Any) -> int | None:
+    if isinstance(obj, dict):
+        value = obj.get("id")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+            return value
+    return None
+
+
+def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
+    """Decodes and validates one chat payload.
+
+    Raises:
+        ChatParseError: not bytes, too large, not UTF-8, not JSON, not an object, or a
+            field is missing, mistyped, out of range or empty.
+    """
+    if not isinstance(data, bytes | bytearray):
+        raise ChatParseError(f"payload must be bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise ChatParseError(f"payload is {len(data)} bytes, over the limit of {max_bytes}")
+    if not data.strip():
+        raise ChatParseError("payload is empty")
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ChatParseError(f"payload is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise ChatParseError("payload is not valid JSON (nested too deeply)") from None
+    except json.JSONDecodeError as e:
+        raise ChatParseError(f"payload is not valid JSON ({e.msg} at char {e.pos})") from None
+    if not isinstance(obj, dict):
+        raise ChatParseError(f"payload must be a JSON object, got {type(obj).__name__}")
+    chat_id = _best_effort_chat_id(obj)
+    try:
+        chat = ChatMessage.model_validate(obj)
+    except ValidationError as e:
+        raise ChatParseError(describe_validation_error(e), chat_id) from None
+    # Lone surrogates ("\ud800") are valid JSON escapes but not encodable text: they would
+    # break every downstream encoder (tokenizer, BigQuery, Pub/Sub).
+    try:
+        chat.chat_message.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ChatParseError("chat_message: contains an unpaired surrogate escape",
+                             chat.id) from None
+    return chat
+
+
+def _raw_for_error(raw: bytes | str | None) -> tuple[str | None, str, bool]:
+    if raw is None:
+        return None, "utf-8", False
+    if isinstance(raw, bytes | bytearray):
+        try:
+            text, encoding = bytes(raw).decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(bytes(raw)).decode("ascii"), "base64"
+    else:
+        text = raw.encode("utf-8", "backslashreplace").decode("utf-8")
+        encoding = "utf-8"
+    truncated = len(text) > MAX_ERROR_RAW_CHARS
+    return text[:MAX_ERROR_RAW_CHARS], encoding, truncated
+
+
+def make_error(
+    stage: str,
+    reason: str,
+    processed_at: str,
+    chat_id: int | None = None,
+    raw: bytes | str | None = None,
+    message_id: str | None = None,
+    model_variant: str | None = None,
+) -> dict[str, Any]:
+    """An error-sink record. Non-UTF-8 raw payloads are stored as base64."""
+    text, encoding, truncated = _raw_for_error(raw)
+    return ErrorRecord(
+        chat_id=chat_id,
+        stage=stage,
+        reason=reason,
+        raw=text,
+        raw_encoding=encoding,
+        raw_truncated=truncated,
+        model_variant=model_variant,
+        message_id=message_id,
+        processed_at=processed_at,
+    ).model_dump()
+
+
+def extract_first_json_object(text: str) -> dict[str, Any]:
+    """Returns the first complete JSON object in `text`, ignoring prose around it.
+
+    Uses `json.JSONDecoder.raw_decode` from each `{`, so braces inside string values (a
+    summary that quotes `{code}`) and nested objects do not confuse it.
+    """
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            obj, _ = decoder.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):
+            obj = None
+        if isinstance(obj, dict):
+            return obj
+        start = text.find("{", start + 1)
+    raise ValueError("reply contains no complete JSON object")
+
+
+def parse_reply(text: str, max_summary_chars: int) -> SentimentReply:
+    """Parses and validates a sentiment reply. Raises ValueError naming the problem."""
+    obj = extract_first_json_object(text)
+    try:
+        return SentimentReply.model_validate(
+            obj, context={"max_summary_chars": max_summary_chars})
+    except ValidationError as e:
+        raise ValueError(describe_validation_error(e)) from None
+
+
+def _inference_fields(inference: dict[str, Any] | None) -> dict[str, Any]:
+    inference = inference or {}
+    return {
+        "sentiment_confidence": inference.get("sentiment_confidence"),
+        "prompt_tokens": inference.get("prompt_tokens"),
+        "generated_tokens": inference.get("generated_tokens"),
+        "inference_ms": inference.get("inference_ms"),
+        "truncated": bool(inference.get("truncated", False)),
+    }
+
+
+def output_row(
+    key: ChatKey, reply: SentimentReply, inference: dict[str, Any] | None, processed_at: str
+) -> dict[str, Any]:
+    """The BigQuery row for a positive or neutral chat."""
+    return ResultRow(
+        chat_id=key.chat_id,
+        user_id=key.user_id,
+        chat_message=key.chat_message,
+        sentiment=reply.sentiment,
+        summary=reply.summary,
+        model_variant=key.model_variant,
+        message_id=key.message_id,
+        processed_at=processed_at,
+        **_inference_fields(inference),
+    ).model_dump()
+
+
+def review_record(
+    row: dict[str, Any], apology: str, review_reason: str
+) -> dict[str, Any]:
+    """The review-topic record: the analysed row plus the apology draft."""
+    apology = apology.strip()
+    if not apology:
+        raise ValueError("apology draft is empty")
+    return ReviewRecord(**row, apology_draft=apology, review_reason=review_reason).model_dump()
+
+
+def decode_base64_raw(record: dict[str, Any]) -> bytes | None:
+    """Inverse of the error sink's raw encoding (for tools that replay errors)."""
+    raw = record.get("raw")
+    if raw is None:
+        return None
+    if record.get("raw_encoding") == "base64":
+        try:
+            return base64.b64decode(raw, validate=True)
+        except binascii.Error as e:
+            raise ValueError(f"raw: invalid base64 ({e})") from None
+    return raw.encode("utf-8")
+
+
+def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:
+    """Sticky, reproducible A/B arm for a user: "b" for a `split` fraction of users.
+
+    A hash (not Python's randomised `hash`) of salt and user id, mapped to [0, 1): the same
+    user gets the same arm on every worker and every run; changing `salt` reshuffles.
+    """
+    if split <= 0.0:
+        return "a"
+    digest = hashlib.sha256(f"{salt}:{user_id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    return "b" if point < split else "a"

@@ -1,0 +1,232 @@
+"""The pipeline's options: one `PipelineOptions` subclass."""
+
+from __future__ import annotations
+
+import re
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+__all__ = ["ChatPipelineOptions", "validate_options"]
+
+DEFAULT_MODEL = "models/demo-gemma"
+
+_TABLE_RE = re.compile(r"^[\w-]+[:.][\w]+\.[\w$-]+$")
+_TOPIC_RE = re.compile(r"^projects/[^/]+/topics/[^/]+$")
+_SUBSCRIPTION_RE = re.compile(r"^projects/[^/]+/subscriptions/[^/]+$")
+
+
+def _bool(value: str) -> bool:
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _int_list(value: str) -> list[int]:
+    return [int(x) for x in str(value).split(",") if x.strip()]
+
+
+class ChatPipelineOptions(PipelineOptions):
+    """Options of the chat analysis pipeline. See README for examples."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        # Sources: exactly one.
+        parser.add_argument(
+            "--input",
+            default=None,
+            help="Batch input: file glob of newline-delimited chat JSON, e.g. "
+            "samples/chats.jsonl or gs://bucket/chats/*.jsonl. Default: none.",
+        )
+        parser.add_argument(
+            "--input_subscription",
+            default=None,
+            help="Streaming input: projects/<p>/subscriptions/<s>. Implies --streaming. "
+            "Default: none.",
+        )
+        # Sinks.
+        parser.add_argument(
+            "--output_dir",
+            default=None,
+            help="Local/GCS directory for newline-delimited JSON files results*, review* and "
+            "errors* (batch only). Default: none.",
+        )
+        parser.add_argument(
+            "--output_table",
+            default=None,
+            help="BigQuery table for sentiment 1/0 rows: <project>:<dataset>.<table>. "
+            "Default: none.",
+        )
+        parser.add_argument(
+            "--review_topic",
+            default=None,
+            help="Pub/Sub topic for negative chats with apology drafts: "
+            "projects/<p>/topics/<t>. Default: none.",
+        )
+        parser.add_argument(
+            "--error_table",
+            default=None,
+            help="BigQuery table for the error sink: <project>:<dataset>.<table>. Default: none.",
+        )
+        parser.add_argument(
+            "--error_topic",
+            default=None,
+            help="Pub/Sub topic for the error sink: projects/<p>/topics/<t>. Default: none.",
+        )
+        # Model.
+        parser.add_argument(
+            "--model",
+            default=DEFAULT_MODEL,
+            help="keras-hub preset for model A: a local directory, gs://bucket/dir, "
+            "kaggle://keras/gemma2/keras/gemma2_instruct_2b_en, or a preset name. "
+            f"Default: {DEFAULT_MODEL} (the demo model, built by `make demo-model`).",
+        )
+        parser.add_argument(
+            "--model_b",
+            default=None,
+            help="keras-hub preset for model B of an A/B test (same formats as --model). "
+            "Default: none (no A/B split).",
+        )
+        parser.add_argument(
+            "--ab_split",
+            type=float,
+            default=0.0,
+            help="Fraction in [0, 1] of users (sticky by hash of user_id) sent to model B. "
+            "Default: 0.0.",
+        )
+        parser.add_argument(
+            "--ab_stage",
+            choices=["apology", "all"],
+            default="apology",
+            help="Which step model B serves for its users: apology (only the apology draft) "
+            "or all (sentiment too). Default: apology.",
+        )
+        parser.add_argument(
+            "--sampler",
+            default="greedy",
+            help="keras-hub sampler: greedy, top_k or top_p. Default: greedy.",
+        )
+        parser.add_argument(
+            "--max_chat_bytes",
+            type=int,
+            default=64 * 1024,
+            help="Largest accepted payload in bytes; larger ones go to the error sink. "
+            "Default: 65536.",
+        )
+        parser.add_argument(
+            "--max_summary_chars",
+            type=int,
+            default=256,
+            help="Longest accepted summary in characters. Default: 256.",
+        )
+        parser.add_argument(
+            "--max_new_tokens",
+            type=int,
+            default=160,
+            help="Token budget for the sentiment reply. Default: 160.",
+        )
+        parser.add_argument(
+            "--apology_max_new_tokens",
+            type=int,
+            default=128,
+            help="Token budget for the apology draft. Default: 128.",
+        )
+        parser.add_argument(
+            "--length_buckets",
+            type=_int_list,
+            default=[256, 512, 1024, 2048],
+            help="Comma-separated allowed max_length values (prompt + reply tokens); the "
+            "largest caps a prompt, longer chats keep their end. Default: 256,512,1024,2048.",
+        )
+        # Batching.
+        parser.add_argument(
+            "--min_batch_size",
+            type=int,
+            default=1,
+            help="Smallest RunInference batch. Default: 1.",
+        )
+        parser.add_argument(
+            "--max_batch_size",
+            type=int,
+            default=16,
+            help="Largest RunInference batch (one generate call). Default: 16.",
+        )
+        parser.add_argument(
+            "--max_batch_duration_secs",
+            type=float,
+            default=None,
+            help="Streaming: flush a partial batch after this many seconds. "
+            "Default: none in batch mode, 1.0 in streaming mode.",
+        )
+        parser.add_argument(
+            "--share_model_across_processes",
+            type=_bool,
+            default=True,
+            help="true: load the model once per worker (recommended for LLMs); false: once "
+            "per SDK process. Default: true.",
+        )
+        parser.add_argument(
+            "--inference_timeout_secs",
+            type=float,
+            default=None,
+            help="Fail a generate call that runs longer than this many seconds; its chats "
+            "are retried one by one, then go to the error sink. Default: none (no limit).",
+        )
+        parser.add_argument(
+            "--compilation_cache_dir",
+            default=None,
+            help="Persistent JAX compilation cache directory, e.g. /tmp/jax_cache. "
+            "Default: none.",
+        )
+
+    def sources_and_sinks_errors(self) -> list[str]:
+        """Problems with the combination of flags, each naming the flag."""
+        problems = []
+        if bool(self.input) == bool(self.input_subscription):
+            problems.append("give exactly one of --input or --input_subscription")
+        if self.input_subscription and not _SUBSCRIPTION_RE.match(self.input_subscription):
+            problems.append("--input_subscription must be projects/<p>/subscriptions/<s>")
+        for flag in ("output_table", "error_table"):
+            value = getattr(self, flag)
+            if value and not _TABLE_RE.match(value):
+                problems.append(f"--{flag} must be <project>:<dataset>.<table>, got {value!r}")
+        for flag in ("review_topic", "error_topic"):
+            value = getattr(self, flag)
+            if value and not _TOPIC_RE.match(value):
+                problems.append(f"--{flag} must be projects/<p>/topics/<t>, got {value!r}")
+        if self.input_subscription:
+            if self.output_dir:
+                problems.append("--output_dir is batch only; streaming needs --output_table, "
+                                "--review_topic and --error_table or --error_topic")
+            if not self.output_table or not self.review_topic:
+                problems.append("streaming needs --output_table and --review_topic")
+            if not (self.error_table or self.error_topic):
+                problems.append("streaming needs --error_table or --error_topic")
+        else:
+            cloud = (self.output_table, self.review_topic)
+            if not self.output_dir and not all(cloud):
+                problems.append("batch needs --output_dir, or --output_table and --review_topic")
+            if not self.output_dir and not (self.error_table or self.error_topic):
+                problems.append("without --output_dir, give --error_table or --error_topic")
+        if not 0.0 <= self.ab_split <= 1.0:
+            problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
+        if self.ab_split > 0 and not self.model_b:
+            problems.append("--ab_split needs --model_b")
+        if self.max_batch_size < self.min_batch_size or self.min_batch_size < 1:
+            problems.append("need 1 <= --min_batch_size <= --max_batch_size")
+        if not self.length_buckets or max(self.length_buckets) <= self.max_new_tokens:
+            problems.append("the largest --length_buckets value must exceed --max_new_tokens")
+        if self.max_summary_chars < 1:
+            problems.append("--max_summary_chars must be positive")
+        return problems
+
+
+def validate_options(options: PipelineOptions) -> ChatPipelineOptions:
+    """Returns the chat options, or raises ValueError listing every problem."""
+    chat = options.view_as(ChatPipelineOptions)
+    problems = chat.sources_and_sinks_errors()
+    if problems:
+        raise ValueError("invalid options: " + "; ".join(problems))
+    return chat

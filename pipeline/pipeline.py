@@ -1,0 +1,234 @@
+"""`build_pipeline()` wires the stages; `run()` adds options and the runner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import ModelHandler
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipeline import elements, schemas, sinks
+from pipeline.elements import RawChat
+from pipeline.options import ChatPipelineOptions, validate_options
+from pipeline.transforms import (
+    TAG_CHATS,
+    TAG_ERRORS,
+    TAG_NEGATIVE,
+    TAG_RESULTS,
+    TAG_REVIEW,
+    AnalyzeSentiment,
+    DraftApologies,
+    InferWithIsolation,
+    ParseChats,
+)
+
+__all__ = ["HandlerFactory", "ModelSet", "build_pipeline", "default_handler_factory", "run"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# (preset, task, options) -> handler. task is "sentiment" or "apology".
+HandlerFactory = Callable[[str, str, ChatPipelineOptions], ModelHandler]
+
+VARIANTS = ("a", "b")
+
+
+def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -> ModelHandler:
+    """The production handler: keras-hub CausalLM through `CausalLMEngine`."""
+    from handlers.keras_hub_handler import KerasHubCausalLMHandler
+
+    streaming = bool(opts.input_subscription)
+    duration = opts.max_batch_duration_secs
+    if duration is None and streaming:
+        duration = 1.0
+    return KerasHubCausalLMHandler(
+        preset,
+        max_new_tokens=opts.max_new_tokens if task == "sentiment" else opts.apology_max_new_tokens,
+        min_batch_size=opts.min_batch_size,
+        max_batch_size=opts.max_batch_size,
+        max_batch_duration_secs=duration,
+        length_buckets=opts.length_buckets,
+        share_across_processes=opts.share_model_across_processes,
+        compilation_cache_dir=opts.compilation_cache_dir,
+        sampler=opts.sampler,
+        metrics_namespace=f"gemma_{task}",
+    )
+
+
+class ModelSet:
+    """The inference stages per arm and task. Each preset loads once per worker: every
+    handler of one preset shares a `model_identifier`, so RunInference shares the model."""
+
+    def __init__(self, opts: ChatPipelineOptions, factory: HandlerFactory):
+        self._opts = opts
+        self._factory = factory
+        self._presets = {"a": opts.model, "b": opts.model_b}
+
+    def inference(self, variant: str, task: str, stage: str) -> InferWithIsolation:
+        preset = self._presets[variant]
+        handler = self._factory(preset, task, self._opts)
+        return InferWithIsolation(
+            handler,
+            handler.with_batch_size(1) if hasattr(handler, "with_batch_size") else handler,
+            model_identifier=f"model-{variant}:{preset}",
+            error_stage=stage,
+            timeout_secs=getattr(self._opts, "inference_timeout_secs", None),
+        )
+
+
+def _with_variant(key: elements.ChatKey, split: float) -> elements.ChatKey:
+    return key._replace(model_variant=elements.assign_variant(key.user_id, split))
+
+
+def _row_with_variant(row: dict[str, Any], split: float) -> dict[str, Any]:
+    return {**row, "model_variant": elements.assign_variant(row["user_id"], split)}
+
+
+def _by_variant(record: Any, n: int) -> int:
+    variant = record.model_variant if isinstance(record, elements.ChatKey) else \
+        record["model_variant"]
+    return VARIANTS.index(variant)
+
+
+def _read(p: beam.Pipeline, opts: ChatPipelineOptions):
+    if opts.input_subscription:
+        return (
+            p
+            | "ReadPubSub" >> beam.io.ReadFromPubSub(
+                subscription=opts.input_subscription, with_attributes=True)
+            | "ToRawChat" >> beam.Map(lambda m: RawChat(m.data, m.message_id))
+        )
+    return (
+        p
+        | "ReadFiles" >> beam.io.ReadFromText(opts.input, coder=beam.coders.BytesCoder())
+        | "ToRawChat" >> beam.Map(lambda line: RawChat(line, None))
+    )
+
+
+def build_pipeline(
+    p: beam.Pipeline,
+    options: PipelineOptions,
+    handler_factory: HandlerFactory | None = None,
+    raw_chats: beam.PCollection | None = None,
+    write: bool = True,
+) -> dict[str, beam.PCollection]:
+    """Adds the whole pipeline to `p` and returns its `results`, `review` and `errors`.
+
+    Args:
+        p: the pipeline.
+        options: pipeline options; a `ChatPipelineOptions` view is validated.
+        handler_factory: builds ModelHandlers (tests pass a fake); default keras-hub.
+        raw_chats: a PCollection of `RawChat` to use instead of the configured source.
+        write: add the configured sinks (tests may only assert on the returned outputs).
+    """
+    opts = options.view_as(ChatPipelineOptions)
+    if raw_chats is None:
+        validate_options(options)
+        raw_chats = _read(p, opts)
+    models = ModelSet(opts, handler_factory or default_handler_factory)
+    ab = bool(opts.model_b)
+    split = opts.ab_split if ab else 0.0
+
+    parsed = raw_chats | "ParseChats" >> ParseChats(opts.max_chat_bytes)
+    chats = parsed[TAG_CHATS]
+    errors = [parsed[TAG_ERRORS]]
+
+    # Sentiment: model A, or both arms when --ab_stage all.
+    sentiment_arms = VARIANTS if ab and opts.ab_stage == "all" else ("a",)
+    if len(sentiment_arms) > 1:
+        chats = chats | "AssignArm" >> beam.Map(_with_variant, split)
+        arm_chats = chats | "SplitArms" >> beam.Partition(_by_variant, len(VARIANTS))
+    else:
+        arm_chats = [chats]
+    results, negatives = [], []
+    for variant, arm in zip(sentiment_arms, arm_chats, strict=True):
+        analysed = arm | f"AnalyzeSentiment_{variant}" >> AnalyzeSentiment(
+            models.inference(variant, "sentiment", "inference"), opts.max_summary_chars)
+        results.append(analysed[TAG_RESULTS])
+        negatives.append(analysed[TAG_NEGATIVE])
+        errors.append(analysed[TAG_ERRORS])
+    negative = negatives[0] if len(negatives) == 1 else (
+        negatives | "MergeNegatives" >> beam.Flatten())
+
+    # Apology drafts: the negative collection is split between arms with Partition.
+    if ab:
+        negative = negative | "AssignApologyArm" >> beam.Map(_row_with_variant, split)
+        apology_arms = negative | "SplitApologyArms" >> beam.Partition(_by_variant, 2)
+    else:
+        apology_arms = [negative]
+    reviews = []
+    for variant, arm in zip(VARIANTS, apology_arms, strict=False):
+        drafted = arm | f"DraftApologies_{variant}" >> DraftApologies(
+            models.inference(variant, "apology", "apology"))
+        reviews.append(drafted[TAG_REVIEW])
+        errors.append(drafted[TAG_ERRORS])
+
+    outputs = {
+        TAG_RESULTS: results[0] if len(results) == 1 else
+        results | "MergeResults" >> beam.Flatten(),
+        TAG_REVIEW: reviews[0] if len(reviews) == 1 else
+        reviews | "MergeReviews" >> beam.Flatten(),
+    }
+    if write:
+        errors.extend(_write_outputs(opts, outputs))
+    outputs[TAG_ERRORS] = errors | "MergeAllErrors" >> beam.Flatten()
+    if write:
+        _write_errors(opts, outputs[TAG_ERRORS])
+    return outputs
+
+
+def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]:
+    """Writes results and review; returns error records from rejected writes."""
+    write_errors = []
+    if opts.output_dir:
+        outputs[TAG_RESULTS] | "WriteResultsFiles" >> sinks.WriteJsonFiles(
+            opts.output_dir, "results")
+        outputs[TAG_REVIEW] | "WriteReviewFiles" >> sinks.WriteJsonFiles(
+            opts.output_dir, "review")
+    if opts.output_table:
+        write_errors.append(outputs[TAG_RESULTS] | "WriteResultsBigQuery" >>
+                            sinks.WriteRowsToBigQuery(opts.output_table,
+                                                      schemas.RESULT_TABLE_SCHEMA))
+    if opts.review_topic:
+        outputs[TAG_REVIEW] | "PublishReview" >> sinks.PublishJson(opts.review_topic)
+    return write_errors
+
+
+def _write_errors(opts: ChatPipelineOptions, errors: beam.PCollection) -> None:
+    if opts.output_dir:
+        errors | "WriteErrorFiles" >> sinks.WriteJsonFiles(opts.output_dir, "errors")
+    if opts.error_table:
+        # Rows the error table itself rejects cannot go anywhere else: they are logged.
+        rejected = errors | "WriteErrorsBigQuery" >> sinks.WriteRowsToBigQuery(
+            opts.error_table, schemas.ERROR_TABLE_SCHEMA)
+        rejected | "LogRejectedErrors" >> beam.Map(
+            lambda r: _LOGGER.error("error sink rejected a record: %s", r["reason"]))
+    if opts.error_topic:
+        errors | "PublishErrors" >> sinks.PublishJson(opts.error_topic)
+
+
+def _choose_runner(options: PipelineOptions) -> None:
+    standard = options.view_as(StandardOptions)
+    if standard.runner:
+        return
+    # Beam 2.77's DirectRunner first tries to download the Prism binary (fails offline).
+    # Batch runs on the FnApiRunner (what DirectRunner uses for batch); streaming on the
+    # BundleBasedDirectRunner, the local runner with Pub/Sub streaming support.
+    standard.runner = "BundleBasedDirectRunner" if standard.streaming else "FnApiRunner"
+
+
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None):
+    """Parses options, validates them, builds and runs the pipeline; returns the result."""
+    options = PipelineOptions(argv)
+    opts = validate_options(options)
+    if opts.input_subscription:
+        options.view_as(StandardOptions).streaming = True
+    _choose_runner(options)
+    p = test_pipeline or beam.Pipeline(options=options)
+    build_pipeline(p, options)
+    result = p.run()
+    if test_pipeline is None:
+        result.wait_until_finish()
+    return result

@@ -1,0 +1,221 @@
+"""The pipeline's stages, one composite PTransform each."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
+
+from pipeline import elements
+from pipeline.elements import ChatKey, RawChat
+from prompts import render_apology_prompt, render_sentiment_prompt
+
+__all__ = [
+    "TAG_CHATS",
+    "TAG_ERRORS",
+    "TAG_NEGATIVE",
+    "TAG_RESULTS",
+    "TAG_REVIEW",
+    "AnalyzeSentiment",
+    "DraftApologies",
+    "InferWithIsolation",
+    "ParseChats",
+    "to_json_line",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+TAG_CHATS = "chats"
+TAG_RESULTS = "results"
+TAG_NEGATIVE = "negative"
+TAG_REVIEW = "review"
+TAG_ERRORS = "errors"
+
+NAMESPACE = "chat_pipeline"
+# Set on a row routed to review for a reason other than negative sentiment.
+REVIEW_REASON_FIELD = "_review_reason"
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
+
+
+def to_json_line(record: dict[str, Any]) -> str:
+    """One record as a JSON line; non-ASCII kept readable."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+class _ParseChatFn(beam.DoFn):
+    def __init__(self, max_bytes: int):
+        self._max_bytes = max_bytes
+        self._valid = beam.metrics.Metrics.counter(NAMESPACE, "chats_valid")
+        self._invalid = beam.metrics.Metrics.counter(NAMESPACE, "chats_invalid")
+
+    def process(self, raw: RawChat):
+        try:
+            chat = elements.decode_chat(raw.data, self._max_bytes)
+        except elements.ChatParseError as e:
+            self._invalid.inc()
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
+                "parse", e.reason, _now(), chat_id=e.chat_id, raw=raw.data,
+                message_id=raw.message_id))
+            return
+        self._valid.inc()
+        yield ChatKey(chat.id, chat.user_id, chat.chat_message, raw.message_id)
+
+
+class ParseChats(beam.PTransform):
+    """Decodes and validates raw payloads into `ChatKey`s; bad ones go to `errors`."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__()
+        self._max_bytes = max_bytes
+
+    def expand(self, raw_chats):
+        return raw_chats | "DecodeAndValidate" >> beam.ParDo(
+            _ParseChatFn(self._max_bytes)).with_outputs(TAG_ERRORS, main=TAG_CHATS)
+
+
+def _exception_text(exc_info: Any) -> str:
+    # Beam's dead-letter output carries (type, repr, traceback) or the exception itself.
+    if isinstance(exc_info, tuple) and len(exc_info) >= 2:
+        return str(exc_info[1])
+    return repr(exc_info)
+
+
+def _inference_error(item: tuple[Any, Any], stage: str) -> dict[str, Any]:
+    (key, prompt), exc_info = item
+    chat_id = key.chat_id if isinstance(key, ChatKey) else key.get("chat_id")
+    variant = key.model_variant if isinstance(key, ChatKey) else key.get("model_variant")
+    message_id = key.message_id if isinstance(key, ChatKey) else key.get("message_id")
+    return elements.make_error(
+        stage, f"inference failed: {_exception_text(exc_info)}", _now(), chat_id=chat_id,
+        raw=prompt.chat, message_id=message_id, model_variant=variant)
+
+
+class InferWithIsolation(beam.PTransform):
+    """RunInference where one bad chat cannot fail its batch-mates.
+
+    Beam dead-letters a whole batch when `run_inference` raises. The elements of a failed
+    batch are retried one by one (same shared model, batch size 1); only those that fail
+    alone reach the error sink, with the exception text. A `timeout_secs` bounds a hung
+    generate call. Outputs: `results` (key, PredictionResult) and `errors` records.
+    """
+
+    def __init__(self, handler: ModelHandler, single_handler: ModelHandler,
+                 model_identifier: str, error_stage: str, timeout_secs: float | None = None):
+        super().__init__()
+        self._handler = handler
+        self._single_handler = single_handler
+        self._model_identifier = model_identifier
+        self._stage = error_stage
+        self._timeout = timeout_secs
+
+    def _run(self, handler):
+        return RunInference(
+            KeyedModelHandler(handler), model_identifier=self._model_identifier
+        ).with_exception_handling(timeout=self._timeout)
+
+    def expand(self, keyed_prompts):
+        results, dlq = keyed_prompts | "RunInference" >> self._run(self._handler)
+        retried, dlq_single = (
+            dlq.failed_inferences
+            | "SplitFailedBatch" >> beam.FlatMap(lambda batch_exc: batch_exc[0])
+            | "RetryOneByOne" >> self._run(self._single_handler)
+        )
+        errors = dlq_single.failed_inferences | "ToErrorRecord" >> beam.Map(
+            lambda item: _inference_error((item[0][0], item[1]), self._stage))
+        merged = (results, retried) | "MergeResults" >> beam.Flatten()
+        return {TAG_RESULTS: merged, TAG_ERRORS: errors}
+
+
+class _RouteReplyFn(beam.DoFn):
+    def __init__(self, max_summary_chars: int):
+        self._max_summary_chars = max_summary_chars
+        self._valid = beam.metrics.Metrics.counter(NAMESPACE, "replies_valid")
+        self._malformed = beam.metrics.Metrics.counter(NAMESPACE, "replies_malformed")
+
+    def process(self, keyed_result):
+        key, result = keyed_result
+        inference = result.inference
+        text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
+        try:
+            reply = elements.parse_reply(text, self._max_summary_chars)
+        except ValueError as e:
+            self._malformed.inc()
+            beam.metrics.Metrics.counter(NAMESPACE, f"replies_malformed_{key.model_variant}").inc()
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
+                "reply", f"malformed model reply: {e}", _now(), chat_id=key.chat_id,
+                raw=text, message_id=key.message_id, model_variant=key.model_variant))
+            return
+        self._valid.inc()
+        row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
+                                  _now())
+        tag = TAG_NEGATIVE if reply.sentiment < 0 else TAG_RESULTS
+        yield beam.pvalue.TaggedOutput(tag, row)
+
+
+class AnalyzeSentiment(beam.PTransform):
+    """Chats -> sentiment + summary: `results` (1/0), `negative` (-1) and `errors`."""
+
+    def __init__(self, inference: InferWithIsolation, max_summary_chars: int):
+        super().__init__()
+        self._inference = inference
+        self._max_summary_chars = max_summary_chars
+
+    def expand(self, chats):
+        limit = self._max_summary_chars
+        inferred = (
+            chats
+            | "BuildPrompt" >> beam.Map(
+                lambda key: (key, render_sentiment_prompt(key.chat_message, key.user_id, limit)))
+            | "Generate" >> self._inference
+        )
+        routed = inferred[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
+            _RouteReplyFn(limit)).with_outputs(TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
+        errors = (inferred[TAG_ERRORS], routed[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        return {TAG_RESULTS: routed[TAG_RESULTS], TAG_NEGATIVE: routed[TAG_NEGATIVE],
+                TAG_ERRORS: errors}
+
+
+class _BuildReviewFn(beam.DoFn):
+    def process(self, keyed_result):
+        row, result = keyed_result
+        inference = result.inference
+        text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
+        reason = row.get(REVIEW_REASON_FIELD, "negative")
+        clean = {k: v for k, v in row.items() if k != REVIEW_REASON_FIELD}
+        try:
+            yield elements.review_record(clean, text, reason)
+        except ValueError as e:
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
+                "apology", f"apology draft failed: {e}", _now(), chat_id=row["chat_id"],
+                raw=text, message_id=row.get("message_id"),
+                model_variant=row.get("model_variant")))
+
+
+def _apology_prompt(row: dict[str, Any]):
+    return render_apology_prompt(row["chat_message"], row["user_id"], row["summary"])
+
+
+class DraftApologies(beam.PTransform):
+    """Rows to review -> review records with an apology draft, or `errors`."""
+
+    def __init__(self, inference: InferWithIsolation):
+        super().__init__()
+        self._inference = inference
+
+    def expand(self, rows):
+        inferred = (
+            rows
+            | "BuildPrompt" >> beam.Map(lambda row: (row, _apology_prompt(row)))
+            | "Generate" >> self._inference
+        )
+        built = inferred[TAG_RESULTS] | "BuildReview" >> beam.ParDo(
+            _BuildReviewFn()).with_outputs(TAG_ERRORS, main=TAG_REVIEW)
+        errors = (inferred[TAG_ERRORS], built[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        return {TAG_REVIEW: built[TAG_REVIEW], TAG_ERRORS: errors}

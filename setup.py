@@ -1,0 +1,46 @@
+"""Package definition installed on Dataflow workers and locally.
+
+The pins here are the single source of truth: the Dockerfile installs this package, and
+`tests/unit/test_packaging.py` checks that the Dockerfile's own pins match these.
+"""
+
+import setuptools
+
+BEAM_VERSION = "2.77.0"
+
+REQUIRED = [
+    f"apache-beam[gcp]=={BEAM_VERSION}",
+    "keras-hub==0.32.0",
+    "keras==3.15.1",
+    "jax==0.10.2",
+    "google-cloud-pubsub==2.44.0",
+    "google-cloud-bigquery==3.47.0",
+    "pydantic==2.14.4",
+    "sentencepiece==0.2.3",
+]
+
+EXTRAS = {
+    # The worker image installs jax with CUDA 12 wheels; locally the CPU build is used.
+    "gpu": [
+        "jax[cuda12]==0.10.2",
+    ],
+    "test": [
+        "pytest==9.2.0",
+        "hypothesis==6.170.17",
+        "ruff==0.17.6",
+    ],
+    "bench": [
+        "matplotlib",
+    ],
+}
+
+setuptools.setup(
+    name="gemma-chat-pipeline",
+    version="0.1.0",
+    description="Streaming customer-support chat analysis with Gemma on Apache Beam",
+    python_requires=">=3.11,<3.12",
+    packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
+                                               "handlers.*", "prompts", "prompts.*"]),
+    install_requires=REQUIRED,
+    extras_require=EXTRAS,
+)
