@@ -73,12 +73,17 @@ _KO = {
          ["죄송합니다, 확인하겠습니다.", "불편을 드려 죄송합니다."],
          ["있을 수 없는 일이에요. 정말 기분이 나빠요!", "정말 실망했어요!"]),
 }
-_SUMMARY_EN = {1: "User {u} is happy with {t}.", 0: "User {u} asked about {t}.",
-               -1: "User {u} is unhappy about {t}."}
-_SUMMARY_KO = {1: "사용자 {u}님은 {t}에 만족했습니다.", 0: "사용자 {u}님이 {t}에 대해 문의했습니다.",
-               -1: "사용자 {u}님은 {t}에 불만이 있습니다."}
-_APOLOGY_EN = "Dear user {u}, we are sorry about {t}. We will make it right."
-_APOLOGY_KO = "{u}님, {t} 문제로 불편을 드려 죄송합니다. 바로 해결하겠습니다."
+# Summaries and apologies name the topic but not the user id: a model this small copies
+# words from the chat far more reliably than digit strings.
+_SUMMARY_EN = {1: "The customer is happy with {t}.", 0: "The customer asked about {t}.",
+               -1: "The customer is unhappy about {t}."}
+_SUMMARY_KO = {1: "고객이 {t}에 만족했습니다.", 0: "고객이 {t}에 대해 문의했습니다.",
+               -1: "고객이 {t}에 불만이 있습니다."}
+_APOLOGY_EN = "We are very sorry about {t}. We will make it right as soon as possible."
+_APOLOGY_KO = "{t} 문제로 불편을 드려 정말 죄송합니다. 바로 해결하겠습니다."
+_FILLER_EN = ["Hi.", "Hello there.", "Order number 4411.", "I ordered on the app.",
+              "It was for dinner.", "Let me check.", "One moment please."]
+_FILLER_KO = ["안녕하세요.", "주문 번호는 4411입니다.", "앱으로 주문했어요.", "잠시만요."]
 
 
 class DemoConfig:
@@ -91,7 +96,7 @@ class DemoConfig:
     hidden_dim = 96
     intermediate_dim = 256
     head_dim = 24
-    sequence_length = 224
+    sequence_length = 256
     max_summary_chars = 256
 
 
@@ -106,10 +111,12 @@ def synthetic_examples(n: int, seed: int = 0) -> list[dict]:
         topic = topic_ko if korean else topic_en
         lines = (_KO if korean else _EN)[sentiment]
         user, agent = rng.randint(1, 999), rng.randint(1, 999)
-        chat = "\nid {u}: {a}\nid {g}: {b}\nid {u}: {c}\n".format(
-            u=user, g=agent,
-            a=rng.choice(lines[0]).format(t=topic),
-            b=rng.choice(lines[1]), c=rng.choice(lines[2]))
+        turns = [(user, rng.choice(lines[0]).format(t=topic)), (agent, rng.choice(lines[1])),
+                 (user, rng.choice(lines[2]))]
+        for _ in range(rng.randint(0, 2)):
+            turns.insert(rng.randint(0, 2), (rng.choice([user, agent]),
+                                             rng.choice(_FILLER_KO if korean else _FILLER_EN)))
+        chat = "".join(f"\nid {who}: {text}" for who, text in turns) + "\n"
         summary = (_SUMMARY_KO if korean else _SUMMARY_EN)[sentiment].format(u=user, t=topic)
         out.append({
             "id": i, "user_id": user, "chat_message": chat, "sentiment": sentiment,
@@ -205,7 +212,7 @@ def _training_arrays(pairs, tokenizer_proto: bytes, sequence_length: int):
 
 def build_demo_preset(
     out_dir: str,
-    steps: int = 300,
+    steps: int = 400,
     seed: int = 0,
     random_weights: bool = False,
     config: DemoConfig | None = None,
@@ -231,7 +238,7 @@ def build_demo_preset(
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             weighted_metrics=[keras.metrics.SparseCategoricalAccuracy()],
         )
-        batch_size = 32
+        batch_size = 16
         epochs = max(1, steps * batch_size // len(pairs))
         start = time.time()
         causal_lm.fit(x, y, sample_weight=w, batch_size=batch_size, epochs=epochs,
@@ -246,7 +253,7 @@ def build_demo_preset(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="models/demo-gemma", help="Preset directory.")
-    parser.add_argument("--steps", type=int, default=300, help="Approximate training steps.")
+    parser.add_argument("--steps", type=int, default=400, help="Approximate training steps.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed (deterministic).")
     parser.add_argument("--random-weights", action="store_true",
                         help="Skip training (a random-weight preset, for tests).")

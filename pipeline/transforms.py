@@ -155,8 +155,10 @@ class _RouteReplyFn(beam.DoFn):
         self._valid.inc()
         row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
                                   _now())
-        tag = TAG_NEGATIVE if reply.sentiment < 0 else TAG_RESULTS
-        yield beam.pvalue.TaggedOutput(tag, row)
+        if reply.sentiment < 0:
+            yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, row)
+        else:
+            yield row
 
 
 class AnalyzeSentiment(beam.PTransform):

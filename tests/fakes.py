@@ -1,0 +1,55 @@
+"""Test doubles. A fake handler is fine for routing tests; it is not the product."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
+
+_REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
+
+
+class _FakeModel:
+    """Beam caches models through weak references, which plain `object()` does not allow."""
+
+
+class ScriptedHandler(ModelHandler):
+    """Replies with the text between `REPLY<<` and `>>` in the chat; raises on `RAISE`,
+    sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`)."""
+
+    def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5):
+        super().__init__()
+        self._task = task
+        self._max = max_batch_size
+        self._hang = hang_secs
+
+    def load_model(self):
+        return _FakeModel()
+
+    def run_inference(self, batch: Sequence, model, inference_args=None):
+        out = []
+        for prompt in batch:
+            if "RAISE" in prompt.chat:
+                raise RuntimeError("injected failure for a chat containing RAISE")
+            if "HANG" in prompt.chat:
+                time.sleep(self._hang)
+            if self._task == "apology":
+                text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
+            else:
+                match = _REPLY.search(prompt.chat)
+                text = match.group(1) if match else "no json here"
+            out.append(PredictionResult(prompt, {"text": text, "prompt_tokens": 10,
+                                                 "generated_tokens": 5, "inference_ms": 1.0}))
+        return out
+
+    def batch_elements_kwargs(self):
+        return {"max_batch_size": self._max}
+
+    def with_batch_size(self, n: int) -> ScriptedHandler:
+        return ScriptedHandler(self._task, n, self._hang)
+
+
+def scripted_factory(preset: str, task: str, opts) -> ScriptedHandler:
+    return ScriptedHandler(task)

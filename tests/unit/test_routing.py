@@ -1,0 +1,85 @@
+"""Routing through the real Beam runner with a scripted (fake) model handler."""
+
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.elements import RawChat
+from pipeline.pipeline import build_pipeline
+from tests.fakes import scripted_factory
+
+
+def _chat(i, reply, user=100, extra=""):
+    return RawChat(json.dumps({"id": i, "user_id": user,
+                               "chat_message": f"id {user}: hi {extra} REPLY<<{reply}>>"}).encode())
+
+
+def _run(raw, argv=()):
+    options = PipelineOptions(["--runner", "FnApiRunner", *argv])
+    p = TestPipeline(options=options)
+    out = build_pipeline(p, options, handler_factory=scripted_factory,
+                         raw_chats=p | beam.Create(raw), write=False)
+    return p, out
+
+
+def _ids(pcoll, label):
+    return pcoll | label >> beam.Map(lambda r: r["chat_id"])
+
+
+def test_routes_by_sentiment_and_errors():
+    """1/0 go to results, -1 to review with an apology, bad replies and input to errors."""
+    raw = [
+        _chat(1, '{"sentiment": 1, "summary": "happy"}'),
+        _chat(2, '{"sentiment": 0, "summary": "asked"}'),
+        _chat(3, '{"sentiment": -1, "summary": "angry"}'),
+        _chat(4, '{"sentiment": "-1", "summary": "string minus one"}'),
+        _chat(5, '{"sentiment": 5, "summary": "out of range"}'),
+        _chat(6, 'no json at all'),
+        RawChat(b"garbage"),
+        _chat(8, '{"sentiment": -1, "summary": "angry"}', extra="NOAPOLOGY"),
+    ]
+    p, out = _run(raw)
+    with p:
+        assert_that(_ids(out["results"], "r"), equal_to([1, 2]), label="results")
+        assert_that(_ids(out["review"], "v"), equal_to([3, 4]), label="review")
+        stages = out["errors"] | beam.Map(lambda r: (r["chat_id"], r["stage"]))
+        assert_that(stages, equal_to([(5, "reply"), (6, "reply"), (None, "parse"),
+                                      (8, "apology")]), label="errors")
+        drafts = out["review"] | beam.Map(lambda r: (r["apology_draft"], r["review_reason"]))
+        assert_that(drafts, equal_to([("We are sorry.", "negative")] * 2), label="drafts")
+
+
+def test_reply_error_carries_raw_reply_and_reason():
+    """A malformed reply's error record has the reason and the raw reply."""
+    p, out = _run([_chat(9, '{"sentiment": 9, "summary": "x"}')])
+    with p:
+        rec = out["errors"] | beam.Map(lambda r: (r["stage"], "sentiment" in r["reason"],
+                                                  r["raw"]))
+        assert_that(rec, equal_to([("reply", True, '{"sentiment": 9, "summary": "x"}')]))
+
+
+def test_failing_element_does_not_take_its_batch_down():
+    """When one chat makes inference raise, only that chat reaches errors (stage inference)."""
+    raw = [_chat(i, '{"sentiment": 1, "summary": "ok"}') for i in range(1, 6)]
+    raw.append(_chat(99, '{"sentiment": 1, "summary": "ok"}', extra="RAISE"))
+    p, out = _run(raw)
+    with p:
+        assert_that(_ids(out["results"], "r"), equal_to([1, 2, 3, 4, 5]), label="results")
+        errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], r["stage"],
+                                                   "injected failure" in r["reason"]))
+        assert_that(errs, equal_to([(99, "inference", True)]), label="errors")
+
+
+@pytest.mark.parametrize("stage", ["apology", "all"])
+def test_ab_split_sends_records_to_both_arms(stage):
+    """With --model_b every record carries its arm, and both arms are used."""
+    raw = [_chat(i, '{"sentiment": -1, "summary": "bad"}', user=i) for i in range(40)]
+    p, out = _run(raw, ["--model_b", "other", "--ab_split", "0.5", "--ab_stage", stage])
+    with p:
+        arms = (out["review"] | beam.Map(lambda r: r["model_variant"])
+                | beam.combiners.Count.PerElement() | beam.Keys())
+        assert_that(arms, equal_to(["a", "b"]))
