@@ -99,19 +99,22 @@ class CausalLMEngine:
         """Distinct compiled generate programs so far (one per padded shape)."""
         return len(self._shapes_seen)
 
-    def _encode(self, prompts: Sequence[Prompt | str], budget: int):
-        """Token ids per prompt (with BOS), chats cut from the start to fit `budget`."""
-        parts = [p if isinstance(p, Prompt) else Prompt("", p, "") for p in prompts]
-        flat = [s for p in parts for s in (p.head, p.chat, p.tail)]
-        encoded = self.tokenizer(flat)
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         bos = [self.tokenizer.start_token_id]
-        out, truncated = [], []
-        for i in range(len(parts)):
-            head, chat, tail = (list(map(int, encoded[3 * i + k])) for k in range(3))
-            ids, cut = shapes.truncate_keep_end(bos + head, chat, tail, budget)
-            out.append(ids)
-            truncated.append(cut)
-        return out, truncated
+        return [bos + list(map(int, ids)) for ids in self.tokenizer(list(texts))]
+
+    def _encode(self, prompts: Sequence[Prompt | str], budget: int):
+        """Token ids per prompt (with BOS). A prompt over `budget` tokens loses the START of
+        its chat (never the instructions) until it fits: `shapes.keep_end_within`."""
+        parts = [p if isinstance(p, Prompt) else Prompt("", p, "") for p in prompts]
+        token_lists = self._token_ids([p.text for p in parts])
+        truncated = [False] * len(parts)
+        for i, ids in enumerate(token_lists):
+            if len(ids) > budget:
+                token_lists[i] = shapes.keep_end_within(
+                    parts[i], budget, lambda text: self._token_ids([text])[0])
+                truncated[i] = True
+        return token_lists, truncated
 
     def _decode(self, ids: Sequence[int]) -> str:
         kept = []
@@ -161,7 +164,8 @@ class CausalLMEngine:
         results = []
         for row in range(plan.rows):
             start_at = len(token_lists[row])
-            generated = out_ids[row, start_at:].tolist()
+            # The length bucket may leave room past this row's budget: never return more.
+            generated = out_ids[row, start_at:start_at + max_new_tokens].tolist()
             n_generated = len(generated)
             for i, token_id in enumerate(generated):
                 if token_id in self.stop_token_ids:

@@ -17,7 +17,7 @@ __all__ = [
     "batch_buckets",
     "bucket_for",
     "plan_shapes",
-    "truncate_keep_end",
+    "keep_end_within",
 ]
 
 DEFAULT_LENGTH_BUCKETS: tuple[int, ...] = (256, 512, 1024, 2048)
@@ -75,21 +75,28 @@ def plan_shapes(
     return ShapePlan(rows, bucket_for(rows, batch_sizes), bucket_for(needed, length_buckets))
 
 
-def truncate_keep_end(
-    head: list[int], chat: list[int], tail: list[int], budget: int
-) -> tuple[list[int], bool]:
-    """Joins prompt parts within `budget` tokens, dropping the START of the chat if needed.
+def keep_end_within(prompt, budget: int, encode) -> list[int]:
+    """Token ids of `prompt` with the START of its chat dropped so it fits `budget` tokens.
 
-    The instructions (head, tail) are never cut; the end of the conversation is kept, since
-    that is where the customer's final mood usually is. Returns (token ids, truncated?).
+    The whole text is re-encoded for each candidate cut (a binary search over characters), so
+    the result is exactly the tokenization of `head + chat[k:] + tail`: no artifacts from
+    encoding parts separately. Instructions (head, tail) are never cut; the end of the
+    conversation is kept, since that is where the customer's final mood usually is.
     Raises ValueError when even an empty chat does not fit.
     """
-    room = budget - len(head) - len(tail)
-    if room < 1:
+    def ids_from(cut: int) -> list[int]:
+        return encode(prompt.head + prompt.chat[cut:] + prompt.tail)
+
+    best = ids_from(len(prompt.chat))
+    if len(best) > budget:
         raise ValueError(
-            f"the prompt template alone needs {len(head) + len(tail)} tokens, "
-            f"more than the budget of {budget}"
-        )
-    if len(chat) <= room:
-        return head + chat + tail, False
-    return head + chat[len(chat) - room:] + tail, True
+            f"the prompt template alone needs {len(best)} tokens, more than the budget {budget}")
+    lo, hi = 0, len(prompt.chat)  # invariant: cutting at hi fits
+    while lo < hi:
+        mid = (lo + hi) // 2
+        ids = ids_from(mid)
+        if len(ids) <= budget:
+            hi, best = mid, ids
+        else:
+            lo = mid + 1
+    return best

@@ -38,11 +38,15 @@ def test_too_long_for_any_bucket():
         shapes.plan_shapes([500], 100, (1,), (256, 512))
 
 
-def test_truncate_keeps_the_end_of_the_chat():
-    """The start of the chat is dropped; head and tail stay."""
-    ids, cut = shapes.truncate_keep_end([1, 2], list(range(10, 20)), [3], 8)
-    assert ids == [1, 2, 15, 16, 17, 18, 19, 3] and cut
-    ids, cut = shapes.truncate_keep_end([1], [5], [3], 8)
-    assert ids == [1, 5, 3] and not cut
+def test_keep_end_within_drops_the_start_of_the_chat():
+    """The start of the chat is dropped; head and tail stay; the result fits the budget."""
+    from prompts import Prompt
+
+    def encode(text):  # one token per character
+        return [ord(c) for c in text]
+
+    prompt = Prompt("HEAD:", "0123456789", ":TAIL")
+    ids = shapes.keep_end_within(prompt, 14, encode)
+    assert "".join(map(chr, ids)) == "HEAD:6789:TAIL"
     with pytest.raises(ValueError, match="template alone"):
-        shapes.truncate_keep_end([1] * 5, [5], [3] * 5, 8)
+        shapes.keep_end_within(prompt, 8, encode)

@@ -1,0 +1,51 @@
+# Set-up is automatic: every target that needs Python creates .venv and installs first.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DEMO_MODEL := models/demo-gemma
+BENCH ?= quick
+export KERAS_BACKEND := jax
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: help install demo demo-model demo-stream test test-fast lint bench reliability image clean
+
+help: ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): setup.py
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with test extras
+
+$(DEMO_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
+	$(PY) -m handlers.demo_model --out $(DEMO_MODEL)
+
+demo-model: $(DEMO_MODEL)/config.json ## Build the small Gemma-2-architecture demo preset
+
+demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
+	rm -rf out/demo
+	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL)
+	$(PY) -m pipeline.summary out/demo
+
+test: $(STAMP) ## Run unit and integration tests (slow end-to-end ones included)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-fast: $(STAMP) ## Unit tests only
+	$(PY) -m pytest -q tests/unit
+
+lint: $(STAMP) ## ruff
+	$(PY) -m ruff check pipeline handlers prompts tests bench
+
+bench: $(STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines
+	$(PY) -m bench.run --mode $(BENCH)
+
+image: ## Build and push the GPU worker image (needs Docker; see docker/build_push.sh)
+	docker/build_push.sh
+
+clean: ## Remove outputs and the venv
+	rm -rf out $(VENV) build *.egg-info

@@ -1,0 +1,73 @@
+"""The real keras-hub Gemma classes on a tiny random-weight preset."""
+
+import pytest
+
+from handlers.keras_hub_handler import KerasHubCausalLMHandler
+from prompts import render_sentiment_prompt
+
+
+@pytest.fixture(scope="module")
+def handler(tiny_preset):
+    return KerasHubCausalLMHandler(tiny_preset, max_new_tokens=12, max_batch_size=8,
+                                   length_buckets=(256, 512))
+
+
+@pytest.fixture(scope="module")
+def engine(handler):
+    return handler.load_model()
+
+
+def _prompts(n):
+    chats = [f"\nid {i}: my order {i} was {'late' * (i % 4 + 1)} 피자 😀\n" for i in range(n)]
+    return [render_sentiment_prompt(c, i, 100) for i, c in enumerate(chats)]
+
+
+def test_loads_through_from_preset(engine, tiny_preset):
+    """The preset loads through CausalLM.from_preset into the real Gemma class."""
+    import keras_hub
+
+    assert isinstance(engine.model, keras_hub.models.GemmaCausalLM)
+    assert engine.model.backbone.get_config()["use_post_ffw_norm"] is True
+    assert set(engine.stop_token_ids) >= {engine.tokenizer.end_token_id,
+                                          engine.tokenizer.token_to_id("<end_of_turn>")}
+
+
+def test_one_result_per_input_in_order(handler, engine):
+    """A batch of 7 gives 7 results, each for its own prompt, equal to running it alone."""
+    prompts = _prompts(7)
+    batched = list(handler.run_inference(prompts, engine))
+    assert len(batched) == len(prompts)
+    assert [r.example for r in batched] == prompts
+    for i in (0, 3, 6):
+        alone = list(handler.run_inference([prompts[i]], engine))[0]
+        assert alone.inference["text"] == batched[i].inference["text"]
+        assert alone.inference["prompt_tokens"] == batched[i].inference["prompt_tokens"]
+
+
+def test_max_length_counts_the_prompt(handler, engine):
+    """max_length covers prompt + new tokens, so long prompts still get a reply budget."""
+    results = list(handler.run_inference(_prompts(3), engine))
+    for r in results:
+        info = r.inference
+        assert info["max_length"] >= info["prompt_tokens"] + 12
+        assert 1 <= info["generated_tokens"] <= 12
+
+
+def test_long_chat_keeps_its_end_and_is_marked(engine):
+    """A chat longer than the largest bucket keeps its end and is marked truncated."""
+    chat = " ".join(f"word{i}" for i in range(3000)) + " FINAL"
+    prompt = render_sentiment_prompt(chat, 1, 100)
+    out = engine.generate([prompt], 12)[0]
+    assert out["truncated"] is True
+    assert out["prompt_tokens"] <= 512 - 12
+    ids, _ = engine._encode([prompt], 512 - 12)
+    text = engine.tokenizer.detokenize([ids[0]])[0]
+    assert "FINAL\n</chat>" in text and "word0 " not in text
+    assert text.endswith("<start_of_turn>model\n")
+
+
+def test_compiled_shapes_are_bounded(engine):
+    """Many batch sizes and lengths compile only within the bucket grid."""
+    for n in (1, 2, 3, 5, 8):
+        engine.generate(_prompts(n), 12)
+    assert engine.compiles <= len(engine.batch_sizes) * len(engine.length_buckets)
