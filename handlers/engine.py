@@ -18,8 +18,10 @@ from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-from handlers import shapes  # noqa: E402
+from handlers import constrained as constrained_lib  # noqa: E402
+from handlers import decoding, shapes  # noqa: E402
 from prompts import Prompt  # noqa: E402
+from prompts.templates import CONTROL_STRINGS  # noqa: E402
 
 __all__ = ["CausalLMEngine", "GenerationResult"]
 
@@ -29,6 +31,13 @@ _LOGGER = logging.getLogger(__name__)
 _STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
 
 GenerationResult = dict[str, Any]
+
+# The reply grammar when the caller passes none; the pipeline passes
+# `pipeline.schemas.reply_constraint_spec()` so parser and constraint share one definition.
+DEFAULT_REPLY_SPEC = {"keys": ("sentiment", "summary"), "sentiment_values": (1, 0, -1),
+                      "max_summary_chars": 256}
+TASK_REPLY = "reply"
+TASK_TEXT = "text"
 
 
 def _enable_compilation_cache(cache_dir: str) -> None:
@@ -50,6 +59,8 @@ class CausalLMEngine:
             largest is the hard cap on prompt + reply tokens.
         compilation_cache_dir: optional persistent JAX compilation cache directory.
         seed: seed for sampling samplers.
+        constrained: constrain `task="reply"` generations to the reply schema.
+        reply_spec: the reply grammar (`pipeline.schemas.reply_constraint_spec()`).
     """
 
     def __init__(
@@ -60,6 +71,8 @@ class CausalLMEngine:
         compilation_cache_dir: str | None = None,
         sampler: str = "greedy",
         seed: int | None = None,
+        constrained: bool = True,
+        reply_spec: dict[str, Any] | None = None,
     ):
         if compilation_cache_dir:
             _enable_compilation_cache(compilation_cache_dir)
@@ -69,9 +82,6 @@ class CausalLMEngine:
         self.model = keras_hub.models.CausalLM.from_preset(preset)
         if self.model.preprocessor is None:
             raise ValueError(f"preset {preset!r} has no preprocessor/tokenizer attached")
-        if sampler != "greedy":
-            self.model.compile(sampler=keras_hub.samplers.get(
-                {"class_name": sampler, "config": {"seed": seed}}))
         self.tokenizer = self.model.preprocessor.tokenizer
         self.batch_sizes = shapes.batch_buckets(max_batch_size)
         self.length_buckets = tuple(sorted(length_buckets))
@@ -79,6 +89,16 @@ class CausalLMEngine:
         self.special_token_ids = set(getattr(self.tokenizer, "special_token_ids", []))
         self.special_token_ids.update(self.stop_token_ids)
         self._shapes_seen: set[tuple] = set()
+        self.constrained = constrained
+        self.reply_spec = dict(reply_spec or DEFAULT_REPLY_SPEC)
+        inner = None if sampler == "greedy" else keras_hub.samplers.get(
+            {"class_name": sampler, "config": {"seed": seed}})
+        # One sampler and one compiled function serve every pass (sentiment, retries,
+        # apologies): switching samplers would discard keras-hub's compiled program.
+        self.sampler = decoding.ConstrainedSampler(inner)
+        self._generate_fn = decoding.compile_generate(self.model, self.sampler)
+        self._vocab = constrained_lib.vocabulary_of(self.tokenizer, self.stop_token_ids)
+        self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
         # keras-hub's generate mutates sampler state; one batch at a time per engine.
         self._lock = threading.Lock()
 
@@ -126,18 +146,49 @@ class CausalLMEngine:
         if not kept:
             return ""
         text = self.tokenizer.detokenize([kept])
-        return str(text[0] if isinstance(text, list | tuple) else text)
+        text = str(text[0] if isinstance(text, list | tuple) else text)
+        for marker in CONTROL_STRINGS:  # template tokens spelled out piece by piece
+            text = text.replace(marker, "")
+        return text
+
+    def automaton(self, task: str) -> constrained_lib.Automaton:
+        return self._automaton_and_tables(task)[0]
+
+    def _automaton_and_tables(self, task: str):
+        key = task if (task == TASK_TEXT or self.constrained) else TASK_TEXT
+        if key not in self._tables:
+            if key == TASK_REPLY:
+                spec = self.reply_spec
+                auto = constrained_lib.reply_automaton(
+                    self._vocab, spec["sentiment_values"], spec["max_summary_chars"],
+                    keys=spec["keys"])
+            else:
+                auto = constrained_lib.free_text_automaton(self._vocab)
+            self._tables[key] = (auto, decoding.device_tables(auto))
+        return self._tables[key]
+
+    def min_new_tokens(self, task: str) -> int:
+        """The fewest tokens a complete reply needs (the JSON skeleton plus stop)."""
+        auto = self.automaton(task)
+        return int(auto.min_finish[auto.start])
 
     def generate(
-        self, prompts: Sequence[Prompt | str], max_new_tokens: int
+        self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: str = TASK_TEXT
     ) -> list[GenerationResult]:
         """Generates one reply per prompt with ONE compiled generate call, in input order.
 
+        `task="reply"` constrains the reply to the JSON schema (unless the engine was built
+        with `constrained=False`); `task="text"` is free text without template tokens.
         Returns dicts with `text`, `prompt_tokens`, `generated_tokens`, `inference_ms`,
-        `truncated` and `compiled` (whether this call compiled a new program).
+        `truncated`, `sentiment_confidence`, `finished` and shape details.
         """
         import numpy as np
 
+        auto, tables = self._automaton_and_tables(task)
+        needed = int(auto.min_finish[auto.start])
+        if max_new_tokens < needed:
+            raise ValueError(f"max_new_tokens={max_new_tokens} is below the {needed} tokens a "
+                             f"complete {task} needs with this tokenizer")
         budget = self.length_buckets[-1] - max_new_tokens
         token_lists, truncated = self._encode(prompts, budget)
         plan = shapes.plan_shapes([len(t) for t in token_lists], max_new_tokens,
@@ -151,32 +202,35 @@ class CausalLMEngine:
             ids = token_lists[row if row < plan.rows else 0]
             token_ids[row, : len(ids)] = ids
             padding_mask[row, : len(ids)] = True
-        shape_key = (plan.batch_size, plan.max_length, self.stop_token_ids)
-        compiled = shape_key not in self._shapes_seen
+        shape_key = (plan.batch_size, plan.max_length, auto.num_states)
         with self._lock:
+            compiled = shape_key not in self._shapes_seen
             self._shapes_seen.add(shape_key)
             start = time.perf_counter()
-            generate_fn = self.model.make_generate_function()
-            out = generate_fn({"token_ids": token_ids, "padding_mask": padding_mask},
-                              stop_token_ids=self.stop_token_ids)
+            out = self._generate_fn(token_ids, padding_mask, tables, max_new_tokens,
+                                    self.reply_spec["max_summary_chars"])
             out_ids = np.asarray(out["token_ids"])
+            states = np.asarray(out["state"])
+            confidence = np.asarray(out["confidence"])
             elapsed_ms = (time.perf_counter() - start) * 1000.0
         results = []
         for row in range(plan.rows):
             start_at = len(token_lists[row])
-            # The length bucket may leave room past this row's budget: never return more.
             generated = out_ids[row, start_at:start_at + max_new_tokens].tolist()
             n_generated = len(generated)
             for i, token_id in enumerate(generated):
                 if token_id in self.stop_token_ids:
                     n_generated = i + 1
                     break
+            conf = float(confidence[row])
             results.append({
                 "text": self._decode(generated[:n_generated]),
                 "prompt_tokens": start_at,
                 "generated_tokens": n_generated,
                 "inference_ms": round(elapsed_ms, 3),
                 "truncated": truncated[row],
+                "sentiment_confidence": round(conf, 6) if conf >= 0 else None,
+                "finished": bool(states[row] == auto.done),
                 "compiled": compiled,
                 "batch_size": plan.rows,
                 "padded_batch_size": plan.batch_size,

@@ -33,6 +33,11 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         share_across_processes: load once per worker instead of once per SDK process.
         compilation_cache_dir: persistent JAX compilation cache directory (optional).
         sampler: keras-hub sampler name (`greedy`, `top_k`, `top_p`, ...).
+        task: `reply` (the sentiment JSON, schema-constrained) or `text` (free text).
+        constrained: constrain `reply` generations to the schema (decoding-time).
+        reply_spec: the reply grammar, from `pipeline.schemas.reply_constraint_spec()`.
+            Engine settings (everything but task and batching) must be identical for
+            handlers that share a model.
         metrics_namespace: Beam metrics namespace for this handler.
     """
 
@@ -49,6 +54,9 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         compilation_cache_dir: str | None = None,
         sampler: str = "greedy",
         seed: int | None = None,
+        task: str = "text",
+        constrained: bool = True,
+        reply_spec: dict[str, Any] | None = None,
         metrics_namespace: str = "gemma",
     ):
         super().__init__()
@@ -63,6 +71,9 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         self._sampler = sampler
         self._seed = seed
         self._namespace = metrics_namespace
+        self._task = task
+        self._constrained = constrained
+        self._reply_spec = reply_spec
         self._batching_max = max_batch_size
 
     def load_model(self):
@@ -75,6 +86,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             compilation_cache_dir=self._compilation_cache_dir,
             sampler=self._sampler,
             seed=self._seed,
+            constrained=self._constrained,
+            reply_spec=self._reply_spec,
         )
 
     def run_inference(
@@ -83,7 +96,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         model,
         inference_args: dict[str, Any] | None = None,
     ) -> Iterable[PredictionResult]:
-        outputs = model.generate(list(batch), self._max_new_tokens)
+        outputs = model.generate(list(batch), self._max_new_tokens, self._task)
         if len(outputs) != len(batch):
             raise RuntimeError(f"model returned {len(outputs)} replies for {len(batch)} prompts")
         return [

@@ -32,6 +32,7 @@ __all__ = [
     "describe_validation_error",
     "extract_first_json_object",
     "make_error",
+    "needs_review_for_confidence",
     "output_row",
     "parse_reply",
     "review_record",
@@ -219,6 +220,12 @@ def output_row(
         processed_at=processed_at,
         **_inference_fields(inference),
     ).model_dump()
+
+
+def needs_review_for_confidence(row: dict[str, Any], threshold: float | None) -> bool:
+    """A positive/neutral row whose sentiment confidence is below `threshold`."""
+    confidence = row.get("sentiment_confidence")
+    return threshold is not None and confidence is not None and confidence < threshold
 
 
 def review_record(

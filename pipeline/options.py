@@ -109,6 +109,21 @@ class ChatPipelineOptions(PipelineOptions):
             help="keras-hub sampler: greedy, top_k or top_p. Default: greedy.",
         )
         parser.add_argument(
+            "--constrained_decoding",
+            type=_bool,
+            default=True,
+            help="true: the sentiment reply is constrained to the JSON schema while decoding "
+            "(a malformed reply cannot be generated); false: free generation, validated after. "
+            "Default: true.",
+        )
+        parser.add_argument(
+            "--review_below_confidence",
+            type=float,
+            default=None,
+            help="Send positive/neutral chats whose sentiment confidence (model probability, "
+            "0-1) is below this to review too, with an apology draft. Default: none.",
+        )
+        parser.add_argument(
             "--max_chat_bytes",
             type=int,
             default=64 * 1024,
@@ -218,6 +233,9 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append("need 1 <= --min_batch_size <= --max_batch_size")
         if not self.length_buckets or max(self.length_buckets) <= self.max_new_tokens:
             problems.append("the largest --length_buckets value must exceed --max_new_tokens")
+        if self.review_below_confidence is not None and not (
+                0.0 <= self.review_below_confidence <= 1.0):
+            problems.append("--review_below_confidence must be within [0, 1]")
         if self.max_summary_chars < 1:
             problems.append("--max_summary_chars must be positive")
         return problems

@@ -53,6 +53,9 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         share_across_processes=opts.share_model_across_processes,
         compilation_cache_dir=opts.compilation_cache_dir,
         sampler=opts.sampler,
+        task="reply" if task == "sentiment" else "text",
+        constrained=opts.constrained_decoding,
+        reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars),
         metrics_namespace=f"gemma_{task}",
     )
 
@@ -145,7 +148,9 @@ def build_pipeline(
     results, negatives = [], []
     for variant, arm in zip(sentiment_arms, arm_chats, strict=True):
         analysed = arm | f"AnalyzeSentiment_{variant}" >> AnalyzeSentiment(
-            models.inference(variant, "sentiment", "inference"), opts.max_summary_chars)
+            models.inference(variant, "sentiment", "inference"),
+            models.inference(variant, "sentiment", "inference"),
+            opts.max_summary_chars, opts.review_below_confidence)
         results.append(analysed[TAG_RESULTS])
         negatives.append(analysed[TAG_NEGATIVE])
         errors.append(analysed[TAG_ERRORS])

@@ -19,6 +19,7 @@ __all__ = [
     "TAG_ERRORS",
     "TAG_NEGATIVE",
     "TAG_RESULTS",
+    "TAG_RETRY",
     "TAG_REVIEW",
     "AnalyzeSentiment",
     "DraftApologies",
@@ -34,6 +35,7 @@ TAG_RESULTS = "results"
 TAG_NEGATIVE = "negative"
 TAG_REVIEW = "review"
 TAG_ERRORS = "errors"
+TAG_RETRY = "retry"
 
 NAMESPACE = "chat_pipeline"
 # Set on a row routed to review for a reason other than negative sentiment.
@@ -133,61 +135,117 @@ class InferWithIsolation(beam.PTransform):
         return {TAG_RESULTS: merged, TAG_ERRORS: errors}
 
 
+def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
+    """Token and latency metrics per arm and task (counters and distributions)."""
+    if not isinstance(inference, dict):
+        return
+    for field in ("prompt_tokens", "generated_tokens"):
+        value = inference.get(field)
+        if value is not None:
+            beam.metrics.Metrics.counter(NAMESPACE, f"{task}_{field}").inc(int(value))
+            beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_{field}_{variant}").update(
+                int(value))
+    if inference.get("inference_ms") is not None:
+        beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_batch_ms_{variant}").update(
+            int(inference["inference_ms"]))
+    if inference.get("compiled"):
+        beam.metrics.Metrics.counter(NAMESPACE, "xla_compiles").inc()
+
+
 class _RouteReplyFn(beam.DoFn):
-    def __init__(self, max_summary_chars: int):
+    """Validates a reply and routes it: results, to-review, retry (first attempt) or errors."""
+
+    def __init__(self, max_summary_chars: int, final: bool,
+                 review_below_confidence: float | None = None):
         self._max_summary_chars = max_summary_chars
-        self._valid = beam.metrics.Metrics.counter(NAMESPACE, "replies_valid")
-        self._malformed = beam.metrics.Metrics.counter(NAMESPACE, "replies_malformed")
+        self._final = final
+        self._review_below = review_below_confidence
 
     def process(self, keyed_result):
         key, result = keyed_result
         inference = result.inference
         text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
+        variant = key.model_variant
+        if not self._final:
+            beam.metrics.Metrics.counter(NAMESPACE, f"chats_{variant}").inc()
+        _record_inference_metrics(inference, variant, "sentiment")
         try:
             reply = elements.parse_reply(text, self._max_summary_chars)
         except ValueError as e:
-            self._malformed.inc()
-            beam.metrics.Metrics.counter(NAMESPACE, f"replies_malformed_{key.model_variant}").inc()
+            if not self._final:
+                beam.metrics.Metrics.counter(NAMESPACE, "replies_retried").inc()
+                yield beam.pvalue.TaggedOutput(TAG_RETRY, key)
+                return
+            beam.metrics.Metrics.counter(NAMESPACE, "replies_malformed").inc()
+            beam.metrics.Metrics.counter(NAMESPACE, f"replies_malformed_{variant}").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "reply", f"malformed model reply: {e}", _now(), chat_id=key.chat_id,
-                raw=text, message_id=key.message_id, model_variant=key.model_variant))
+                "reply", f"malformed model reply (after a retry with a stricter prompt): {e}",
+                _now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
+                model_variant=variant))
             return
-        self._valid.inc()
+        beam.metrics.Metrics.counter(
+            NAMESPACE, "replies_valid_after_retry" if self._final else "replies_valid_first_try"
+        ).inc()
         row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
                                   _now())
         if reply.sentiment < 0:
             yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, row)
+        elif elements.needs_review_for_confidence(row, self._review_below):
+            beam.metrics.Metrics.counter(NAMESPACE, "low_confidence_reviews").inc()
+            yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, {**row, REVIEW_REASON_FIELD:
+                                                          "low_confidence"})
         else:
             yield row
 
 
-class AnalyzeSentiment(beam.PTransform):
-    """Chats -> sentiment + summary: `results` (1/0), `negative` (-1) and `errors`."""
+def _sentiment_prompt(key: ChatKey, limit: int, strict: bool):
+    return key, render_sentiment_prompt(key.chat_message, key.user_id, limit, strict=strict)
 
-    def __init__(self, inference: InferWithIsolation, max_summary_chars: int):
+
+class AnalyzeSentiment(beam.PTransform):
+    """Chats -> sentiment + summary: `results` (1/0), `negative` (-1, or low confidence, to
+    review) and `errors`. A reply that fails validation is retried once with a stricter
+    prompt before it reaches the error sink."""
+
+    def __init__(self, inference: InferWithIsolation, retry_inference: InferWithIsolation,
+                 max_summary_chars: int, review_below_confidence: float | None = None):
         super().__init__()
         self._inference = inference
+        self._retry_inference = retry_inference
         self._max_summary_chars = max_summary_chars
+        self._review_below = review_below_confidence
 
     def expand(self, chats):
         limit = self._max_summary_chars
-        inferred = (
+        first = (
             chats
-            | "BuildPrompt" >> beam.Map(
-                lambda key: (key, render_sentiment_prompt(key.chat_message, key.user_id, limit)))
+            | "BuildPrompt" >> beam.Map(_sentiment_prompt, limit, False)
             | "Generate" >> self._inference
         )
-        routed = inferred[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
-            _RouteReplyFn(limit)).with_outputs(TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
-        errors = (inferred[TAG_ERRORS], routed[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
-        return {TAG_RESULTS: routed[TAG_RESULTS], TAG_NEGATIVE: routed[TAG_NEGATIVE],
-                TAG_ERRORS: errors}
+        routed = first[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
+            _RouteReplyFn(limit, False, self._review_below)).with_outputs(
+            TAG_ERRORS, TAG_NEGATIVE, TAG_RETRY, main=TAG_RESULTS)
+        second = (
+            routed[TAG_RETRY]
+            | "BuildStrictPrompt" >> beam.Map(_sentiment_prompt, limit, True)
+            | "GenerateRetry" >> self._retry_inference
+        )
+        rerouted = second[TAG_RESULTS] | "RouteRetriedReply" >> beam.ParDo(
+            _RouteReplyFn(limit, True, self._review_below)).with_outputs(
+            TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
+        errors = (first[TAG_ERRORS], routed[TAG_ERRORS], second[TAG_ERRORS],
+                  rerouted[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        results = (routed[TAG_RESULTS], rerouted[TAG_RESULTS]) | "MergeResults" >> beam.Flatten()
+        negative = (routed[TAG_NEGATIVE], rerouted[TAG_NEGATIVE]) | "MergeNegative" >> \
+            beam.Flatten()
+        return {TAG_RESULTS: results, TAG_NEGATIVE: negative, TAG_ERRORS: errors}
 
 
 class _BuildReviewFn(beam.DoFn):
     def process(self, keyed_result):
         row, result = keyed_result
         inference = result.inference
+        _record_inference_metrics(inference, row.get("model_variant", "a"), "apology")
         text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
         reason = row.get(REVIEW_REASON_FIELD, "negative")
         clean = {k: v for k, v in row.items() if k != REVIEW_REASON_FIELD}

@@ -1,0 +1,203 @@
+"""Automaton-constrained sampling inside a compiled keras-hub generate loop.
+
+keras-hub's `Sampler.get_next_token` only sees probabilities, and `CausalLM.generate` runs an
+`ops.while_loop` under `jax.jit` that returns token ids only. Constrained decoding needs a
+per-row automaton state carried in the loop, and the service needs per-row outputs
+(`sentiment_confidence`). So `ConstrainedSampler` overrides `Sampler.__call__` with a loop that
+carries `(state, summary chars used, confidence)` per row next to keras-hub's
+`(prompt, cache, index)`, and `compile_generate` jits it the way keras-hub's own
+`make_generate_function` does (the same stateless variable mapping), with the automaton tables
+as arguments, not constants, so one compiled program serves every table of the same shape.
+
+Greedy, top-k and top-p all work: the mask is applied to the probabilities and the wrapped
+keras-hub sampler's `get_next_token` picks from what remains.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
+from keras_hub.samplers import Sampler  # noqa: E402
+
+from handlers.constrained import Automaton  # noqa: E402
+
+__all__ = ["ConstrainedSampler", "compile_generate", "device_tables"]
+
+
+def device_tables(automaton: Automaton) -> dict[str, Any]:
+    """The automaton's tables as device arrays (int32), ready to pass to the loop."""
+    return {
+        "trans": ops.convert_to_tensor(automaton.trans, "int32"),
+        "body_chars": ops.convert_to_tensor(automaton.body_chars, "int32"),
+        "commit": ops.convert_to_tensor(automaton.commit, "int32"),
+        "min_finish": ops.convert_to_tensor(automaton.min_finish, "int32"),
+        "start": ops.convert_to_tensor(automaton.start, "int32"),
+        "done": ops.convert_to_tensor(automaton.done, "int32"),
+    }
+
+
+class ConstrainedSampler(Sampler):
+    """Samples only tokens the automaton allows, and that still let the row finish in time.
+
+    Args:
+        inner: a keras-hub sampler whose `get_next_token` picks among allowed tokens
+            (greedy when None).
+        temperature: as in keras-hub samplers.
+    """
+
+    def __init__(self, inner: Sampler | None = None, temperature: float = 1.0):
+        super().__init__(temperature=temperature)
+        self.inner = inner
+        for seed_generator in getattr(inner, "_seed_generators", []):
+            # Registered on this sampler so keras-hub's stateless loop threads the RNG state.
+            self._seed_generators.append(seed_generator)
+
+    def get_next_token(self, probabilities):
+        if self.inner is None:
+            return ops.argmax(probabilities, axis=-1)
+        return self.inner.get_next_token(probabilities)
+
+    def __call__(
+        self,
+        next,
+        prompt,
+        cache=None,
+        index=0,
+        mask=None,
+        stop_token_ids=None,
+        hidden_states=None,
+        model=None,
+        tables=None,
+        max_new_tokens=None,
+        max_body_chars=None,
+    ):
+        trans, body_chars = tables["trans"], tables["body_chars"]
+        commit_table, min_finish = tables["commit"], tables["min_finish"]
+        done = tables["done"]
+        batch_size, max_length = ops.shape(prompt)
+        mask = ops.cast(mask, "bool")
+        row_lengths = ops.sum(ops.cast(mask, "int32"), axis=-1)
+        index = ops.cast(index, "int32")
+        state = ops.full((batch_size,), tables["start"], dtype="int32")
+        used = ops.zeros((batch_size,), dtype="int32")
+        confidence = ops.full((batch_size,), -1.0, dtype="float32")
+
+        def cond(prompt, cache, index, state, used, confidence):
+            return ops.logical_and(index < max_length, ops.any(state != done))
+
+        def body(prompt, cache, index, state, used, confidence):
+            logits, _, cache = next(prompt, cache, index)
+            probabilities = self.compute_probabilities(logits)
+            in_prompt = mask[:, index]
+            remaining = max_new_tokens - (index - row_lengths)  # steps left, this one included
+            nxt = ops.take(trans, state, axis=0)  # [B, V]
+            cost = ops.take(body_chars, state, axis=0)
+            safe_nxt = ops.where(nxt >= 0, nxt, done)
+            allowed = (
+                (nxt >= 0)
+                & (cost <= (max_body_chars - used)[:, None])
+                & (ops.take(min_finish, safe_nxt) <= (remaining - 1)[:, None])
+            )
+            masked = ops.where(allowed, probabilities, 0.0)
+            total = ops.sum(masked, axis=-1, keepdims=True)
+            # A row with nothing allowed (only possible for rows still in their prompt)
+            # falls back to uniform over allowed; its token is replaced by the prompt's.
+            masked = ops.where(total > 0, masked / ops.maximum(total, 1e-30),
+                               ops.cast(allowed, "float32"))
+            token = ops.cast(self.get_next_token(masked), "int32")
+            token = ops.where(in_prompt, ops.cast(prompt[:, index], "int32"), token)
+            token_2d = token[:, None]
+            new_state = ops.squeeze(ops.take_along_axis(safe_nxt, token_2d, axis=1), 1)
+            spent = ops.squeeze(ops.take_along_axis(cost, token_2d, axis=1), 1)
+            # Sentiment confidence: at the step whose token commits to a value, the chosen
+            # value's share of the probability of all allowed value-committing tokens.
+            commits = ops.take(commit_table, state, axis=0)
+            chosen = ops.squeeze(ops.take_along_axis(commits, token_2d, axis=1), 1)
+            committing = allowed & (commits > 0)
+            p_any = ops.sum(ops.where(committing, probabilities, 0.0), axis=-1)
+            p_chosen = ops.sum(
+                ops.where(committing & (commits == chosen[:, None]), probabilities, 0.0), axis=-1)
+            record = (~in_prompt) & (chosen > 0) & (confidence < 0)
+            confidence = ops.where(record, p_chosen / ops.maximum(p_any, 1e-30), confidence)
+            state = ops.where(in_prompt, state, new_state)
+            used = ops.where(in_prompt, used, used + spent)
+            prompt = ops.slice_update(prompt, [0, index], ops.cast(token_2d, prompt.dtype))
+            return prompt, cache, index + 1, state, used, confidence
+
+        prompt, _, _, state, used, confidence = self.run_loop(
+            cond,
+            body,
+            loop_vars=(prompt, cache, index, state, used, confidence),
+            maximum_iterations=(max_length - index),
+            model=model,
+        )
+        return {"token_ids": prompt, "state": state, "used": used, "confidence": confidence}
+
+
+def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, tables,
+                   max_new_tokens, max_body_chars):
+    """keras-hub's `generate_step` (build the cache, then the sampler's loop), returning the
+    sampler's per-row outputs too."""
+    _, cache = model._build_cache(token_ids)
+    row_lengths = ops.sum(ops.cast(padding_mask, "int32"), axis=-1)
+    index = ops.min(row_lengths)
+
+    def next(prompt, cache, index):
+        cache_update_index = index - 1
+        batch_size = ops.shape(prompt)[0]
+        prompt = ops.slice(prompt, [0, cache_update_index], [batch_size, 1])
+        logits, hidden_states, cache = model.call_with_cache(prompt, cache, cache_update_index)
+        return ops.squeeze(logits, axis=1), ops.squeeze(hidden_states, axis=1), cache
+
+    return sampler(next=next, prompt=token_ids, cache=cache, index=index, mask=padding_mask,
+                   model=model, tables=tables, max_new_tokens=max_new_tokens,
+                   max_body_chars=max_body_chars)
+
+
+def compile_generate(model, sampler: ConstrainedSampler):
+    """A jitted `(token_ids, padding_mask, tables, max_new_tokens, max_body_chars) -> dict`.
+
+    Mirrors keras-hub's JAX `make_generate_function`: model and sampler variables are passed
+    as explicit state under a `StatelessScope`, and the sampler's RNG state is written back.
+    JAX compiles once per input shape (batch size, max_length, number of automaton states).
+    """
+    import jax
+
+    @jax.jit
+    def compiled(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        sampler_vars, trainable, non_trainable = state
+        mapping = itertools.chain(
+            zip(sampler.variables, sampler_vars),
+            zip(model.trainable_variables, trainable),
+            zip(model.non_trainable_variables, non_trainable),
+        )
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            outputs = _generate_step(model, sampler, token_ids, padding_mask, tables,
+                                     max_new_tokens, max_body_chars)
+        new_sampler_vars = []
+        for v in sampler.variables:
+            value = scope.get_current_value(v)
+            new_sampler_vars.append(value if value is not None else v)
+        return outputs, new_sampler_vars
+
+    def generate(token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        state = (
+            [v.value for v in sampler.variables],
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+        )
+        outputs, sampler_vars = compiled(
+            state, token_ids, padding_mask, tables,
+            ops.convert_to_tensor(max_new_tokens, "int32"),
+            ops.convert_to_tensor(max_body_chars, "int32"))
+        for ref, value in zip(sampler.variables, sampler_vars):
+            ref.assign(value)
+        return outputs
+
+    return generate
