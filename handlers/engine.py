@@ -225,6 +225,7 @@ class CausalLMEngine:
             conf = float(confidence[row])
             results.append({
                 "text": self._decode(generated[:n_generated]),
+                "token_ids": generated[:n_generated],
                 "prompt_tokens": start_at,
                 "generated_tokens": n_generated,
                 "inference_ms": round(elapsed_ms, 3),

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
+_RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
+_CONF = re.compile(r"CONF<<(.*?)>>", re.S)
 
 
 class _FakeModel:
@@ -16,7 +18,8 @@ class _FakeModel:
 
 
 class ScriptedHandler(ModelHandler):
-    """Replies with the text between `REPLY<<` and `>>` in the chat; raises on `RAISE`,
+    """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
+    strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
     sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`)."""
 
     def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5):
@@ -38,10 +41,13 @@ class ScriptedHandler(ModelHandler):
             if self._task == "apology":
                 text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
             else:
-                match = _REPLY.search(prompt.chat)
+                strict = "Reply with exactly one JSON object" in prompt.head
+                match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
                 text = match.group(1) if match else "no json here"
-            out.append(PredictionResult(prompt, {"text": text, "prompt_tokens": 10,
-                                                 "generated_tokens": 5, "inference_ms": 1.0}))
+            conf = _CONF.search(prompt.chat)
+            out.append(PredictionResult(prompt, {
+                "text": text, "prompt_tokens": 10, "generated_tokens": 5, "inference_ms": 1.0,
+                "sentiment_confidence": float(conf.group(1)) if conf else None}))
         return out
 
     def batch_elements_kwargs(self):

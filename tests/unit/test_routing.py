@@ -83,3 +83,36 @@ def test_ab_split_sends_records_to_both_arms(stage):
         arms = (out["review"] | beam.Map(lambda r: r["model_variant"])
                 | beam.combiners.Count.PerElement() | beam.Keys())
         assert_that(arms, equal_to(["a", "b"]))
+
+
+def test_malformed_reply_is_retried_once_with_the_strict_prompt():
+    """A bad first reply is retried with the stricter prompt; a good retry is a result, a bad
+    one reaches errors."""
+    raw = [
+        _chat(1, "garbage", extra='RETRY<<{"sentiment": 1, "summary": "fixed"}>>'),
+        _chat(2, "garbage", extra="RETRY<<still garbage>>"),
+        _chat(3, '{"sentiment": 0, "summary": "fine"}'),
+    ]
+    p, out = _run(raw)
+    with p:
+        assert_that(out["results"] | beam.Map(lambda r: (r["chat_id"], r["summary"])),
+                    equal_to([(1, "fixed"), (3, "fine")]), label="results")
+        errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], r["stage"],
+                                                   "stricter prompt" in r["reason"]))
+        assert_that(errs, equal_to([(2, "reply", True)]), label="errors")
+
+
+def test_low_confidence_positive_chats_go_to_review():
+    """With --review_below_confidence, an unsure positive chat is reviewed with its reason."""
+    raw = [
+        _chat(1, '{"sentiment": 1, "summary": "sure"}', extra="CONF<<0.95>>"),
+        _chat(2, '{"sentiment": 1, "summary": "unsure"}', extra="CONF<<0.40>>"),
+        _chat(3, '{"sentiment": -1, "summary": "angry"}', extra="CONF<<0.40>>"),
+    ]
+    p, out = _run(raw, ["--review_below_confidence", "0.6"])
+    with p:
+        assert_that(_ids(out["results"], "r"), equal_to([1]), label="results")
+        reasons = out["review"] | beam.Map(lambda r: (r["chat_id"], r["review_reason"],
+                                                      r["sentiment_confidence"]))
+        assert_that(reasons, equal_to([(2, "low_confidence", 0.4), (3, "negative", 0.4)]),
+                    label="review")
