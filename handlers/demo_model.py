@@ -52,26 +52,36 @@ _TOPICS = [
 ]
 
 _EN = {
-    1: (["Thanks, {t} was great!", "I love {t}, well done.", "Great service with {t}, thank you!"],
-        ["Glad to hear it!", "Thank you for the kind words."],
-        ["Perfect, have a nice day.", "Awesome, thanks again!"]),
-    0: (["Can you tell me about {t}?", "I have a question about {t}.", "How does {t} work?"],
-        ["Sure, here are the details.", "Let me check that for you."],
-        ["Ok, thanks.", "Fine, noted."]),
-    -1: (["I am really angry about {t}!", "{t} was terrible.", "This is awful, {t} again!"],
-         ["Sorry, we will look into it.", "I apologise for that."],
-         ["Unacceptable. I am very upset.", "Terrible service, I want a fix!"]),
+    1: (["Thanks, {t} was great!", "I love {t}, well done.", "Great service with {t}, thank you!",
+         "{t} was perfect, thanks so much!", "Really happy with {t}. Fantastic!",
+         "Just wanted to say {t} was excellent.", "Wonderful job on {t}, we loved it."],
+        ["Glad to hear it!", "Thank you for the kind words.", "That's wonderful to hear."],
+        ["Perfect, have a nice day.", "Awesome, thanks again!", "Will order again!",
+         "You made my day."]),
+    0: (["Can you tell me about {t}?", "I have a question about {t}.", "How does {t} work?",
+         "What are the details of {t}?", "Is there any information on {t}?",
+         "Quick question about {t}."],
+        ["Sure, here are the details.", "Let me check that for you.", "Yes, here is the info."],
+        ["Ok, thanks.", "Fine, noted.", "Got it.", "Ok."]),
+    -1: (["I am really angry about {t}!", "{t} was terrible.", "This is awful, {t} again!",
+          "{t} was a disaster, I'm furious.", "Very disappointed with {t}.",
+          "{t} was cold and late. Unacceptable.", "I want a refund for {t}, this is ridiculous."],
+         ["Sorry, we will look into it.", "I apologise for that.", "I'm so sorry about that."],
+         ["Unacceptable. I am very upset.", "Terrible service, I want a fix!",
+          "I'm fed up, never again.", "Still not happy at all."]),
 }
 _KO = {
-    1: (["{t} 정말 좋았어요, 감사합니다!", "{t} 최고예요!"],
-        ["감사합니다!", "좋은 말씀 감사합니다."],
-        ["좋은 하루 되세요.", "다시 한번 감사해요!"]),
-    0: (["{t}에 대해 알려 주세요.", "{t} 관련 질문이 있어요."],
+    1: (["{t} 정말 좋았어요, 감사합니다!", "{t} 최고예요!", "{t} 너무 만족스러워요.",
+         "{t} 덕분에 기분이 좋아요!"],
+        ["감사합니다!", "좋은 말씀 감사합니다.", "기쁩니다!"],
+        ["좋은 하루 되세요.", "다시 한번 감사해요!", "또 주문할게요."]),
+    0: (["{t}에 대해 알려 주세요.", "{t} 관련 질문이 있어요.", "{t}는 어떻게 되나요?"],
         ["네, 확인해 드릴게요.", "안내해 드리겠습니다."],
-        ["네, 알겠습니다.", "확인했어요."]),
-    -1: (["{t} 때문에 정말 짜증이 나요!", "{t} 정말 끔찍해요."],
+        ["네, 알겠습니다.", "확인했어요.", "네."]),
+    -1: (["{t} 때문에 정말 짜증이 나요!", "{t} 정말 끔찍해요.", "{t} 너무 실망스러워요.",
+          "{t} 때문에 화가 나요."],
          ["죄송합니다, 확인하겠습니다.", "불편을 드려 죄송합니다."],
-         ["있을 수 없는 일이에요. 정말 기분이 나빠요!", "정말 실망했어요!"]),
+         ["있을 수 없는 일이에요. 정말 기분이 나빠요!", "정말 실망했어요!", "다시는 주문 안 해요."]),
 }
 # Summaries and apologies name the topic but not the user id: a model this small copies
 # words from the chat far more reliably than digit strings.
@@ -133,7 +143,7 @@ def _pairs(examples: list[dict], max_summary_chars: int) -> list[tuple[str, str]
                            ensure_ascii=False)
         pairs.append((render_sentiment_prompt(ex["chat_message"], ex["user_id"],
                                               max_summary_chars).text, reply + "<end_of_turn>"))
-        if ex["sentiment"] == -1:
+        if ex["sentiment"] == -1 or ex["id"] % 3 == 0:
             pairs.append((render_apology_prompt(ex["chat_message"], ex["user_id"],
                                                 ex["summary"]).text, ex["apology"] + "<end_of_turn>"))
     return pairs
@@ -204,8 +214,12 @@ def _training_arrays(pairs, tokenizer_proto: bytes, sequence_length: int):
         ids = (p + r)[: sequence_length + 1]
         token_ids[i, : len(ids)] = ids
         mask[i, : len(ids)] = True
-        # Loss only on the reply: the model learns to answer, not to echo prompts.
+        # Loss only on the reply: the model learns to answer, not to echo prompts. The
+        # sentiment value is one token among ~20, so it weighs more.
         weights[i, len(p): len(ids)] = 1.0
+        if reply.startswith('{"sentiment": '):
+            value_at = len(p) + len(sp.encode('{"sentiment": '))
+            weights[i, value_at: value_at + 2] = 4.0
     x = {"token_ids": token_ids[:, :-1], "padding_mask": mask[:, :-1]}
     return x, token_ids[:, 1:], weights[:, 1:]
 

@@ -14,7 +14,13 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa
 from handlers import shapes  # noqa: E402
 from prompts import Prompt  # noqa: E402
 
-__all__ = ["KerasHubCausalLMHandler"]
+__all__ = ["KerasHubCausalLMHandler", "prompt_length"]
+
+
+def prompt_length(element: Any) -> int:
+    """Length key for batching: characters of the prompt's chat (keyed or not)."""
+    prompt = element[1] if isinstance(element, tuple) and len(element) == 2 else element
+    return len(prompt.chat) if isinstance(prompt, Prompt) else len(str(prompt))
 
 
 class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
@@ -29,6 +35,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         preset: local dir, `gs://...`, `kaggle://...` handle or preset name.
         max_new_tokens: reply budget; `max_length` = prompt tokens + this, bucketed.
         min_batch_size / max_batch_size / max_batch_duration_secs: Beam batching knobs.
+        batch_bucket_boundaries: chat-length (characters) boundaries for Beam's
+            length-aware batching; used when a batch duration is set.
         length_buckets: allowed `max_length` values; the largest caps prompt + reply.
         share_across_processes: load once per worker instead of once per SDK process.
         compilation_cache_dir: persistent JAX compilation cache directory (optional).
@@ -57,6 +65,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         task: str = "text",
         constrained: bool = True,
         reply_spec: dict[str, Any] | None = None,
+        batch_bucket_boundaries: Sequence[int] | None = None,
         metrics_namespace: str = "gemma",
     ):
         super().__init__()
@@ -72,6 +81,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         self._seed = seed
         self._namespace = metrics_namespace
         self._task = task
+        self._bucket_boundaries = list(batch_bucket_boundaries) if batch_bucket_boundaries \
+            else None
         self._constrained = constrained
         self._reply_spec = reply_spec
         self._batching_max = max_batch_size
@@ -120,6 +131,11 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         }
         if self._max_batch_duration_secs is not None:
             kwargs["max_batch_duration_secs"] = self._max_batch_duration_secs
+            if self._bucket_boundaries:
+                # Length-aware batching (Beam applies it with a batch duration): chats of
+                # similar length share a batch, so padding to the longest row wastes little.
+                kwargs["length_fn"] = prompt_length
+                kwargs["bucket_boundaries"] = self._bucket_boundaries
         return kwargs
 
     def get_metrics_namespace(self) -> str:

@@ -159,8 +159,9 @@ class ChatPipelineOptions(PipelineOptions):
         parser.add_argument(
             "--min_batch_size",
             type=int,
-            default=1,
-            help="Smallest RunInference batch. Default: 1.",
+            default=None,
+            help="Smallest RunInference batch Beam aims for. Default: --max_batch_size (full "
+            "batches; a partial batch still flushes after --max_batch_duration_secs).",
         )
         parser.add_argument(
             "--max_batch_size",
@@ -172,8 +173,15 @@ class ChatPipelineOptions(PipelineOptions):
             "--max_batch_duration_secs",
             type=float,
             default=None,
-            help="Streaming: flush a partial batch after this many seconds. "
-            "Default: none in batch mode, 1.0 in streaming mode.",
+            help="Flush a partial batch after this many seconds; also enables length-aware "
+            "batching. Default: 1.0 in streaming mode, 5.0 in batch mode.",
+        )
+        parser.add_argument(
+            "--batch_bucket_boundaries",
+            type=_int_list,
+            default=[400, 1600, 6400],
+            help="Comma-separated chat lengths in characters: chats in the same range share a "
+            "batch (Beam's length-aware batching). Default: 400,1600,6400.",
         )
         parser.add_argument(
             "--share_model_across_processes",
@@ -229,7 +237,9 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
         if self.ab_split > 0 and not self.model_b:
             problems.append("--ab_split needs --model_b")
-        if self.max_batch_size < self.min_batch_size or self.min_batch_size < 1:
+        min_batch = self.min_batch_size if self.min_batch_size is not None else \
+            self.max_batch_size
+        if self.max_batch_size < min_batch or min_batch < 1:
             problems.append("need 1 <= --min_batch_size <= --max_batch_size")
         if not self.length_buckets or max(self.length_buckets) <= self.max_new_tokens:
             problems.append("the largest --length_buckets value must exceed --max_new_tokens")

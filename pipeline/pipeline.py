@@ -41,12 +41,12 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
 
     streaming = bool(opts.input_subscription)
     duration = opts.max_batch_duration_secs
-    if duration is None and streaming:
-        duration = 1.0
+    if duration is None:
+        duration = 1.0 if streaming else 5.0
     return KerasHubCausalLMHandler(
         preset,
         max_new_tokens=opts.max_new_tokens if task == "sentiment" else opts.apology_max_new_tokens,
-        min_batch_size=opts.min_batch_size,
+        min_batch_size=opts.min_batch_size or opts.max_batch_size,
         max_batch_size=opts.max_batch_size,
         max_batch_duration_secs=duration,
         length_buckets=opts.length_buckets,
@@ -56,6 +56,7 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         task="reply" if task == "sentiment" else "text",
         constrained=opts.constrained_decoding,
         reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars),
+        batch_bucket_boundaries=opts.batch_bucket_boundaries,
         metrics_namespace=f"gemma_{task}",
     )
 
