@@ -174,7 +174,8 @@ class ChatPipelineOptions(PipelineOptions):
             type=float,
             default=None,
             help="Flush a partial batch after this many seconds; also enables length-aware "
-            "batching. Default: 1.0 in streaming mode, 5.0 in batch mode.",
+            "batching. Default: 1.0 in streaming mode, none in batch mode (the local "
+            "FnApiRunner cannot run Beam's timer-based batching reliably).",
         )
         parser.add_argument(
             "--batch_bucket_boundaries",

@@ -41,8 +41,12 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
 
     streaming = bool(opts.input_subscription)
     duration = opts.max_batch_duration_secs
-    if duration is None:
-        duration = 1.0 if streaming else 5.0
+    if duration is None and streaming:
+        # Streaming: a quiet stream still flushes, and Beam batches by chat length.
+        # Batch mode leaves it off by default: the local FnApiRunner fails on the
+        # processing-time timers of Beam's stateful batching ("time-pending bundles did not
+        # execute") and can drop the buffered elements. Set it explicitly on Dataflow batch.
+        duration = 1.0
     return KerasHubCausalLMHandler(
         preset,
         max_new_tokens=opts.max_new_tokens if task == "sentiment" else opts.apology_max_new_tokens,
