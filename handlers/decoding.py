@@ -200,4 +200,6 @@ def compile_generate(model, sampler: ConstrainedSampler):
             ref.assign(value)
         return outputs
 
+    # How many programs JAX actually compiled (its jit cache), for the compile metric.
+    generate.cache_size = compiled._cache_size
     return generate

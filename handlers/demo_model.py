@@ -218,8 +218,10 @@ def _training_arrays(pairs, tokenizer_proto: bytes, sequence_length: int):
         # sentiment value is one token among ~20, so it weighs more.
         weights[i, len(p): len(ids)] = 1.0
         if reply.startswith('{"sentiment": '):
-            value_at = len(p) + len(sp.encode('{"sentiment": '))
-            weights[i, value_at: value_at + 2] = 4.0
+            # The first reply tokens that decode past the key are the value.
+            k = next(k for k in range(1, len(r) + 1)
+                     if len(sp.decode(r[:k])) > len('{"sentiment": '))
+            weights[i, len(p) + k - 1] = 4.0
     x = {"token_ids": token_ids[:, :-1], "padding_mask": mask[:, :-1]}
     return x, token_ids[:, 1:], weights[:, 1:]
 

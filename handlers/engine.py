@@ -114,6 +114,10 @@ class CausalLMEngine:
                 ids.append(int(token_id))
         return tuple(dict.fromkeys(ids))
 
+    def jit_cache_size(self) -> int:
+        """Programs JAX compiled for this engine's generate function (its jit cache)."""
+        return int(self._generate_fn.cache_size())
+
     @property
     def compiles(self) -> int:
         """Distinct compiled generate programs so far (one per padded shape)."""
