@@ -31,10 +31,10 @@ MAX_NEW = 160
 BATCH = 16
 
 MODES = {
-    "quick": {"overhead_reps": 5, "reference_chats": 8, "ours_chats": 64, "pipeline_chats": 160,
+    "quick": {"overhead_reps": 5, "reference_chats": 8, "ours_chats": 64, "pipeline_chats": 640,
               "stream_chats": 600, "batch_sizes": (1, 4, 16)},
     "full": {"overhead_reps": 10, "reference_chats": 32, "ours_chats": 256,
-             "pipeline_chats": 640, "stream_chats": 10_000, "batch_sizes": (1, 2, 4, 8, 16, 32)},
+             "pipeline_chats": 2560, "stream_chats": 10_000, "batch_sizes": (1, 2, 4, 8, 16, 32)},
 }
 
 
@@ -122,34 +122,42 @@ def bench_reference(model: str, n_ref: int, n_ours: int) -> dict:
     return {"reference_chats_per_s": ref_rate, "ours_chats_per_s": ours_rate}
 
 
-def bench_pipeline_efficiency(model: str, n: int) -> dict:
-    examples = chats(n, seed=11)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "chats.jsonl")
-        with open(src, "w", encoding="utf-8") as f:
-            for e in examples:
-                f.write(json.dumps({k: e[k] for k in ("id", "user_id", "chat_message")},
-                                   ensure_ascii=False) + "\n")
-        out = os.path.join(tmp, "out")
-        cache = os.path.join(tmp, "jax_cache")
-        argv = ["--input", src, "--output_dir", out, "--model", model,
-                "--max_batch_size", str(BATCH), "--compilation_cache_dir", cache]
-        timer = [sys.executable, "-m", "bench.pipeline_timer", *argv]
-        subprocess.run(timer, check=True, capture_output=True)  # warms the compilation cache
-        done = subprocess.run(timer, check=True, capture_output=True, text=True)
-        elapsed = float(done.stdout.strip().splitlines()[-1])
-        from pipeline.summary import load
+def _write_chats(path: str, examples) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for e in examples:
+            f.write(json.dumps({k: e[k] for k in ("id", "user_id", "chat_message")},
+                               ensure_ascii=False) + "\n")
 
-        records = load(out)
-    negatives = [r for r in records["review"]]
+
+def _time_pipeline(model: str, examples, tmp: str, tag: str):
+    from pipeline.summary import load
+
+    src = os.path.join(tmp, f"{tag}.jsonl")
+    _write_chats(src, examples)
+    out = os.path.join(tmp, f"out_{tag}")
+    argv = ["--input", src, "--output_dir", out, "--model", model,
+            "--max_batch_size", str(BATCH), "--compilation_cache_dir",
+            os.path.join(tmp, "jax_cache")]
+    done = subprocess.run([sys.executable, "-m", "bench.pipeline_timer", *argv], check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout.strip().splitlines()[-1]), load(out)
+
+
+def bench_pipeline_efficiency(model: str, n: int) -> dict:
+    """End-to-end pipeline (FnApiRunner, one process: load, compile, Beam, sinks) against
+    batched generate called directly on the same prompts, same batch size, same model work
+    (sentiment for every chat, apology drafts for the chats the pipeline sent to review)."""
+    examples = chats(n, seed=11)
+    small = examples[: n // 4]
+    with tempfile.TemporaryDirectory() as tmp:
+        _time_pipeline(model, small, tmp, "warm")  # fills the persistent compilation cache
+        t_small, _ = _time_pipeline(model, small, tmp, "small")
+        t_full, records = _time_pipeline(model, examples, tmp, "full")
     total = sum(len(v) for v in records.values())
-    pipeline_rate = n / elapsed
-    # Baseline: the same model work (sentiment for every chat, apology for the negatives),
-    # batched generate called directly, same batch size, compiled and warm.
     eng = engine(model)
     prompts = sentiment_prompts(examples)
     apologies = [render_apology_prompt(r["chat_message"], r["user_id"], r["summary"])
-                 for r in negatives]
+                 for r in records["review"]]
     eng.generate(prompts[:BATCH], MAX_NEW, TASK_REPLY)
     if apologies:
         eng.generate(apologies[:BATCH], 128, TASK_TEXT)
@@ -159,11 +167,18 @@ def bench_pipeline_efficiency(model: str, n: int) -> dict:
     for i in range(0, len(apologies), BATCH):
         eng.generate(apologies[i:i + BATCH], 128, TASK_TEXT)
     direct_rate = n / (time.perf_counter() - start)
+    pipeline_rate = n / t_full
+    steady_rate = (n - len(small)) / max(1e-9, t_full - t_small)
+    startup = max(0.0, t_full - n / steady_rate)
     metric("pipeline_efficiency", pipeline_rate / direct_rate,
-           f"pipeline {pipeline_rate:.2f} chats/s (load + compile included) vs direct "
-           f"{direct_rate:.2f} chats/s; goal >= 0.8")
-    return {"pipeline_chats_per_s": pipeline_rate, "direct_chats_per_s": direct_rate,
-            "pipeline_outputs": total, "pipeline_inputs": n}
+           f"{n} chats end to end incl. start-up: pipeline {pipeline_rate:.2f} chats/s vs "
+           f"direct {direct_rate:.2f} chats/s; goal >= 0.8")
+    metric("pipeline_efficiency_steady", steady_rate / direct_rate,
+           f"marginal chats/s between {len(small)} and {n} chats ({steady_rate:.2f}) / direct")
+    metric("pipeline_startup_seconds", startup, "model load + compile (cached) + Beam set-up")
+    return {"pipeline_chats_per_s": pipeline_rate, "pipeline_steady_chats_per_s": steady_rate,
+            "direct_chats_per_s": direct_rate, "pipeline_outputs": total,
+            "pipeline_inputs": n}
 
 
 def length_bucketed_batches(texts, boundaries=(400, 1600, 6400), flush_every=250):

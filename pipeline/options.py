@@ -6,7 +6,7 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-__all__ = ["ChatPipelineOptions", "validate_options"]
+__all__ = ["ChatPipelineOptions", "share_model", "validate_options"]
 
 DEFAULT_MODEL = "models/demo-gemma"
 
@@ -186,10 +186,12 @@ class ChatPipelineOptions(PipelineOptions):
         )
         parser.add_argument(
             "--share_model_across_processes",
-            type=_bool,
-            default=True,
-            help="true: load the model once per worker (recommended for LLMs); false: once "
-            "per SDK process. Default: true.",
+            choices=["auto", "true", "false"],
+            default="auto",
+            help="true: load the model once per worker in a shared process (for Dataflow, "
+            "which runs one SDK process per vCPU); false: once per SDK process; auto: true on "
+            "Dataflow, false on the local runners (one process: sharing only adds start-up "
+            "time). Default: auto.",
         )
         parser.add_argument(
             "--inference_timeout_secs",
@@ -250,6 +252,17 @@ class ChatPipelineOptions(PipelineOptions):
         if self.max_summary_chars < 1:
             problems.append("--max_summary_chars must be positive")
         return problems
+
+
+def share_model(options: PipelineOptions) -> bool:
+    """Resolves --share_model_across_processes (auto: only on Dataflow)."""
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    value = options.view_as(ChatPipelineOptions).share_model_across_processes
+    if value == "auto":
+        runner = options.view_as(StandardOptions).runner or ""
+        return "dataflow" in str(runner).lower()
+    return value == "true"
 
 
 def validate_options(options: PipelineOptions) -> ChatPipelineOptions:

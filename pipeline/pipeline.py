@@ -12,7 +12,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline import elements, schemas, sinks
 from pipeline.elements import RawChat
-from pipeline.options import ChatPipelineOptions, validate_options
+from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.transforms import (
     TAG_CHATS,
     TAG_ERRORS,
@@ -54,7 +54,7 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         max_batch_size=opts.max_batch_size,
         max_batch_duration_secs=duration,
         length_buckets=opts.length_buckets,
-        share_across_processes=opts.share_model_across_processes,
+        share_across_processes=share_model(opts),
         compilation_cache_dir=opts.compilation_cache_dir,
         sampler=opts.sampler,
         task="reply" if task == "sentiment" else "text",
