@@ -8,7 +8,10 @@ BENCH ?= quick
 export KERAS_BACKEND := jax
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install demo demo-model demo-stream test test-fast lint bench reliability image clean
+BQ_VENV := .venv-bqemu
+BQ_STAMP := $(BQ_VENV)/.installed-stamp
+
+.PHONY: help install emulators demo demo-model demo-stream test test-fast lint bench reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -22,6 +25,15 @@ $(STAMP): setup.py
 
 install: $(STAMP) ## Create .venv and install the package with test extras
 
+# bqemulator's pins conflict with Beam's: it gets its own virtualenv.
+$(BQ_STAMP):
+	$(PYTHON) -m venv $(BQ_VENV)
+	$(BQ_VENV)/bin/pip install -q --upgrade pip
+	$(BQ_VENV)/bin/pip install -q bqemulator==1.4.0 numpy
+	touch $(BQ_STAMP)
+
+emulators: $(BQ_STAMP) ## Install the BigQuery emulator (the Pub/Sub one comes with the gcloud SDK)
+
 $(DEMO_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
 	$(PY) -m handlers.demo_model --out $(DEMO_MODEL)
 
@@ -32,7 +44,10 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL)
 	$(PY) -m pipeline.summary out/demo
 
-test: $(STAMP) ## Run unit and integration tests (slow end-to-end ones included)
+demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
+	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
+
+test: $(STAMP) $(BQ_STAMP) ## Run unit and integration tests (slow end-to-end ones included)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 test-fast: $(STAMP) ## Unit tests only

@@ -75,6 +75,14 @@ class ChatPipelineOptions(PipelineOptions):
             default=None,
             help="Pub/Sub topic for the error sink: projects/<p>/topics/<t>. Default: none.",
         )
+        parser.add_argument(
+            "--create_tables",
+            type=_bool,
+            default=True,
+            help="true: WriteToBigQuery creates missing tables (CREATE_IF_NEEDED); false: the "
+            "tables must exist (CREATE_NEVER; used with the local BigQuery emulator). "
+            "Default: true.",
+        )
         # Model.
         parser.add_argument(
             "--model",

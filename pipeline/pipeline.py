@@ -200,7 +200,8 @@ def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]
     if opts.output_table:
         write_errors.append(outputs[TAG_RESULTS] | "WriteResultsBigQuery" >>
                             sinks.WriteRowsToBigQuery(opts.output_table,
-                                                      schemas.RESULT_TABLE_SCHEMA))
+                                                      schemas.RESULT_TABLE_SCHEMA,
+                                                      opts.create_tables))
     if opts.review_topic:
         outputs[TAG_REVIEW] | "PublishReview" >> sinks.PublishJson(opts.review_topic)
     return write_errors
@@ -212,7 +213,7 @@ def _write_errors(opts: ChatPipelineOptions, errors: beam.PCollection) -> None:
     if opts.error_table:
         # Rows the error table itself rejects cannot go anywhere else: they are logged.
         rejected = errors | "WriteErrorsBigQuery" >> sinks.WriteRowsToBigQuery(
-            opts.error_table, schemas.ERROR_TABLE_SCHEMA)
+            opts.error_table, schemas.ERROR_TABLE_SCHEMA, opts.create_tables)
         rejected | "LogRejectedErrors" >> beam.Map(
             lambda r: _LOGGER.error("error sink rejected a record: %s", r["reason"]))
     if opts.error_topic:
@@ -229,8 +230,11 @@ def _choose_runner(options: PipelineOptions) -> None:
     standard.runner = "BundleBasedDirectRunner" if standard.streaming else "FnApiRunner"
 
 
-def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None):
-    """Parses options, validates them, builds and runs the pipeline; returns the result."""
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None,
+        wait: bool = True):
+    """Parses options, validates them, builds and runs the pipeline; returns the result.
+
+    With `wait=False` it returns as soon as the job runs (streaming: cancel the result)."""
     options = PipelineOptions(argv)
     opts = validate_options(options)
     if opts.input_subscription:
@@ -239,6 +243,6 @@ def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = Non
     p = test_pipeline or beam.Pipeline(options=options)
     build_pipeline(p, options)
     result = p.run()
-    if test_pipeline is None:
+    if test_pipeline is None and wait:
         result.wait_until_finish()
     return result

@@ -50,10 +50,11 @@ def failed_row_error(failed: Any) -> dict[str, Any]:
 class WriteRowsToBigQuery(beam.PTransform):
     """Streaming inserts with a declared schema; returns error records for rejected rows."""
 
-    def __init__(self, table: str, schema: dict[str, Any]):
+    def __init__(self, table: str, schema: dict[str, Any], create: bool = True):
         super().__init__()
         self._table = table
         self._schema = schema
+        self._create = create
 
     def expand(self, rows):
         from apache_beam.io.gcp.bigquery import BigQueryDisposition, RetryStrategy
@@ -62,7 +63,8 @@ class WriteRowsToBigQuery(beam.PTransform):
             self._table,
             schema=self._schema,
             method=beam.io.WriteToBigQuery.Method.STREAMING_INSERTS,
-            create_disposition=BigQueryDisposition.CREATE_IF_NEEDED,
+            create_disposition=(BigQueryDisposition.CREATE_IF_NEEDED if self._create
+                                else BigQueryDisposition.CREATE_NEVER),
             write_disposition=BigQueryDisposition.WRITE_APPEND,
             insert_retry_strategy=RetryStrategy.RETRY_ON_TRANSIENT_ERROR,
         )
