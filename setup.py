@@ -40,8 +40,7 @@ setuptools.setup(
     description="Streaming customer-support chat analysis with Gemma on Apache Beam",
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
-                                               "handlers.*", "prompts", "prompts.*",
-                                               "local", "local.*"]),
+                                               "handlers.*", "prompts", "prompts.*"]),
     install_requires=REQUIRED,
     extras_require=EXTRAS,
 )

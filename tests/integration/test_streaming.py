@@ -1,0 +1,47 @@
+"""Streaming against the real local Pub/Sub and BigQuery emulators."""
+
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.servers]
+
+
+@pytest.fixture(scope="module")
+def servers():
+    from local.servers import EmulatorUnavailable, local_servers
+
+    try:
+        with local_servers() as env:
+            yield env
+    except EmulatorUnavailable as e:
+        pytest.skip(str(e))
+
+
+def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset):
+    """Good and bad messages each end in exactly one of BigQuery, review topic, error topic."""
+    from local.stream import StreamingRun, account
+
+    good = [json.dumps({"id": i, "user_id": 500 + i,
+                        "chat_message": f"\nid {500 + i}: order {i} {'great' if i % 2 else 'bad'}\n"})
+            .encode() for i in range(10)]
+    bad = [b"", b"not json", b'{"id": 77, "user_id": "x", "chat_message": "hi"}', b"\xff\xfe",
+           json.dumps({"id": 78, "user_id": 1, "chat_message": "x" * 5000}).encode()]
+    run = StreamingRun(servers, tiny_preset, extra_argv=(
+        "--max_new_tokens", "40", "--apology_max_new_tokens", "16", "--length_buckets",
+        "256,512", "--max_chat_bytes", "4096", "--max_batch_size", "4"))
+    try:
+        run.start()
+        sent = run.publish(good + [b for b in bad if b])
+        sinks = run.collect(set(sent), timeout=180)
+    finally:
+        run.stop()
+    summary = account(sent, sinks)
+    assert summary["lost"] == [] and summary["duplicated"] == []
+    assert sum(len(v) for v in sinks.values()) == len(sent)
+    parse_errors = [e for e in sinks["errors"] if e["stage"] == "parse"]
+    assert len(parse_errors) == 4
+    assert {r["chat_id"] for r in sinks["results"] + sinks["review"]} | {
+        e["chat_id"] for e in sinks["errors"] if e["stage"] != "parse"} == set(range(10))
+    for row in sinks["results"]:
+        assert row["message_id"] and row["model_variant"] == "a"
