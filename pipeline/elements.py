@@ -27,6 +27,7 @@ __all__ = [
     "ChatKey",
     "ChatParseError",
     "assign_variant",
+    "chat_digest",
     "RawChat",
     "decode_chat",
     "describe_validation_error",
@@ -249,6 +250,12 @@ def decode_base64_raw(record: dict[str, Any]) -> bytes | None:
         except binascii.Error as e:
             raise ValueError(f"raw: invalid base64 ({e})") from None
     return raw.encode("utf-8")
+
+
+def chat_digest(key: ChatKey) -> str:
+    """A digest of a chat's content (user and text): equal for a redelivery."""
+    return hashlib.sha256(f"{key.user_id}\x00{key.chat_message}".encode(
+        "utf-8", "surrogatepass")).hexdigest()
 
 
 def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:

@@ -202,6 +202,13 @@ class ChatPipelineOptions(PipelineOptions):
             "time). Default: auto.",
         )
         parser.add_argument(
+            "--dedup_window_secs",
+            type=float,
+            default=600.0,
+            help="Drop redeliveries of a chat id seen within this many seconds of event time "
+            "(Pub/Sub publish time); 0 turns deduplication off. Default: 600.",
+        )
+        parser.add_argument(
             "--inference_timeout_secs",
             type=float,
             default=None,

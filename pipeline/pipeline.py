@@ -20,6 +20,7 @@ from pipeline.transforms import (
     TAG_RESULTS,
     TAG_REVIEW,
     AnalyzeSentiment,
+    DeduplicateChats,
     DraftApologies,
     InferWithIsolation,
     ParseChats,
@@ -142,6 +143,10 @@ def build_pipeline(
     parsed = raw_chats | "ParseChats" >> ParseChats(opts.max_chat_bytes)
     chats = parsed[TAG_CHATS]
     errors = [parsed[TAG_ERRORS]]
+    if opts.dedup_window_secs > 0:
+        unique = chats | "Deduplicate" >> DeduplicateChats(opts.dedup_window_secs)
+        chats = unique[TAG_CHATS]
+        errors.append(unique[TAG_ERRORS])
 
     # Sentiment: model A, or both arms when --ab_stage all.
     sentiment_arms = VARIANTS if ab and opts.ab_stage == "all" else ("a",)

@@ -14,6 +14,7 @@ from pipeline.transforms import to_json_line
 
 __all__ = [
     "PublishJson",
+    "insert_id",
     "WriteJsonFiles",
     "WriteRowsToBigQuery",
     "failed_row_error",
@@ -47,28 +48,52 @@ def failed_row_error(failed: Any) -> dict[str, Any]:
         model_variant=row.get("model_variant") if isinstance(row, dict) else None)
 
 
-class WriteRowsToBigQuery(beam.PTransform):
-    """Streaming inserts with a declared schema; returns error records for rejected rows."""
+def insert_id(row: dict[str, Any]) -> str:
+    """A deterministic BigQuery insertId per chat: a redelivered chat reuses it, so BigQuery's
+    streaming-insert deduplication (best effort, about a minute) drops the second copy."""
+    return f"chat-{row['chat_id']}"
 
-    def __init__(self, table: str, schema: dict[str, Any], create: bool = True):
+
+class WriteRowsToBigQuery(beam.PTransform):
+    """Streaming inserts with a declared schema; returns error records for rejected rows.
+
+    Beam's `WriteToBigQuery` draws random insert ids (a UUID per bundle), so a redelivered
+    Pub/Sub message would be inserted twice. This applies the same `BigQueryWriteFn` that
+    `WriteToBigQuery` uses for STREAMING_INSERTS, with `insert_id()` per chat instead, and
+    keeps its failed-rows output. `test_client` is for tests (a fake BigQuery client).
+    """
+
+    def __init__(self, table: str, schema: dict[str, Any], create: bool = True,
+                 test_client: Any = None):
         super().__init__()
         self._table = table
         self._schema = schema
         self._create = create
+        self._test_client = test_client
 
     def expand(self, rows):
-        from apache_beam.io.gcp.bigquery import BigQueryDisposition, RetryStrategy
+        from apache_beam.io.gcp.bigquery import BigQueryDisposition, BigQueryWriteFn
+        from apache_beam.io.gcp.bigquery_tools import RetryStrategy
 
-        result = rows | "WriteToBigQuery" >> beam.io.WriteToBigQuery(
-            self._table,
+        table = self._table
+        write_fn = BigQueryWriteFn(
+            batch_size=BigQueryWriteFn.DEFAULT_MAX_BATCH_SIZE,
             schema=self._schema,
-            method=beam.io.WriteToBigQuery.Method.STREAMING_INSERTS,
             create_disposition=(BigQueryDisposition.CREATE_IF_NEEDED if self._create
                                 else BigQueryDisposition.CREATE_NEVER),
             write_disposition=BigQueryDisposition.WRITE_APPEND,
-            insert_retry_strategy=RetryStrategy.RETRY_ON_TRANSIENT_ERROR,
+            retry_strategy=RetryStrategy.RETRY_ON_TRANSIENT_ERROR,
+            test_client=self._test_client,
         )
-        return result.failed_rows_with_errors | "ToErrorRecord" >> beam.Map(failed_row_error)
+        written = (
+            rows
+            | "WithInsertId" >> beam.Map(lambda row: (table, (row, insert_id(row))))
+            | "StreamingInsert" >> beam.ParDo(write_fn).with_outputs(
+                BigQueryWriteFn.FAILED_ROWS, BigQueryWriteFn.FAILED_ROWS_WITH_ERRORS,
+                main="written")
+        )
+        return written[BigQueryWriteFn.FAILED_ROWS_WITH_ERRORS] | "ToErrorRecord" >> beam.Map(
+            failed_row_error)
 
 
 class PublishJson(beam.PTransform):

@@ -8,7 +8,10 @@ import logging
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.coders import StrUtf8Coder
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 
 from pipeline import elements
 from pipeline.elements import ChatKey, RawChat
@@ -22,6 +25,7 @@ __all__ = [
     "TAG_RETRY",
     "TAG_REVIEW",
     "AnalyzeSentiment",
+    "DeduplicateChats",
     "DraftApologies",
     "InferWithIsolation",
     "ParseChats",
@@ -150,6 +154,59 @@ def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
             int(inference["inference_ms"]))
     if inference.get("compiled"):
         beam.metrics.Metrics.counter(NAMESPACE, "xla_compiles").inc()
+
+
+class _DeduplicateFn(beam.DoFn):
+    """Keeps the first delivery of each chat id for `window_secs` of event time.
+
+    A redelivery (same id, same content) is dropped and counted; the same id with different
+    content is a producer bug and goes to the error sink rather than overwrite anything.
+    """
+
+    SEEN = ReadModifyWriteStateSpec("seen_digest", StrUtf8Coder())
+    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+
+    def __init__(self, window_secs: float):
+        self._window_secs = window_secs
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam,
+                seen=beam.DoFn.StateParam(SEEN), expiry=beam.DoFn.TimerParam(EXPIRY)):
+        _, key = element
+        digest = elements.chat_digest(key)
+        previous = seen.read()
+        if previous is None:
+            seen.write(digest)
+            expiry.set(timestamp + self._window_secs)
+            yield key
+        elif previous == digest:
+            beam.metrics.Metrics.counter(NAMESPACE, "duplicates_dropped").inc()
+        else:
+            beam.metrics.Metrics.counter(NAMESPACE, "duplicate_ids_conflicting").inc()
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
+                "parse", f"chat id {key.chat_id} was already received with different content "
+                f"within {self._window_secs:g}s", _now(), chat_id=key.chat_id,
+                raw=key.chat_message, message_id=key.message_id))
+
+    @on_timer(EXPIRY)
+    def expire(self, seen=beam.DoFn.StateParam(SEEN)):
+        seen.clear()
+
+
+class DeduplicateChats(beam.PTransform):
+    """Drops redeliveries of a chat id within a window; conflicting reuse goes to `errors`."""
+
+    def __init__(self, window_secs: float):
+        super().__init__()
+        self._window_secs = window_secs
+
+    def expand(self, chats):
+        return (
+            chats
+            | "KeyByChatId" >> beam.Map(lambda key: (key.chat_id, key)).with_output_types(
+                tuple[int, Any])
+            | "KeepFirst" >> beam.ParDo(_DeduplicateFn(self._window_secs)).with_outputs(
+                TAG_ERRORS, main=TAG_CHATS)
+        )
 
 
 class _RouteReplyFn(beam.DoFn):

@@ -116,3 +116,16 @@ def test_low_confidence_positive_chats_go_to_review():
                                                       r["sentiment_confidence"]))
         assert_that(reasons, equal_to([(2, "low_confidence", 0.4), (3, "negative", 0.4)]),
                     label="review")
+
+
+def test_redelivered_chat_produces_one_output():
+    """The same chat delivered three times yields one result; a conflicting reuse of the id
+    goes to errors."""
+    same = _chat(1, '{"sentiment": 1, "summary": "ok"}')
+    conflicting = _chat(1, '{"sentiment": 0, "summary": "other"}', user=999)
+    p, out = _run([same, same, same, _chat(2, '{"sentiment": 0, "summary": "x"}'), conflicting])
+    with p:
+        assert_that(_ids(out["results"], "r"), equal_to([1, 2]), label="results")
+        errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], "different content" in
+                                                   r["reason"]))
+        assert_that(errs, equal_to([(1, True)]), label="errors")
