@@ -129,3 +129,15 @@ def test_redelivered_chat_produces_one_output():
         errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], "different content" in
                                                    r["reason"]))
         assert_that(errs, equal_to([(1, True)]), label="errors")
+
+
+def test_hung_generate_call_times_out_and_only_that_chat_fails():
+    """A generate call that hangs past --inference_timeout_secs fails; its batch-mates are
+    retried alone and succeed; only the hung chat reaches errors."""
+    raw = [_chat(i, '{"sentiment": 1, "summary": "ok"}') for i in range(1, 4)]
+    raw.append(_chat(50, '{"sentiment": 1, "summary": "ok"}', extra="HANG"))
+    p, out = _run(raw, ["--inference_timeout_secs", "1"])
+    with p:
+        assert_that(_ids(out["results"], "r"), equal_to([1, 2, 3]), label="results")
+        errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], r["stage"]))
+        assert_that(errs, equal_to([(50, "inference")]), label="errors")
