@@ -56,8 +56,11 @@ test-fast: $(STAMP) ## Unit tests only
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check pipeline handlers prompts tests bench
 
-bench: $(STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines
-	$(PY) -m bench.run --mode $(BENCH)
+bench: $(DEMO_MODEL)/config.json ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
+	$(PY) -m bench.run --mode $(BENCH) --model $(DEMO_MODEL)
+
+reliability: $(DEMO_MODEL)/config.json ## Hostile inputs + redeliveries: lost/duplicated/crashes
+	$(PY) -m bench.reliability --n 1000 --model $(DEMO_MODEL)
 
 image: ## Build and push the GPU worker image (needs Docker; see docker/build_push.sh)
 	docker/build_push.sh
