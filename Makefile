@@ -42,7 +42,7 @@ demo-model: $(DEMO_MODEL)/config.json ## Build the small Gemma-2-architecture de
 demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
 	rm -rf out/demo
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL)
-	$(PY) -m pipeline.summary out/demo
+	$(PY) -m pipeline.summary out/demo samples/labels.json
 
 demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)

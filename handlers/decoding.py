@@ -173,9 +173,9 @@ def compile_generate(model, sampler: ConstrainedSampler):
     def compiled(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
         sampler_vars, trainable, non_trainable = state
         mapping = itertools.chain(
-            zip(sampler.variables, sampler_vars),
-            zip(model.trainable_variables, trainable),
-            zip(model.non_trainable_variables, non_trainable),
+            zip(sampler.variables, sampler_vars, strict=True),
+            zip(model.trainable_variables, trainable, strict=True),
+            zip(model.non_trainable_variables, non_trainable, strict=True),
         )
         with keras.StatelessScope(state_mapping=mapping) as scope:
             outputs = _generate_step(model, sampler, token_ids, padding_mask, tables,
@@ -196,7 +196,7 @@ def compile_generate(model, sampler: ConstrainedSampler):
             state, token_ids, padding_mask, tables,
             ops.convert_to_tensor(max_new_tokens, "int32"),
             ops.convert_to_tensor(max_body_chars, "int32"))
-        for ref, value in zip(sampler.variables, sampler_vars):
+        for ref, value in zip(sampler.variables, sampler_vars, strict=True):
             ref.assign(value)
         return outputs
 

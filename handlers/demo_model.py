@@ -81,7 +81,8 @@ _KO = {
     -1: (["{t} 때문에 정말 짜증이 나요!", "{t} 정말 끔찍해요.", "{t} 너무 실망스러워요.",
           "{t} 때문에 화가 나요."],
          ["죄송합니다, 확인하겠습니다.", "불편을 드려 죄송합니다."],
-         ["있을 수 없는 일이에요. 정말 기분이 나빠요!", "정말 실망했어요!", "다시는 주문 안 해요."]),
+         ["있을 수 없는 일이에요. 정말 기분이 나빠요!", "정말 실망했어요!",
+          "다시는 주문 안 해요."]),
 }
 # Summaries and apologies name the topic but not the user id: a model this small copies
 # words from the chat far more reliably than digit strings.
@@ -144,8 +145,8 @@ def _pairs(examples: list[dict], max_summary_chars: int) -> list[tuple[str, str]
         pairs.append((render_sentiment_prompt(ex["chat_message"], ex["user_id"],
                                               max_summary_chars).text, reply + "<end_of_turn>"))
         if ex["sentiment"] == -1 or ex["id"] % 3 == 0:
-            pairs.append((render_apology_prompt(ex["chat_message"], ex["user_id"],
-                                                ex["summary"]).text, ex["apology"] + "<end_of_turn>"))
+            apology = render_apology_prompt(ex["chat_message"], ex["user_id"], ex["summary"])
+            pairs.append((apology.text, ex["apology"] + "<end_of_turn>"))
     return pairs
 
 
@@ -218,10 +219,12 @@ def _training_arrays(pairs, tokenizer_proto: bytes, sequence_length: int):
         # sentiment value is one token among ~20, so it weighs more.
         weights[i, len(p): len(ids)] = 1.0
         if reply.startswith('{"sentiment": '):
-            # The first reply tokens that decode past the key are the value.
-            k = next(k for k in range(1, len(r) + 1)
-                     if len(sp.decode(r[:k])) > len('{"sentiment": '))
-            weights[i, len(p) + k - 1] = 4.0
+            # Around the value token (the key's own encoding length is a close estimate;
+            # two positions cover a boundary shift). `make demo` prints how many sample
+            # chats the result labels like samples/labels.json does.
+            value_at = len(p) + len(sp.encode('{"sentiment": '))
+            weights[i, value_at: value_at + 2] = 4.0
+
     x = {"token_ids": token_ids[:, :-1], "padding_mask": mask[:, :-1]}
     return x, token_ids[:, 1:], weights[:, 1:]
 

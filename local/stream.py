@@ -186,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(summary['lost'])}, duplicated {len(summary['duplicated'])}")
     if lat:
         span = max(run.seen_at.values()) - min(sent.values())
+        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
         print(f"emulators ready in {servers_s:.1f}s; publish rate {args.rate}/s; "
               f"throughput {len(lat) / span:.2f} chats/s over {span:.1f}s; latency p50 "
-              f"{statistics.median(lat):.2f}s p99 {lat[min(len(lat) - 1, int(0.99 * len(lat)))]:.2f}s; "
+              f"{statistics.median(lat):.2f}s p99 {p99:.2f}s; "
               f"last output {max(run.seen_at.values()) - publish_done:.1f}s after last publish")
     print(f"finished at {datetime.now().isoformat(timespec='seconds')}; emulators stopped")
     return 0 if not summary["lost"] and not summary["duplicated"] else 1

@@ -49,13 +49,26 @@ def render(records: dict[str, list[dict]]) -> str:
         lines.append(f"          apology={_short(r['apology_draft'])!r}")
     if records["errors"]:
         r = records["errors"][0]
-        lines.append(f"  error   #{r['chat_id']}: stage={r['stage']} reason={_short(r['reason'])!r}")
+        lines.append(f"  error   #{r['chat_id']}: stage={r['stage']} "
+                     f"reason={_short(r['reason'])!r}")
     return "\n".join(lines)
+
+
+def agreement(records: dict[str, list[dict]], labels_path: str) -> str:
+    """How many analysed chats got the hand-labelled sentiment (a demo-quality figure)."""
+    with open(labels_path, encoding="utf-8") as f:
+        labels = {int(k): v for k, v in json.load(f)["labels"].items()}
+    rows = [r for sink in ("results", "review") for r in records[sink] if r["chat_id"] in labels]
+    right = sum(r["sentiment"] == labels[r["chat_id"]] for r in rows)
+    return f"== sentiment agreement with {labels_path}: {right}/{len(rows)} =="
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    print(render(load(argv[0] if argv else "out/demo")))
+    records = load(argv[0] if argv else "out/demo")
+    print(render(records))
+    if len(argv) > 1:
+        print(agreement(records, argv[1]))
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset
     """Good and bad messages each end in exactly one of BigQuery, review topic, error topic."""
     from local.stream import StreamingRun, account
 
-    good = [json.dumps({"id": i, "user_id": 500 + i,
-                        "chat_message": f"\nid {500 + i}: order {i} {'great' if i % 2 else 'bad'}\n"})
-            .encode() for i in range(10)]
+    good = [json.dumps({"id": i, "user_id": 500 + i, "chat_message":
+                        f"\nid {500 + i}: order {i} {'great' if i % 2 else 'bad'}\n"}).encode()
+            for i in range(10)]
     bad = [b"", b"not json", b'{"id": 77, "user_id": "x", "chat_message": "hi"}', b"\xff\xfe",
            json.dumps({"id": 78, "user_id": 1, "chat_message": "x" * 5000}).encode()]
     run = StreamingRun(servers, tiny_preset, extra_argv=(

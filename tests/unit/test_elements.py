@@ -66,7 +66,8 @@ def test_error_record_truncates_huge_raw():
 @pytest.mark.parametrize("reply,sentiment,summary", [
     ('{"sentiment": 1, "summary": "ok"}', 1, "ok"),
     ('Sure! Here it is:\n```json\n{"sentiment": 0, "summary": "asked"}\n```', 0, "asked"),
-    ('{"sentiment": "-1", "summary": "angry about {pizza} and }"}', -1, "angry about {pizza} and }"),
+    ('{"sentiment": "-1", "summary": "angry about {pizza} and }"}', -1,
+     "angry about {pizza} and }"),
     ('{"sentiment": -1, "summary": "x", "meta": {"a": {"b": 1}}} trailing', -1, "x"),
     ('{broken {"sentiment": 1, "summary": "second"}', 1, "second"),
 ])
