@@ -208,7 +208,8 @@ def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]
                                                       schemas.RESULT_TABLE_SCHEMA,
                                                       opts.create_tables))
     if opts.review_topic:
-        outputs[TAG_REVIEW] | "PublishReview" >> sinks.PublishJson(opts.review_topic)
+        write_errors.append(outputs[TAG_REVIEW] | "PublishReview" >> sinks.PublishJson(
+            opts.review_topic))
     return write_errors
 
 
@@ -222,7 +223,9 @@ def _write_errors(opts: ChatPipelineOptions, errors: beam.PCollection) -> None:
         rejected | "LogRejectedErrors" >> beam.Map(
             lambda r: _LOGGER.error("error sink rejected a record: %s", r["reason"]))
     if opts.error_topic:
-        errors | "PublishErrors" >> sinks.PublishJson(opts.error_topic)
+        refused = errors | "PublishErrors" >> sinks.PublishJson(opts.error_topic)
+        refused | "LogRefusedErrors" >> beam.Map(
+            lambda r: _LOGGER.error("error topic refused a record: %s", r["reason"]))
 
 
 def _choose_runner(options: PipelineOptions) -> None:

@@ -96,22 +96,70 @@ class WriteRowsToBigQuery(beam.PTransform):
             failed_row_error)
 
 
-class PublishJson(beam.PTransform):
-    """Publishes records as UTF-8 JSON to a Pub/Sub topic, with a chat_id attribute."""
+class _PublishFn(beam.DoFn):
+    """Publishes each record and reports the ones Pub/Sub refuses, as error records.
 
-    def __init__(self, topic: str):
+    Beam's `WriteToPubSub` retries but reports no per-message failure. Publishing with the
+    client here lets a refused message (too large, topic gone, permission) reach the error
+    sink with `stage: "publish"`. Futures are awaited at the end of the bundle, so a bundle
+    publishes concurrently. Delivery stays at-least-once, as with `WriteToPubSub`.
+    """
+
+    def __init__(self, topic: str, publisher_factory: Any = None, timeout_secs: float = 60.0):
+        self._topic = topic
+        self._factory = publisher_factory
+        self._timeout = timeout_secs
+
+    def setup(self):
+        if self._factory is not None:
+            self._publisher = self._factory()
+        else:
+            from google.cloud import pubsub_v1
+
+            self._publisher = pubsub_v1.PublisherClient()
+
+    def start_bundle(self):
+        self._pending = []
+
+    def process(self, record, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam):
+        attributes = {}
+        if record.get("chat_id") is not None:
+            attributes["chat_id"] = str(record["chat_id"])
+        data = to_json_line(record).encode("utf-8")
+        try:
+            future = self._publisher.publish(self._topic, data, **attributes)
+        except Exception as e:  # noqa: BLE001 (refused before sending: report it)
+            yield self._error(record, e)
+            return
+        self._pending.append((future, record, timestamp, window))
+
+    def finish_bundle(self):
+        from apache_beam.utils.windowed_value import WindowedValue
+
+        pending, self._pending = self._pending, []
+        for future, record, timestamp, window in pending:
+            try:
+                future.result(timeout=self._timeout)
+            except Exception as e:  # noqa: BLE001 (every failure becomes an error record)
+                yield WindowedValue(self._error(record, e), timestamp, [window])
+
+    def _error(self, record: dict[str, Any], exc: Exception) -> dict[str, Any]:
+        beam.metrics.Metrics.counter("chat_pipeline", "publish_failures").inc()
+        return elements.make_error(
+            "publish", f"publishing to {self._topic} failed: {type(exc).__name__}: {exc}",
+            datetime.datetime.now(datetime.UTC).isoformat(), chat_id=record.get("chat_id"),
+            raw=to_json_line(record), message_id=record.get("message_id"),
+            model_variant=record.get("model_variant"))
+
+
+class PublishJson(beam.PTransform):
+    """Publishes records as UTF-8 JSON with a chat_id attribute; returns error records for
+    messages Pub/Sub refused. `publisher_factory` is for tests (a fake publisher)."""
+
+    def __init__(self, topic: str, publisher_factory: Any = None):
         super().__init__()
         self._topic = topic
+        self._factory = publisher_factory
 
     def expand(self, records):
-        def to_message(record):
-            attributes = {}
-            if record.get("chat_id") is not None:
-                attributes["chat_id"] = str(record["chat_id"])
-            return beam.io.PubsubMessage(to_json_line(record).encode("utf-8"), attributes)
-
-        return (
-            records
-            | "ToMessage" >> beam.Map(to_message)
-            | "Publish" >> beam.io.WriteToPubSub(self._topic, with_attributes=True)
-        )
+        return records | "Publish" >> beam.ParDo(_PublishFn(self._topic, self._factory))

@@ -39,3 +39,39 @@ def test_insert_id_is_deterministic_per_chat():
     """A redelivered chat gets the same insert id; different chats different ones."""
     assert insert_id(_row(7)) == insert_id(dict(_row(7), summary="other")) == "chat-7"
     assert insert_id(_row(7)) != insert_id(_row(8))
+
+
+class _Future:
+    def __init__(self, exc=None):
+        self._exc = exc
+
+    def result(self, timeout=None):
+        if self._exc:
+            raise self._exc
+        return "message-id"
+
+
+class FakePublisher:
+    """Refuses messages whose chat_id attribute is in `refuse`, like a failing Pub/Sub."""
+
+    def __init__(self, refuse):
+        self.refuse = set(refuse)
+
+    def publish(self, topic, data, **attributes):
+        if int(attributes["chat_id"]) in self.refuse:
+            return _Future(RuntimeError("403 permission denied on topic"))
+        return _Future()
+
+
+def test_refused_review_messages_reach_the_error_sink():
+    """Only the messages Pub/Sub refuses come back, as stage=publish errors with its text."""
+    from pipeline.sinks import PublishJson
+
+    refuse = {3}
+    with TestPipeline(runner="FnApiRunner") as p:
+        errors = (p | beam.Create([_row(i) for i in range(5)])
+                  | PublishJson("projects/p/topics/review",
+                                publisher_factory=lambda: FakePublisher(refuse)))
+        assert_that(errors | beam.Map(lambda e: (e["chat_id"], e["stage"],
+                                                 "permission denied" in e["reason"])),
+                    equal_to([(3, "publish", True)]))
