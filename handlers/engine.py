@@ -218,6 +218,7 @@ class CausalLMEngine:
             confidence = np.asarray(out["confidence"])
             elapsed_ms = (time.perf_counter() - start) * 1000.0
         results = []
+        batch_generated = 0
         for row in range(plan.rows):
             start_at = len(token_lists[row])
             generated = out_ids[row, start_at:start_at + max_new_tokens].tolist()
@@ -226,6 +227,7 @@ class CausalLMEngine:
                 if token_id in self.stop_token_ids:
                     n_generated = i + 1
                     break
+            batch_generated += n_generated
             conf = float(confidence[row])
             results.append({
                 "text": self._decode(generated[:n_generated]),
@@ -236,9 +238,12 @@ class CausalLMEngine:
                 "truncated": truncated[row],
                 "sentiment_confidence": round(conf, 6) if conf >= 0 else None,
                 "finished": bool(states[row] == auto.done),
-                "compiled": compiled,
+                "compiled": compiled and row == 0,
+                "first_in_batch": row == 0,
                 "batch_size": plan.rows,
                 "padded_batch_size": plan.batch_size,
                 "max_length": plan.max_length,
             })
+        # Batch-level throughput, carried on the batch's first row for the Beam metric.
+        results[0]["batch_tokens_per_s"] = round(batch_generated * 1000.0 / elapsed_ms, 3)
         return results

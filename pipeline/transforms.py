@@ -149,9 +149,14 @@ def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
             beam.metrics.Metrics.counter(NAMESPACE, f"{task}_{field}").inc(int(value))
             beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_{field}_{variant}").update(
                 int(value))
+    if not inference.get("first_in_batch", True):
+        return  # batch-level figures once per batch
     if inference.get("inference_ms") is not None:
         beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_batch_ms_{variant}").update(
             int(inference["inference_ms"]))
+    if inference.get("batch_tokens_per_s") is not None:
+        beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_tokens_per_s_{variant}").update(
+            int(inference["batch_tokens_per_s"]))
     if inference.get("compiled"):
         beam.metrics.Metrics.counter(NAMESPACE, "xla_compiles").inc()
 

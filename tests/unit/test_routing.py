@@ -141,3 +141,20 @@ def test_hung_generate_call_times_out_and_only_that_chat_fails():
         assert_that(_ids(out["results"], "r"), equal_to([1, 2, 3]), label="results")
         errs = out["errors"] | beam.Map(lambda r: (r["chat_id"], r["stage"]))
         assert_that(errs, equal_to([(50, "inference")]), label="errors")
+
+
+def test_token_metrics_are_exported():
+    """Token counters and latency distributions reach Beam's metrics."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    raw = [_chat(i, '{"sentiment": 1, "summary": "ok"}') for i in range(3)]
+    p, out = _run(raw)
+    result = p.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in
+                result.metrics().query(MetricsFilter())["counters"]}
+    dists = {d.key.metric.name for d in result.metrics().query(MetricsFilter())["distributions"]}
+    assert counters["sentiment_prompt_tokens"] == 30  # 10 per chat from the scripted handler
+    assert counters["sentiment_generated_tokens"] == 15
+    assert counters["replies_valid_first_try"] == 3
+    assert "sentiment_batch_ms_a" in dists
