@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="models/demo-gemma")
     parser.add_argument("--rate", type=float, default=4.0, help="publish rate, messages/s")
     parser.add_argument("--timeout", type=float, default=240.0)
+    parser.add_argument("--compilation_cache_dir", default=".jax_cache",
+                        help="persistent JAX compilation cache: a second run skips compiles")
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(logging, os.environ.get("LOG_LEVEL", "WARNING")))
     with open(args.input, "rb") as f:
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     with local_servers() as env:
         servers_s = time.monotonic() - t0
-        run = StreamingRun(env, args.model)
+        run = StreamingRun(env, args.model, extra_argv=(
+            "--compilation_cache_dir", os.path.abspath(args.compilation_cache_dir)))
         try:
             run.start()
             sent = run.publish(payloads, rate_per_s=args.rate)
