@@ -151,8 +151,10 @@ def bench_pipeline_efficiency(model: str, n: int) -> dict:
     small = examples[: n // 4]
     with tempfile.TemporaryDirectory() as tmp:
         _time_pipeline(model, small, tmp, "warm")  # fills the persistent compilation cache
-        t_small, _ = _time_pipeline(model, small, tmp, "small")
-        t_full, records = _time_pipeline(model, examples, tmp, "full")
+        # Best of two: a 2-core machine's timings vary by tens of percent run to run.
+        t_small = min(_time_pipeline(model, small, tmp, f"small{k}")[0] for k in range(2))
+        runs = [_time_pipeline(model, examples, tmp, f"full{k}") for k in range(2)]
+        t_full, records = min(runs, key=lambda r: r[0])
     total = sum(len(v) for v in records.values())
     eng = engine(model)
     prompts = sentiment_prompts(examples)
