@@ -6,7 +6,7 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-__all__ = ["ChatPipelineOptions", "share_model", "validate_options"]
+__all__ = ["ChatPipelineOptions", "help_text", "share_model", "validate_options"]
 
 DEFAULT_MODEL = "models/demo-gemma"
 
@@ -267,6 +267,18 @@ class ChatPipelineOptions(PipelineOptions):
         if self.max_summary_chars < 1:
             problems.append("--max_summary_chars must be positive")
         return problems
+
+
+def help_text() -> str:
+    """`--help` for the pipeline's own flags (Beam's PipelineOptions swallows --help)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Customer-support chat analysis with Gemma on Apache Beam. Any Beam "
+        "pipeline option (--runner, --project, --region, ...) is accepted too.")
+    ChatPipelineOptions._add_argparse_args(parser)
+    return parser.format_help()
 
 
 def share_model(options: PipelineOptions) -> bool:

@@ -32,18 +32,23 @@ def test_bad_combinations_name_the_flag(argv, flag):
         _validate(*argv)
 
 
-def test_help_states_format_and_default(capsys):
+def test_help_lists_every_flag():
+    """`python -m pipeline --help` prints the pipeline's own flags."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for flag in ("--input_subscription", "--output_table", "--model_b", "--dedup_window_secs"):
+        assert flag in out
+    assert "projects/<p>/subscriptions/<s>" in out
+
+
+def test_help_states_format_and_default():
     """Every flag's help says its default."""
-    from pipeline.options import ChatPipelineOptions
-
-    with pytest.raises(SystemExit):
-        ChatPipelineOptions(["--help"]).view_as(ChatPipelineOptions)
-        import argparse
-
-        parser = argparse.ArgumentParser()
-        ChatPipelineOptions._add_argparse_args(parser)
-        parser.parse_args(["--help"])
     import argparse
+
+    from pipeline.options import ChatPipelineOptions
 
     parser = argparse.ArgumentParser()
     ChatPipelineOptions._add_argparse_args(parser)
