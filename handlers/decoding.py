@@ -15,6 +15,7 @@ keras-hub sampler's `get_next_token` picks from what remains.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
 from typing import Any
@@ -140,19 +141,38 @@ class ConstrainedSampler(Sampler):
         return {"token_ids": prompt, "state": state, "used": used, "confidence": confidence}
 
 
+def _build_cache(model, token_ids, padding_mask):
+    """Seeds the KV cache. Gemma/Gemma 2 take only token ids; Gemma 3's text path also takes
+    (absent) image inputs and the padding mask."""
+    params = inspect.signature(model._build_cache).parameters
+    if len(params) == 1:
+        return model._build_cache(token_ids)
+    extra = {"img_embeddings": None, "vision_mask": None, "padding_mask": padding_mask,
+             "vision_indices": None}
+    return model._build_cache(token_ids, **{k: v for k, v in extra.items() if k in params})
+
+
 def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, tables,
                    max_new_tokens, max_body_chars):
     """keras-hub's `generate_step` (build the cache, then the sampler's loop), returning the
     sampler's per-row outputs too."""
-    _, cache = model._build_cache(token_ids)
+    _, cache = _build_cache(model, token_ids, padding_mask)
     row_lengths = ops.sum(ops.cast(padding_mask, "int32"), axis=-1)
     index = ops.min(row_lengths)
+    # Gemma 3 skips rewriting cache entries of prompt positions (already seeded).
+    masked_updates = "cache_update_mask" in inspect.signature(model.call_with_cache).parameters
 
     def next(prompt, cache, index):
         cache_update_index = index - 1
         batch_size = ops.shape(prompt)[0]
         prompt = ops.slice(prompt, [0, cache_update_index], [batch_size, 1])
-        logits, hidden_states, cache = model.call_with_cache(prompt, cache, cache_update_index)
+        kwargs = {}
+        if masked_updates:
+            kwargs["cache_update_mask"] = ops.slice(
+                ops.logical_not(ops.cast(padding_mask, "bool")), [0, cache_update_index],
+                [batch_size, 1])
+        logits, hidden_states, cache = model.call_with_cache(
+            prompt, cache, cache_update_index, **kwargs)
         return ops.squeeze(logits, axis=1), ops.squeeze(hidden_states, axis=1), cache
 
     return sampler(next=next, prompt=token_ids, cache=cache, index=index, mask=padding_mask,
