@@ -88,7 +88,6 @@ class CausalLMEngine:
         self.stop_token_ids = self._stop_token_ids()
         self.special_token_ids = set(getattr(self.tokenizer, "special_token_ids", []))
         self.special_token_ids.update(self.stop_token_ids)
-        self._shapes_seen: set[tuple] = set()
         self.constrained = constrained
         self.reply_spec = dict(reply_spec or DEFAULT_REPLY_SPEC)
         inner = None if sampler == "greedy" else keras_hub.samplers.get(
@@ -114,14 +113,11 @@ class CausalLMEngine:
                 ids.append(int(token_id))
         return tuple(dict.fromkeys(ids))
 
-    def jit_cache_size(self) -> int:
-        """Programs JAX compiled for this engine's generate function (its jit cache)."""
-        return int(self._generate_fn.cache_size())
-
     @property
     def compiles(self) -> int:
-        """Distinct compiled generate programs so far (one per padded shape)."""
-        return len(self._shapes_seen)
+        """Programs JAX compiled for this engine's generate function (its jit cache): one per
+        padded shape (batch size, max_length, automaton size)."""
+        return int(self._generate_fn.cache_size())
 
     def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         bos = [self.tokenizer.start_token_id]
@@ -140,20 +136,26 @@ class CausalLMEngine:
                 truncated[i] = True
         return token_lists, truncated
 
-    def _decode(self, ids: Sequence[int]) -> str:
-        kept = []
-        for token_id in ids:
+    def _until_stop(self, ids: list[int]) -> list[int]:
+        """The reply's tokens up to and including the first stop token."""
+        for i, token_id in enumerate(ids):
             if token_id in self.stop_token_ids:
-                break
-            if token_id not in self.special_token_ids:
-                kept.append(int(token_id))
-        if not kept:
-            return ""
-        text = self.tokenizer.detokenize([kept])
-        text = str(text[0] if isinstance(text, list | tuple) else text)
-        for marker in CONTROL_STRINGS:  # template tokens spelled out piece by piece
-            text = text.replace(marker, "")
-        return text
+                return ids[: i + 1]
+        return ids
+
+    def _decode_batch(self, replies: list[list[int]]) -> list[str]:
+        """Texts of every reply with ONE detokenize call; special and stop tokens dropped,
+        template markers spelled out piece by piece removed."""
+        kept = [[t for t in ids if t not in self.special_token_ids] for ids in replies]
+        nonempty = [ids for ids in kept if ids]
+        decoded = iter(self.tokenizer.detokenize(nonempty) if nonempty else [])
+        texts = []
+        for ids in kept:
+            text = str(next(decoded)) if ids else ""
+            for marker in CONTROL_STRINGS:
+                text = text.replace(marker, "")
+            texts.append(text)
+        return texts
 
     def automaton(self, task: str) -> constrained_lib.Automaton:
         return self._automaton_and_tables(task)[0]
@@ -170,11 +172,6 @@ class CausalLMEngine:
                 auto = constrained_lib.free_text_automaton(self._vocab)
             self._tables[key] = (auto, decoding.device_tables(auto))
         return self._tables[key]
-
-    def min_new_tokens(self, task: str) -> int:
-        """The fewest tokens a complete reply needs (the JSON skeleton plus stop)."""
-        auto = self.automaton(task)
-        return int(auto.min_finish[auto.start])
 
     def generate(
         self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: str = TASK_TEXT
@@ -206,10 +203,8 @@ class CausalLMEngine:
             ids = token_lists[row if row < plan.rows else 0]
             token_ids[row, : len(ids)] = ids
             padding_mask[row, : len(ids)] = True
-        shape_key = (plan.batch_size, plan.max_length, auto.num_states)
         with self._lock:
-            compiled = shape_key not in self._shapes_seen
-            self._shapes_seen.add(shape_key)
+            programs_before = self.compiles
             start = time.perf_counter()
             out = self._generate_fn(token_ids, padding_mask, tables, max_new_tokens,
                                     self.reply_spec["max_summary_chars"])
@@ -217,23 +212,19 @@ class CausalLMEngine:
             states = np.asarray(out["state"])
             confidence = np.asarray(out["confidence"])
             elapsed_ms = (time.perf_counter() - start) * 1000.0
+            compiled = self.compiles > programs_before
+        # The length bucket may leave room past a row's budget: never return more.
+        replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
+                   for row, n in enumerate(len(t) for t in token_lists)]
+        texts = self._decode_batch(replies)
         results = []
-        batch_generated = 0
-        for row in range(plan.rows):
-            start_at = len(token_lists[row])
-            generated = out_ids[row, start_at:start_at + max_new_tokens].tolist()
-            n_generated = len(generated)
-            for i, token_id in enumerate(generated):
-                if token_id in self.stop_token_ids:
-                    n_generated = i + 1
-                    break
-            batch_generated += n_generated
+        for row, ids in enumerate(replies):
             conf = float(confidence[row])
             results.append({
-                "text": self._decode(generated[:n_generated]),
-                "token_ids": generated[:n_generated],
-                "prompt_tokens": start_at,
-                "generated_tokens": n_generated,
+                "text": texts[row],
+                "token_ids": ids,
+                "prompt_tokens": len(token_lists[row]),
+                "generated_tokens": len(ids),
                 "inference_ms": round(elapsed_ms, 3),
                 "truncated": truncated[row],
                 "sentiment_confidence": round(conf, 6) if conf >= 0 else None,
@@ -245,5 +236,6 @@ class CausalLMEngine:
                 "max_length": plan.max_length,
             })
         # Batch-level throughput, carried on the batch's first row for the Beam metric.
+        batch_generated = sum(len(ids) for ids in replies)
         results[0]["batch_tokens_per_s"] = round(batch_generated * 1000.0 / elapsed_ms, 3)
         return results
