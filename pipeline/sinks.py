@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 from typing import Any
@@ -10,11 +9,12 @@ from typing import Any
 import apache_beam as beam
 
 from pipeline import elements
-from pipeline.transforms import to_json_line
+from pipeline.transforms import counter, now, to_json_line
 
 __all__ = [
     "PublishJson",
     "insert_id",
+    "record_error",
     "WriteJsonFiles",
     "WriteRowsToBigQuery",
     "failed_row_error",
@@ -36,16 +36,19 @@ class WriteJsonFiles(beam.PTransform):
         )
 
 
-def failed_row_error(failed: Any) -> dict[str, Any]:
-    """An error record for a row BigQuery rejected: (destination, row, errors)."""
-    row = failed[1] if isinstance(failed, tuple) and len(failed) >= 2 else failed
-    errors = failed[2] if isinstance(failed, tuple) and len(failed) >= 3 else None
-    chat_id = row.get("chat_id") if isinstance(row, dict) else None
+def record_error(stage: str, reason: str, record: dict[str, Any]) -> dict[str, Any]:
+    """An error record for an output record a sink refused; the record is the raw payload."""
     return elements.make_error(
-        "write", f"BigQuery rejected the row: {json.dumps(errors, default=str)}",
-        datetime.datetime.now(datetime.UTC).isoformat(), chat_id=chat_id,
-        raw=to_json_line(row) if isinstance(row, dict) else str(row),
-        model_variant=row.get("model_variant") if isinstance(row, dict) else None)
+        stage, reason, now(), chat_id=record.get("chat_id"), raw=to_json_line(record),
+        message_id=record.get("message_id"), model_variant=record.get("model_variant"))
+
+
+def failed_row_error(failed: tuple[Any, dict[str, Any], Any]) -> dict[str, Any]:
+    """An error record for a row BigQuery rejected: `BigQueryWriteFn`'s
+    (destination, row, errors)."""
+    _, row, errors = failed
+    return record_error(
+        "write", f"BigQuery rejected the row: {json.dumps(errors, default=str)}", row)
 
 
 def insert_id(row: dict[str, Any]) -> str:
@@ -144,12 +147,10 @@ class _PublishFn(beam.DoFn):
                 yield WindowedValue(self._error(record, e), timestamp, [window])
 
     def _error(self, record: dict[str, Any], exc: Exception) -> dict[str, Any]:
-        beam.metrics.Metrics.counter("chat_pipeline", "publish_failures").inc()
-        return elements.make_error(
+        counter("publish_failures").inc()
+        return record_error(
             "publish", f"publishing to {self._topic} failed: {type(exc).__name__}: {exc}",
-            datetime.datetime.now(datetime.UTC).isoformat(), chat_id=record.get("chat_id"),
-            raw=to_json_line(record), message_id=record.get("message_id"),
-            model_variant=record.get("model_variant"))
+            record)
 
 
 class PublishJson(beam.PTransform):

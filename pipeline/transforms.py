@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 from typing import Any
@@ -46,8 +47,26 @@ NAMESPACE = "chat_pipeline"
 REVIEW_REASON_FIELD = "_review_reason"
 
 
-def _now() -> str:
+def now() -> str:
+    """Processing time as ISO-8601 UTC, the `processed_at` of every record."""
     return datetime.datetime.now(datetime.UTC).isoformat()
+
+
+@functools.cache
+def counter(name: str):
+    """A Beam counter in the pipeline's namespace. Cached: hot paths name metrics per
+    element, and the delegating metric object finds the current container at update time."""
+    return beam.metrics.Metrics.counter(NAMESPACE, name)
+
+
+@functools.cache
+def distribution(name: str):
+    """A Beam distribution in the pipeline's namespace (cached like `counter`)."""
+    return beam.metrics.Metrics.distribution(NAMESPACE, name)
+
+
+def _reply_text(inference: Any) -> str:
+    return inference.get("text", "") if isinstance(inference, dict) else str(inference)
 
 
 def to_json_line(record: dict[str, Any]) -> str:
@@ -58,19 +77,17 @@ def to_json_line(record: dict[str, Any]) -> str:
 class _ParseChatFn(beam.DoFn):
     def __init__(self, max_bytes: int):
         self._max_bytes = max_bytes
-        self._valid = beam.metrics.Metrics.counter(NAMESPACE, "chats_valid")
-        self._invalid = beam.metrics.Metrics.counter(NAMESPACE, "chats_invalid")
 
     def process(self, raw: RawChat):
         try:
             chat = elements.decode_chat(raw.data, self._max_bytes)
         except elements.ChatParseError as e:
-            self._invalid.inc()
+            counter("chats_invalid").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "parse", e.reason, _now(), chat_id=e.chat_id, raw=raw.data,
+                "parse", e.reason, now(), chat_id=e.chat_id, raw=raw.data,
                 message_id=raw.message_id))
             return
-        self._valid.inc()
+        counter("chats_valid").inc()
         yield ChatKey(chat.id, chat.user_id, chat.chat_message, raw.message_id)
 
 
@@ -95,12 +112,12 @@ def _exception_text(exc_info: Any) -> str:
 
 def _inference_error(item: tuple[Any, Any], stage: str) -> dict[str, Any]:
     (key, prompt), exc_info = item
-    chat_id = key.chat_id if isinstance(key, ChatKey) else key.get("chat_id")
-    variant = key.model_variant if isinstance(key, ChatKey) else key.get("model_variant")
-    message_id = key.message_id if isinstance(key, ChatKey) else key.get("message_id")
+    # Sentiment keys are ChatKeys; apology keys are the analysed row (a dict).
+    fields = key._asdict() if isinstance(key, ChatKey) else key
     return elements.make_error(
-        stage, f"inference failed: {_exception_text(exc_info)}", _now(), chat_id=chat_id,
-        raw=prompt.chat, message_id=message_id, model_variant=variant)
+        stage, f"inference failed: {_exception_text(exc_info)}", now(),
+        chat_id=fields.get("chat_id"), raw=prompt.chat, message_id=fields.get("message_id"),
+        model_variant=fields.get("model_variant"))
 
 
 class InferWithIsolation(beam.PTransform):
@@ -146,19 +163,19 @@ def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
     for field in ("prompt_tokens", "generated_tokens"):
         value = inference.get(field)
         if value is not None:
-            beam.metrics.Metrics.counter(NAMESPACE, f"{task}_{field}").inc(int(value))
-            beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_{field}_{variant}").update(
+            counter(f"{task}_{field}").inc(int(value))
+            distribution(f"{task}_{field}_{variant}").update(
                 int(value))
     if not inference.get("first_in_batch", True):
         return  # batch-level figures once per batch
     if inference.get("inference_ms") is not None:
-        beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_batch_ms_{variant}").update(
+        distribution(f"{task}_batch_ms_{variant}").update(
             int(inference["inference_ms"]))
     if inference.get("batch_tokens_per_s") is not None:
-        beam.metrics.Metrics.distribution(NAMESPACE, f"{task}_tokens_per_s_{variant}").update(
+        distribution(f"{task}_tokens_per_s_{variant}").update(
             int(inference["batch_tokens_per_s"]))
     if inference.get("compiled"):
-        beam.metrics.Metrics.counter(NAMESPACE, "xla_compiles").inc()
+        counter("xla_compiles").inc()
 
 
 class _DeduplicateFn(beam.DoFn):
@@ -184,12 +201,12 @@ class _DeduplicateFn(beam.DoFn):
             expiry.set(timestamp + self._window_secs)
             yield key
         elif previous == digest:
-            beam.metrics.Metrics.counter(NAMESPACE, "duplicates_dropped").inc()
+            counter("duplicates_dropped").inc()
         else:
-            beam.metrics.Metrics.counter(NAMESPACE, "duplicate_ids_conflicting").inc()
+            counter("duplicate_ids_conflicting").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 "parse", f"chat id {key.chat_id} was already received with different content "
-                f"within {self._window_secs:g}s", _now(), chat_id=key.chat_id,
+                f"within {self._window_secs:g}s", now(), chat_id=key.chat_id,
                 raw=key.chat_message, message_id=key.message_id))
 
     @on_timer(EXPIRY)
@@ -226,34 +243,32 @@ class _RouteReplyFn(beam.DoFn):
     def process(self, keyed_result):
         key, result = keyed_result
         inference = result.inference
-        text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
+        text = _reply_text(inference)
         variant = key.model_variant
         if not self._final:
-            beam.metrics.Metrics.counter(NAMESPACE, f"chats_{variant}").inc()
+            counter(f"chats_{variant}").inc()
         _record_inference_metrics(inference, variant, "sentiment")
         try:
             reply = elements.parse_reply(text, self._max_summary_chars)
         except ValueError as e:
             if not self._final:
-                beam.metrics.Metrics.counter(NAMESPACE, "replies_retried").inc()
+                counter("replies_retried").inc()
                 yield beam.pvalue.TaggedOutput(TAG_RETRY, key)
                 return
-            beam.metrics.Metrics.counter(NAMESPACE, "replies_malformed").inc()
-            beam.metrics.Metrics.counter(NAMESPACE, f"replies_malformed_{variant}").inc()
+            counter("replies_malformed").inc()
+            counter(f"replies_malformed_{variant}").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 "reply", f"malformed model reply (after a retry with a stricter prompt): {e}",
-                _now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
+                now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
                 model_variant=variant))
             return
-        beam.metrics.Metrics.counter(
-            NAMESPACE, "replies_valid_after_retry" if self._final else "replies_valid_first_try"
-        ).inc()
+        counter("replies_valid_after_retry" if self._final else "replies_valid_first_try").inc()
         row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
-                                  _now())
+                                  now())
         if reply.sentiment < 0:
             yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, row)
         elif elements.needs_review_for_confidence(row, self._review_below):
-            beam.metrics.Metrics.counter(NAMESPACE, "low_confidence_reviews").inc()
+            counter("low_confidence_reviews").inc()
             yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, {**row, REVIEW_REASON_FIELD:
                                                           "low_confidence"})
         else:
@@ -308,14 +323,14 @@ class _BuildReviewFn(beam.DoFn):
         row, result = keyed_result
         inference = result.inference
         _record_inference_metrics(inference, row.get("model_variant", "a"), "apology")
-        text = inference.get("text", "") if isinstance(inference, dict) else str(inference)
+        text = _reply_text(inference)
         reason = row.get(REVIEW_REASON_FIELD, "negative")
         clean = {k: v for k, v in row.items() if k != REVIEW_REASON_FIELD}
         try:
             yield elements.review_record(clean, text, reason)
         except ValueError as e:
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "apology", f"apology draft failed: {e}", _now(), chat_id=row["chat_id"],
+                "apology", f"apology draft failed: {e}", now(), chat_id=row["chat_id"],
                 raw=text, message_id=row.get("message_id"),
                 model_variant=row.get("model_variant")))
 
