@@ -260,8 +260,7 @@ def reply_automaton(
             candidates = text_ids
         else:
             # A literal or value state accepts few first characters: only try those tokens.
-            firsts = [ch for ch in _first_chars(ca, state)]
-            candidates = [i for ch in firsts for i in by_first.get(ch, [])]
+            candidates = [i for ch in _first_chars(ca, state) for i in by_first.get(ch, [])]
         for i in list(candidates) + byte_ids:
             nxt, n, c = _run_token(ca, state, vocab[i])
             if nxt != DEAD:

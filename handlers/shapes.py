@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_LENGTH_BUCKETS",
@@ -45,18 +46,12 @@ def bucket_for(value: int, buckets: Sequence[int]) -> int:
     return buckets[i]
 
 
-class ShapePlan:
-    """The padded shape of one generate call."""
+class ShapePlan(NamedTuple):
+    """The padded shape of one generate call: `rows` real prompts padded to `batch_size`."""
 
-    __slots__ = ("batch_size", "max_length", "rows")
-
-    def __init__(self, rows: int, batch_size: int, max_length: int):
-        self.rows = rows
-        self.batch_size = batch_size
-        self.max_length = max_length
-
-    def __repr__(self) -> str:
-        return f"ShapePlan(rows={self.rows}, batch={self.batch_size}, len={self.max_length})"
+    rows: int
+    batch_size: int
+    max_length: int
 
 
 def plan_shapes(

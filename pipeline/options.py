@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 __all__ = ["ChatPipelineOptions", "help_text", "share_model", "validate_options"]
 
@@ -283,8 +283,6 @@ def help_text() -> str:
 
 def share_model(options: PipelineOptions) -> bool:
     """Resolves --share_model_across_processes (auto: only on Dataflow)."""
-    from apache_beam.options.pipeline_options import StandardOptions
-
     value = options.view_as(ChatPipelineOptions).share_model_across_processes
     if value == "auto":
         runner = options.view_as(StandardOptions).runner or ""
