@@ -30,7 +30,9 @@ __all__ = ["HandlerFactory", "ModelSet", "build_pipeline", "default_handler_fact
 
 _LOGGER = logging.getLogger(__name__)
 
-# (preset, task, options) -> handler. task is "sentiment" or "apology".
+# (preset, task, options) -> handler. task is "sentiment" or "apology". The handler must
+# offer `with_batch_size(n)`: a failed batch is retried one chat at a time with a copy that
+# batches at most one element, on the same shared model.
 HandlerFactory = Callable[[str, str, ChatPipelineOptions], ModelHandler]
 
 VARIANTS = ("a", "b")
@@ -80,7 +82,7 @@ class ModelSet:
         handler = self._factory(preset, task, self._opts)
         return InferWithIsolation(
             handler,
-            handler.with_batch_size(1) if hasattr(handler, "with_batch_size") else handler,
+            handler.with_batch_size(1),
             model_identifier=f"model-{variant}:{preset}",
             error_stage=stage,
             timeout_secs=getattr(self._opts, "inference_timeout_secs", None),
