@@ -85,7 +85,7 @@ class ModelSet:
             handler.with_batch_size(1),
             model_identifier=f"model-{variant}:{preset}",
             error_stage=stage,
-            timeout_secs=getattr(self._opts, "inference_timeout_secs", None),
+            timeout_secs=self._opts.inference_timeout_secs,
         )
 
 
