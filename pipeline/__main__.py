@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from pipeline.options import help_text
+from pipeline.options import OptionsError, help_text
 from pipeline.pipeline import run
 
 if __name__ == "__main__":
@@ -11,4 +11,11 @@ if __name__ == "__main__":
         print(help_text())
         sys.exit(0)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    run(sys.argv[1:])
+    try:
+        run(sys.argv[1:])
+    except OptionsError as e:
+        # A bad invocation is the caller's mistake, not a crash: one line per problem, the
+        # usage exit status, no traceback. run() validates before it builds anything.
+        for problem in e.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        sys.exit(2)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-__all__ = ["ChatPipelineOptions", "help_text", "share_model", "validate_options"]
+__all__ = [
+    "ChatPipelineOptions",
+    "OptionsError",
+    "help_text",
+    "share_model",
+    "validate_options",
+]
 
 DEFAULT_MODEL = "models/demo-gemma"
 
@@ -28,6 +35,60 @@ def _int_list(value: str) -> list[int]:
     return [int(x) for x in str(value).split(",") if x.strip()]
 
 
+class OptionsError(ValueError):
+    """Invalid options. `problems` lists each one as a line that names its flag."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid options: " + "; ".join(problems))
+        self.problems = list(problems)
+
+
+def _is_remote(value: str) -> bool:
+    """A `scheme://...` location (gs://, kaggle://, hf://, ...): not checked up front."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value) is not None
+
+
+def _looks_like_path(value: str) -> bool:
+    """A value meant as a local path rather than a keras-hub preset name."""
+    separators = {os.sep, os.altsep or os.sep, "/"}
+    return value.startswith((".", "~")) or any(sep in value for sep in separators)
+
+
+def _input_errors(pattern: str) -> list[str]:
+    if _is_remote(pattern):
+        return []  # gs://...: matching needs the cloud; Beam reports it when the job reads.
+    from apache_beam.io.filesystems import FileSystems
+
+    matched = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+    if not matched:
+        return [f"--input matches no file: {pattern!r}"]
+    if not any(os.path.isfile(path) for path in matched):
+        return [f"--input matches only directories, not files: {pattern!r}"]
+    return []
+
+
+def _model_errors(flag: str, preset: str) -> list[str]:
+    """A local preset must be a directory holding config.json; names and remote handles pass."""
+    if _is_remote(preset):
+        return []
+    hint = " (build it with `make demo-model`)" if preset == DEFAULT_MODEL else ""
+    if os.path.exists(preset):
+        if not os.path.isdir(preset):
+            return [f"{flag} is a file, not a preset directory: {preset!r}"]
+        if not os.path.isfile(os.path.join(preset, "config.json")):
+            return [f"{flag} is not a keras-hub preset directory (no config.json): "
+                    f"{preset!r}{hint}"]
+        return []
+    if _looks_like_path(preset):
+        return [f"{flag} directory does not exist: {preset!r}{hint}"]
+    return []  # A bare name: a keras-hub preset name (gemma2_instruct_2b_en), left to keras-hub.
+
+
+def _local_runner(options: PipelineOptions) -> bool:
+    runner = str(options.view_as(StandardOptions).runner or "").lower()
+    return not runner or any(name in runner for name in ("direct", "fnapi", "prism"))
+
+
 class ChatPipelineOptions(PipelineOptions):
     """Options of the chat analysis pipeline. See README for examples."""
 
@@ -38,7 +99,9 @@ class ChatPipelineOptions(PipelineOptions):
             "--input",
             default=None,
             help="Batch input: file glob of newline-delimited chat JSON, e.g. "
-            "samples/chats.jsonl or gs://bucket/chats/*.jsonl. Default: none.",
+            "samples/chats.jsonl or gs://bucket/chats/*.jsonl. A local glob must match a file "
+            "before the pipeline starts; a gs:// (or other scheme://) glob is not checked up "
+            "front (that needs the cloud): Beam reports it when the job reads. Default: none.",
         )
         parser.add_argument(
             "--input_subscription",
@@ -88,7 +151,12 @@ class ChatPipelineOptions(PipelineOptions):
             "--model",
             default=DEFAULT_MODEL,
             help="keras-hub preset for model A: a local directory, gs://bucket/dir, "
-            "kaggle://keras/gemma2/keras/gemma2_instruct_2b_en, or a preset name. "
+            "kaggle://keras/gemma2/keras/gemma2_instruct_2b_en, hf://..., or a preset name. "
+            "An existing path must be a directory with config.json, and a value with a path "
+            "separator or a leading . or ~ must exist (checked before the pipeline starts, on "
+            "the local runners only: on Dataflow the path may exist only in the worker "
+            "image, e.g. /opt/model); scheme:// handles and bare preset names such as "
+            "gemma2_instruct_2b_en go to keras-hub unchecked. "
             f"Default: {DEFAULT_MODEL} (the demo model, built by `make demo-model`).",
         )
         parser.add_argument(
@@ -182,8 +250,9 @@ class ChatPipelineOptions(PipelineOptions):
             type=float,
             default=None,
             help="Flush a partial batch after this many seconds; also enables length-aware "
-            "batching. Default: 1.0 in streaming mode, none in batch mode (the local "
-            "FnApiRunner cannot run Beam's timer-based batching reliably).",
+            "batching. Streaming, or batch on Dataflow: refused with --input on the local "
+            "runners (the FnApiRunner drops chats buffered by Beam's timer-based batching). "
+            "Default: 1.0 in streaming mode, none in batch mode.",
         )
         parser.add_argument(
             "--batch_bucket_boundaries",
@@ -223,7 +292,8 @@ class ChatPipelineOptions(PipelineOptions):
         )
 
     def sources_and_sinks_errors(self) -> list[str]:
-        """Problems with the combination of flags, each naming the flag."""
+        """Problems with the combination of flags, each naming the flag. Pure: reads no
+        file (see `environment_errors`)."""
         problems = []
         if bool(self.input) == bool(self.input_subscription):
             problems.append("give exactly one of --input or --input_subscription")
@@ -266,6 +336,22 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append("--review_below_confidence must be within [0, 1]")
         if self.max_summary_chars < 1:
             problems.append("--max_summary_chars must be positive")
+        if self.input and self.max_batch_duration_secs is not None and _local_runner(self):
+            problems.append("--max_batch_duration_secs is refused in batch mode (--input) on "
+                            "the local runner, whose timer-based batching drops buffered "
+                            "chats: leave it out")
+        return problems
+
+    def environment_errors(self) -> list[str]:
+        """Problems found on this machine, each naming the flag: a local --input glob that
+        matches no file, a local --model/--model_b that is not a preset directory."""
+        problems = []
+        if self.input:
+            problems.extend(_input_errors(self.input))
+        if _local_runner(self):
+            problems.extend(_model_errors("--model", self.model))
+            if self.model_b:
+                problems.extend(_model_errors("--model_b", self.model_b))
         return problems
 
 
@@ -291,9 +377,11 @@ def share_model(options: PipelineOptions) -> bool:
 
 
 def validate_options(options: PipelineOptions) -> ChatPipelineOptions:
-    """Returns the chat options, or raises ValueError listing every problem."""
+    """Returns the chat options, or raises `OptionsError` (a ValueError) listing every
+    problem: flag combinations first, then the files and directories they name."""
     chat = options.view_as(ChatPipelineOptions)
     problems = chat.sources_and_sinks_errors()
+    problems.extend(chat.environment_errors())
     if problems:
-        raise ValueError("invalid options: " + "; ".join(problems))
+        raise OptionsError(problems)
     return chat

@@ -1,17 +1,39 @@
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.options import validate_options
+from pipeline.options import ChatPipelineOptions, OptionsError, validate_options
+
+
+def _problems(*argv):
+    """The pure combination checks only: no file named in argv has to exist."""
+    return PipelineOptions(list(argv)).view_as(ChatPipelineOptions).sources_and_sinks_errors()
 
 
 def _validate(*argv):
     return validate_options(PipelineOptions(list(argv)))
 
 
-def test_local_defaults_are_valid():
+@pytest.fixture
+def chats(tmp_path):
+    path = tmp_path / "chats.jsonl"
+    path.write_text('{"id": 1, "user_id": 2, "chat_message": "hi"}\n')
+    return str(path)
+
+
+@pytest.fixture
+def preset(tmp_path):
+    path = tmp_path / "preset"
+    path.mkdir()
+    (path / "config.json").write_text("{}")
+    return str(path)
+
+
+def test_local_defaults_are_valid(chats, preset):
     """--input plus --output_dir is a complete batch configuration."""
-    opts = _validate("--input", "x.jsonl", "--output_dir", "out")
-    assert opts.model == "models/demo-gemma" and opts.max_batch_size == 16
+    opts = _validate("--input", chats, "--output_dir", "out", "--model", preset)
+    assert opts.max_batch_size == 16
+    assert _problems("--input", "x.jsonl", "--output_dir", "out") == []
+    assert PipelineOptions([]).view_as(ChatPipelineOptions).model == "models/demo-gemma"
 
 
 @pytest.mark.parametrize("argv,flag", [
@@ -25,11 +47,102 @@ def test_local_defaults_are_valid():
     (("--input", "a", "--output_dir", "o", "--ab_split", "2", "--model_b", "m"), "--ab_split"),
     (("--input_subscription", "projects/p/subscriptions/s", "--output_table", "p:d.t",
       "--review_topic", "projects/p/topics/t"), "--error_table"),
+    (("--input", "a", "--output_dir", "o", "--max_batch_duration_secs", "1"),
+     "--max_batch_duration_secs"),
 ])
 def test_bad_combinations_name_the_flag(argv, flag):
-    """Invalid combinations fail early with a message naming the flag."""
-    with pytest.raises(ValueError, match=flag):
-        _validate(*argv)
+    """Invalid combinations are found without touching the filesystem, naming the flag."""
+    problems = _problems(*argv)
+    assert problems and any(flag in p for p in problems), problems
+
+
+def test_batch_duration_is_allowed_where_timers_work():
+    """--max_batch_duration_secs is refused only for batch on the local runner: streaming and
+    Dataflow batch keep it."""
+    streaming = ("--input_subscription", "projects/p/subscriptions/s", "--output_table",
+                 "p:d.t", "--review_topic", "projects/p/topics/t", "--error_topic",
+                 "projects/p/topics/e", "--max_batch_duration_secs", "1")
+    assert _problems(*streaming) == []
+    dataflow_batch = ("--runner", "DataflowRunner", "--input", "gs://b/*.jsonl",
+                      "--output_dir", "gs://b/out", "--max_batch_duration_secs", "1")
+    assert _problems(*dataflow_batch) == []
+    local_batch = ("--runner", "FnApiRunner", "--input", "a", "--output_dir", "o",
+                   "--max_batch_duration_secs", "1")
+    assert _problems(*local_batch) == [
+        "--max_batch_duration_secs is refused in batch mode (--input) on the local runner, "
+        "whose timer-based batching drops buffered chats: leave it out"]
+
+
+def test_validate_raises_one_options_error_listing_every_problem(tmp_path):
+    """validate_options raises OptionsError, a ValueError, with one problem per flag."""
+    missing = str(tmp_path / "nope" / "*.jsonl")
+    with pytest.raises(OptionsError) as info:
+        _validate("--input", missing, "--output_dir", "o", "--model", str(tmp_path / "m"),
+                  "--ab_split", "0.5")
+    assert isinstance(info.value, ValueError)
+    assert info.value.problems == [
+        "--ab_split needs --model_b",
+        f"--input matches no file: {missing!r}",
+        f"--model directory does not exist: {str(tmp_path / 'm')!r}",
+    ]
+    assert "--input matches no file" in str(info.value)
+
+
+def test_input_glob_must_match_a_file(tmp_path, chats, preset):
+    """A local --input glob is matched up front; a directory alone is not input."""
+    base = ("--output_dir", "o", "--model", preset)
+    assert _validate("--input", str(tmp_path / "*.jsonl"), *base).input
+    with pytest.raises(OptionsError, match=r"--input matches no file: .*\*\.json'"):
+        _validate("--input", str(tmp_path / "*.json"), *base)
+    with pytest.raises(OptionsError, match="--input matches only directories"):
+        _validate("--input", str(tmp_path / "preset"), *base)
+
+
+def test_remote_input_is_not_matched_up_front(preset):
+    """A gs:// glob is left to Beam (matching it needs the cloud)."""
+    opts = PipelineOptions(["--input", "gs://no-such-bucket/*.jsonl", "--output_dir", "o",
+                            "--model", preset]).view_as(ChatPipelineOptions)
+    assert opts.environment_errors() == []
+
+
+@pytest.mark.parametrize("model,expected", [
+    ("gemma2_instruct_2b_en", None),
+    ("gs://bucket/models/gemma", None),
+    ("kaggle://keras/gemma2/keras/gemma2_instruct_2b_en", None),
+    ("hf://google/gemma-2-2b-it", None),
+    ("models/demo-gemma", "--model directory does not exist: 'models/demo-gemma' "
+                          "(build it with `make demo-model`)"),
+    ("./gemma", "--model directory does not exist: './gemma'"),
+    ("~/gemma", "--model directory does not exist: '~/gemma'"),
+    ("/no/such/preset", "--model directory does not exist: '/no/such/preset'"),
+])
+def test_model_path_or_name(model, expected, chats, monkeypatch, tmp_path):
+    """Paths must exist; bare preset names and scheme:// handles go to keras-hub unchecked."""
+    monkeypatch.chdir(tmp_path)
+    opts = PipelineOptions(["--input", chats, "--output_dir", "o", "--model", model])
+    problems = opts.view_as(ChatPipelineOptions).environment_errors()
+    assert problems == ([] if expected is None else [expected])
+
+
+def test_local_preset_needs_config_json(tmp_path, chats, preset):
+    """An existing --model/--model_b path must be a directory holding config.json."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    base = ("--input", chats, "--output_dir", "o")
+    with pytest.raises(OptionsError, match=r"--model is not a keras-hub preset directory \(no "
+                                           r"config\.json\)"):
+        _validate(*base, "--model", str(empty))
+    with pytest.raises(OptionsError, match="--model is a file, not a preset directory"):
+        _validate(*base, "--model", chats)
+    with pytest.raises(OptionsError, match="--model_b is not a keras-hub preset directory"):
+        _validate(*base, "--model", preset, "--model_b", str(empty))
+
+
+def test_model_path_is_not_checked_for_dataflow(chats):
+    """On Dataflow a --model path may exist only in the worker image (/opt/model)."""
+    opts = PipelineOptions(["--runner", "DataflowRunner", "--input", chats, "--output_dir", "o",
+                            "--model", "/opt/model"]).view_as(ChatPipelineOptions)
+    assert opts.environment_errors() == []
 
 
 def test_help_lists_every_flag():
@@ -47,8 +160,6 @@ def test_help_lists_every_flag():
 def test_help_states_format_and_default():
     """Every flag's help says its default."""
     import argparse
-
-    from pipeline.options import ChatPipelineOptions
 
     parser = argparse.ArgumentParser()
     ChatPipelineOptions._add_argparse_args(parser)
