@@ -31,6 +31,7 @@ __all__ = [
     "RawChat",
     "decode_chat",
     "describe_validation_error",
+    "error_for_element",
     "extract_first_json_object",
     "make_error",
     "needs_review_for_confidence",
@@ -75,7 +76,7 @@ def describe_validation_error(error: ValidationError) -> str:
     parts = []
     for e in error.errors():
         loc = ".".join(str(x) for x in e["loc"]) or "(root)"
-        parts.append(f"{loc}: {e['msg']}")
+        parts.append(f"{loc}: {e['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 
@@ -87,8 +88,42 @@ def _best_effort_chat_id(obj: Any) -> int | None:
     return None
 
 
+# Integer literals longer than this are refused before Python converts them: int("9" * 5000)
+# raises a plain ValueError (CPython's int-string limit), and no field of a chat needs more
+# than INT64's 19 digits.
+MAX_INT_DIGITS = 64
+_UTF8_BOM = "\ufeff"
+
+
+def _parse_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise ChatParseError(f"payload has an integer of {digits} digits; the limit is "
+                             f"{MAX_INT_DIGITS} (ids are INT64)")
+    return int(literal)
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ChatParseError(f"payload has a number out of range ({literal[:32]})")
+    return value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ChatParseError(f"payload is not valid JSON ({name} is not a JSON value)")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
+                            parse_constant=_refuse_constant)
+
+
 def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
     """Decodes and validates one chat payload.
+
+    A leading UTF-8 byte-order mark is stripped (Windows tools write one); NaN, Infinity,
+    numbers that overflow a float and integer literals of more than `MAX_INT_DIGITS` digits
+    are refused anywhere in the payload, extra fields included.
 
     Raises:
         ChatParseError: not bytes, too large, not UTF-8, not JSON, not an object, or a
@@ -98,18 +133,23 @@ def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
         raise ChatParseError(f"payload must be bytes, got {type(data).__name__}")
     if len(data) > max_bytes:
         raise ChatParseError(f"payload is {len(data)} bytes, over the limit of {max_bytes}")
-    if not data.strip():
-        raise ChatParseError("payload is empty")
     try:
         text = bytes(data).decode("utf-8")
     except UnicodeDecodeError as e:
         raise ChatParseError(f"payload is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    text = text.removeprefix(_UTF8_BOM)
+    if not text.strip():
+        raise ChatParseError("payload is empty")
     try:
-        obj = json.loads(text)
+        obj = _DECODER.decode(text)
+    except ChatParseError:
+        raise
     except RecursionError:
         raise ChatParseError("payload is not valid JSON (nested too deeply)") from None
     except json.JSONDecodeError as e:
         raise ChatParseError(f"payload is not valid JSON ({e.msg} at char {e.pos})") from None
+    except ValueError as e:  # whatever else the decoder or a number conversion refuses
+        raise ChatParseError(f"payload is not valid JSON ({e})") from None
     if not isinstance(obj, dict):
         raise ChatParseError(f"payload must be a JSON object, got {type(obj).__name__}")
     chat_id = _best_effort_chat_id(obj)
@@ -136,10 +176,15 @@ def _raw_for_error(raw: bytes | str | None) -> tuple[str | None, str, bool]:
         except UnicodeDecodeError:
             text, encoding = base64.b64encode(bytes(raw)).decode("ascii"), "base64"
     else:
-        text = raw.encode("utf-8", "backslashreplace").decode("utf-8")
-        encoding = "utf-8"
+        text, encoding = _printable(raw), "utf-8"
     truncated = len(text) > MAX_ERROR_RAW_CHARS
     return text[:MAX_ERROR_RAW_CHARS], encoding, truncated
+
+
+def _printable(text: str) -> str:
+    """Text every encoder accepts: lone surrogates (from a payload quoted in an exception
+    message) become backslash escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def make_error(
@@ -156,7 +201,7 @@ def make_error(
     return ErrorRecord(
         chat_id=chat_id,
         stage=stage,
-        reason=reason,
+        reason=_printable(str(reason)),
         raw=text,
         raw_encoding=encoding,
         raw_truncated=truncated,
@@ -164,6 +209,40 @@ def make_error(
         message_id=message_id,
         processed_at=processed_at,
     ).model_dump()
+
+
+def _context_of(element: Any) -> dict[str, Any] | None:
+    if isinstance(element, RawChat):
+        return {"raw": element.data, "message_id": element.message_id}
+    if isinstance(element, ChatKey):
+        return {"chat_id": element.chat_id, "raw": element.chat_message,
+                "message_id": element.message_id, "model_variant": element.model_variant}
+    if isinstance(element, dict) and "chat_id" in element:
+        return {"chat_id": element.get("chat_id"), "raw": element.get("chat_message"),
+                "message_id": element.get("message_id"),
+                "model_variant": element.get("model_variant")}
+    if isinstance(element, tuple):  # keyed prompts and results: (key, value), (id, key)
+        for item in element:
+            context = _context_of(item)
+            if context is not None:
+                return context
+    return None
+
+
+def error_for_element(stage: str, element: Any, reason: str,
+                      processed_at: str) -> dict[str, Any]:
+    """The error record for an element a stage failed on. Knows every element shape the
+    pipeline carries (raw chats, chat keys, output rows, tuples holding one) and never
+    raises: a stage's last line of defence must not fail itself."""
+    try:
+        context = _context_of(element) or {"raw": repr(element)}
+        chat_id = context.get("chat_id")
+        return make_error(stage, reason, processed_at,
+                          chat_id=chat_id if isinstance(chat_id, int) else None,
+                          raw=context.get("raw"), message_id=context.get("message_id"),
+                          model_variant=context.get("model_variant"))
+    except Exception:  # noqa: BLE001
+        return make_error(stage, reason, processed_at)
 
 
 def extract_first_json_object(text: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ SENTIMENT_VALUES: tuple[int, ...] = (1, 0, -1)
 # JSON key order the model is asked for, and the order the constrained decoder enforces.
 REPLY_KEYS: tuple[str, ...] = ("sentiment", "summary")
 
-Stage = Literal["parse", "reply", "inference", "apology", "write", "publish"]
+Stage = Literal["parse", "dedup", "prompt", "inference", "reply", "apology", "write", "publish"]
 ReviewReason = Literal["negative", "low_confidence"]
 
 
@@ -39,9 +39,16 @@ class ChatMessage(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
-    user_id: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+    id: Annotated[StrictInt, Field(ge=0)]
+    user_id: Annotated[StrictInt, Field(ge=0)]
     chat_message: StrictStr
+
+    @field_validator("id", "user_id")
+    @classmethod
+    def _fits_int64(cls, value: int) -> int:
+        if value > INT64_MAX:
+            raise ValueError(f"{value} does not fit BigQuery's INT64 (largest {INT64_MAX})")
+        return value
 
     @field_validator("chat_message")
     @classmethod

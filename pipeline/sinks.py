@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Any
@@ -13,6 +14,7 @@ from pipeline.transforms import counter, now, to_json_line
 
 __all__ = [
     "PublishJson",
+    "error_insert_id",
     "insert_id",
     "record_error",
     "WriteJsonFiles",
@@ -57,28 +59,39 @@ def insert_id(row: dict[str, Any]) -> str:
     return f"chat-{row['chat_id']}"
 
 
+def error_insert_id(record: dict[str, Any]) -> str:
+    """A deterministic insertId per error record: a digest of its stage, chat id, message id
+    and raw payload. A redelivery of the same failure repeats it (deduplicated); errors without
+    a chat id, or two different failures of one chat, get different ids (all kept)."""
+    key = json.dumps([record.get(k) for k in ("stage", "chat_id", "message_id", "raw")],
+                     ensure_ascii=True)
+    return "error-" + hashlib.sha256(key.encode("ascii")).hexdigest()[:32]
+
+
 class WriteRowsToBigQuery(beam.PTransform):
     """Streaming inserts with a declared schema; returns error records for rejected rows.
 
     Beam's `WriteToBigQuery` draws random insert ids (a UUID per bundle), so a redelivered
     Pub/Sub message would be inserted twice. This applies the same `BigQueryWriteFn` that
-    `WriteToBigQuery` uses for STREAMING_INSERTS, with `insert_id()` per chat instead, and
-    keeps its failed-rows output. `test_client` is for tests (a fake BigQuery client).
+    `WriteToBigQuery` uses for STREAMING_INSERTS, with a deterministic `row_id` per record
+    instead (`insert_id` for results, `error_insert_id` for errors), and keeps its failed-rows
+    output. `test_client` is for tests (a fake BigQuery client).
     """
 
     def __init__(self, table: str, schema: dict[str, Any], create: bool = True,
-                 test_client: Any = None):
+                 test_client: Any = None, row_id=insert_id):
         super().__init__()
         self._table = table
         self._schema = schema
         self._create = create
         self._test_client = test_client
+        self._row_id = row_id
 
     def expand(self, rows):
         from apache_beam.io.gcp.bigquery import BigQueryDisposition, BigQueryWriteFn
         from apache_beam.io.gcp.bigquery_tools import RetryStrategy
 
-        table = self._table
+        table, row_id = self._table, self._row_id
         write_fn = BigQueryWriteFn(
             batch_size=BigQueryWriteFn.DEFAULT_MAX_BATCH_SIZE,
             schema=self._schema,
@@ -90,7 +103,7 @@ class WriteRowsToBigQuery(beam.PTransform):
         )
         written = (
             rows
-            | "WithInsertId" >> beam.Map(lambda row: (table, (row, insert_id(row))))
+            | "WithInsertId" >> beam.Map(lambda row: (table, (row, row_id(row))))
             | "StreamingInsert" >> beam.ParDo(write_fn).with_outputs(
                 BigQueryWriteFn.FAILED_ROWS, BigQueryWriteFn.FAILED_ROWS_WITH_ERRORS,
                 main="written")
@@ -106,12 +119,17 @@ class _PublishFn(beam.DoFn):
     client here lets a refused message (too large, topic gone, permission) reach the error
     sink with `stage: "publish"`. Futures are awaited at the end of the bundle, so a bundle
     publishes concurrently. Delivery stays at-least-once, as with `WriteToPubSub`.
+
+    One sink per record: a record becomes an error only when its publish has definitively
+    failed (the client raised, or its future resolved with an exception after the client's
+    own retries). A slow confirmation is waited for, never turned into an error while the
+    client may still deliver the message: the client's retry settings bound the wait (by
+    default a publish gives up after 600 s, and its future then fails).
     """
 
-    def __init__(self, topic: str, publisher_factory: Any = None, timeout_secs: float = 60.0):
+    def __init__(self, topic: str, publisher_factory: Any = None):
         self._topic = topic
         self._factory = publisher_factory
-        self._timeout = timeout_secs
 
     def setup(self):
         if self._factory is not None:
@@ -142,7 +160,7 @@ class _PublishFn(beam.DoFn):
         pending, self._pending = self._pending, []
         for future, record, timestamp, window in pending:
             try:
-                future.result(timeout=self._timeout)
+                future.result()  # no deadline of our own: see the class docstring
             except Exception as e:  # noqa: BLE001 (every failure becomes an error record)
                 yield WindowedValue(self._error(record, e), timestamp, [window])
 

@@ -6,6 +6,7 @@ import datetime
 import functools
 import json
 import logging
+import math
 from typing import Any
 
 import apache_beam as beam
@@ -26,10 +27,12 @@ __all__ = [
     "TAG_RETRY",
     "TAG_REVIEW",
     "AnalyzeSentiment",
+    "GuardedDoFn",
     "DeduplicateChats",
     "DraftApologies",
     "InferWithIsolation",
     "ParseChats",
+    "guarded_map",
     "to_json_line",
 ]
 
@@ -70,15 +73,82 @@ def _reply_text(inference: Any) -> str:
 
 
 def to_json_line(record: dict[str, Any]) -> str:
-    """One record as a JSON line; non-ASCII kept readable."""
-    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+    """One record as a JSON line; non-ASCII kept readable. Total, so a sink cannot fail on a
+    record: values JSON cannot hold are written as their `str`, NaN/Infinity as null, and
+    lone surrogates as JSON escapes (the line stays valid UTF-8 and decodes to the same
+    string)."""
+    line = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    if "NaN" in line or "Infinity" in line:
+        line = json.dumps(_finite(record), ensure_ascii=False, sort_keys=True, default=str)
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-class _ParseChatFn(beam.DoFn):
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+class GuardedDoFn(beam.DoFn):
+    """Element logic that cannot stop the pipeline.
+
+    Subclasses implement `handle(element)`, a generator of outputs (tagged or not), and name
+    their `STAGE`. Any exception `handle` raises for an element becomes one error record for
+    that element on `TAG_ERRORS` (reason: exception type and message), counted in
+    `unexpected_errors`; the bundle goes on. Outputs are buffered until `handle` returns, so
+    an element that fails half-way reaches the error sink only, never two sinks.
+    """
+
+    STAGE = "parse"
+
+    def handle(self, element):
+        raise NotImplementedError
+
+    def process(self, element):
+        try:
+            outputs = list(self.handle(element))
+        except Exception as exc:  # noqa: BLE001 (every failure becomes an error record)
+            yield self.unexpected(element, exc)
+            return
+        yield from outputs
+
+    def unexpected(self, element, exc: Exception) -> beam.pvalue.TaggedOutput:
+        counter("unexpected_errors").inc()
+        # The type only: messages may quote chat content, which does not belong in logs.
+        _LOGGER.warning("stage %s: unexpected %s for one element; sent to errors",
+                        self.STAGE, type(exc).__name__)
+        return beam.pvalue.TaggedOutput(TAG_ERRORS, elements.error_for_element(
+            self.STAGE, element, f"unexpected {type(exc).__name__}: {exc}", now()))
+
+
+class _GuardedMapFn(GuardedDoFn):
+    """`beam.Map(fn, *args)` as a guarded stage."""
+
+    def __init__(self, stage: str, fn, *args):
+        self.STAGE = stage
+        self._fn = fn
+        self._args = args
+
+    def handle(self, element):
+        yield self._fn(element, *self._args)
+
+
+def guarded_map(stage: str, fn, *args) -> beam.ParDo:
+    """A Map whose failures become error records of `stage`: outputs main + `errors`."""
+    return beam.ParDo(_GuardedMapFn(stage, fn, *args)).with_outputs(TAG_ERRORS, main=TAG_CHATS)
+
+
+class _ParseChatFn(GuardedDoFn):
+    STAGE = "parse"
+
     def __init__(self, max_bytes: int):
         self._max_bytes = max_bytes
 
-    def process(self, raw: RawChat):
+    def handle(self, raw: RawChat):
         try:
             chat = elements.decode_chat(raw.data, self._max_bytes)
         except elements.ChatParseError as e:
@@ -111,13 +181,9 @@ def _exception_text(exc_info: Any) -> str:
 
 
 def _inference_error(item: tuple[Any, Any], stage: str) -> dict[str, Any]:
-    (key, prompt), exc_info = item
-    # Sentiment keys are ChatKeys; apology keys are the analysed row (a dict).
-    fields = key._asdict() if isinstance(key, ChatKey) else key
-    return elements.make_error(
-        stage, f"inference failed: {_exception_text(exc_info)}", now(),
-        chat_id=fields.get("chat_id"), raw=prompt.chat, message_id=fields.get("message_id"),
-        model_variant=fields.get("model_variant"))
+    keyed_prompt, exc_info = item
+    return elements.error_for_element(
+        stage, keyed_prompt, f"inference failed: {_exception_text(exc_info)}", now())
 
 
 class InferWithIsolation(beam.PTransform):
@@ -125,23 +191,23 @@ class InferWithIsolation(beam.PTransform):
 
     Beam dead-letters a whole batch when `run_inference` raises. The elements of a failed
     batch are retried one by one (same shared model, batch size 1); only those that fail
-    alone reach the error sink, with the exception text. A `timeout_secs` bounds a hung
-    generate call. Outputs: `results` (key, PredictionResult) and `errors` records.
+    alone reach the error sink, with the exception text. A hung call is bounded by the
+    handler's own deadline (see `handlers.deadline`), not Beam's timeout. Outputs: `results`
+    (key, PredictionResult) and `errors` records.
     """
 
     def __init__(self, handler: ModelHandler, single_handler: ModelHandler,
-                 model_identifier: str, error_stage: str, timeout_secs: float | None = None):
+                 model_identifier: str, error_stage: str):
         super().__init__()
         self._handler = handler
         self._single_handler = single_handler
         self._model_identifier = model_identifier
         self._stage = error_stage
-        self._timeout = timeout_secs
 
     def _run(self, handler):
         return RunInference(
             KeyedModelHandler(handler), model_identifier=self._model_identifier
-        ).with_exception_handling(timeout=self._timeout)
+        ).with_exception_handling()
 
     def expand(self, keyed_prompts):
         results, dlq = keyed_prompts | "RunInference" >> self._run(self._handler)
@@ -193,6 +259,19 @@ class _DeduplicateFn(beam.DoFn):
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
                 seen=beam.DoFn.StateParam(SEEN), expiry=beam.DoFn.TimerParam(EXPIRY)):
+        # Stateful DoFns take state parameters, so this one guards itself like GuardedDoFn.
+        try:
+            outputs = list(self._keep_first(element, timestamp, seen, expiry))
+        except Exception as exc:  # noqa: BLE001 (every failure becomes an error record)
+            counter("unexpected_errors").inc()
+            _LOGGER.warning("stage dedup: unexpected %s for one element; sent to errors",
+                            type(exc).__name__)
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.error_for_element(
+                "dedup", element, f"unexpected {type(exc).__name__}: {exc}", now()))
+            return
+        yield from outputs
+
+    def _keep_first(self, element, timestamp, seen, expiry):
         _, key = element
         digest = elements.chat_digest(key)
         previous = seen.read()
@@ -205,7 +284,7 @@ class _DeduplicateFn(beam.DoFn):
         else:
             counter("duplicate_ids_conflicting").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "parse", f"chat id {key.chat_id} was already received with different content "
+                "dedup", f"chat id {key.chat_id} was already received with different content "
                 f"within {self._window_secs:g}s", now(), chat_id=key.chat_id,
                 raw=key.chat_message, message_id=key.message_id))
 
@@ -231,8 +310,10 @@ class DeduplicateChats(beam.PTransform):
         )
 
 
-class _RouteReplyFn(beam.DoFn):
+class _RouteReplyFn(GuardedDoFn):
     """Validates a reply and routes it: results, to-review, retry (first attempt) or errors."""
+
+    STAGE = "reply"
 
     def __init__(self, max_summary_chars: int, final: bool,
                  review_below_confidence: float | None = None):
@@ -240,7 +321,7 @@ class _RouteReplyFn(beam.DoFn):
         self._final = final
         self._review_below = review_below_confidence
 
-    def process(self, keyed_result):
+    def handle(self, keyed_result):
         key, result = keyed_result
         inference = result.inference
         text = _reply_text(inference)
@@ -294,23 +375,19 @@ class AnalyzeSentiment(beam.PTransform):
 
     def expand(self, chats):
         limit = self._max_summary_chars
-        first = (
-            chats
-            | "BuildPrompt" >> beam.Map(_sentiment_prompt, limit, False)
-            | "Generate" >> self._inference
-        )
+        prompts = chats | "BuildPrompt" >> guarded_map("prompt", _sentiment_prompt, limit, False)
+        first = prompts[TAG_CHATS] | "Generate" >> self._inference
         routed = first[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
             _RouteReplyFn(limit, False, self._review_below)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, TAG_RETRY, main=TAG_RESULTS)
-        second = (
-            routed[TAG_RETRY]
-            | "BuildStrictPrompt" >> beam.Map(_sentiment_prompt, limit, True)
-            | "GenerateRetry" >> self._retry_inference
-        )
+        strict_prompts = routed[TAG_RETRY] | "BuildStrictPrompt" >> guarded_map(
+            "prompt", _sentiment_prompt, limit, True)
+        second = strict_prompts[TAG_CHATS] | "GenerateRetry" >> self._retry_inference
         rerouted = second[TAG_RESULTS] | "RouteRetriedReply" >> beam.ParDo(
             _RouteReplyFn(limit, True, self._review_below)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
-        errors = (first[TAG_ERRORS], routed[TAG_ERRORS], second[TAG_ERRORS],
+        errors = (prompts[TAG_ERRORS], first[TAG_ERRORS], routed[TAG_ERRORS],
+                  strict_prompts[TAG_ERRORS], second[TAG_ERRORS],
                   rerouted[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
         results = (routed[TAG_RESULTS], rerouted[TAG_RESULTS]) | "MergeResults" >> beam.Flatten()
         negative = (routed[TAG_NEGATIVE], rerouted[TAG_NEGATIVE]) | "MergeNegative" >> \
@@ -318,8 +395,10 @@ class AnalyzeSentiment(beam.PTransform):
         return {TAG_RESULTS: results, TAG_NEGATIVE: negative, TAG_ERRORS: errors}
 
 
-class _BuildReviewFn(beam.DoFn):
-    def process(self, keyed_result):
+class _BuildReviewFn(GuardedDoFn):
+    STAGE = "apology"
+
+    def handle(self, keyed_result):
         row, result = keyed_result
         inference = result.inference
         _record_inference_metrics(inference, row.get("model_variant", "a"), "apology")
@@ -336,7 +415,7 @@ class _BuildReviewFn(beam.DoFn):
 
 
 def _apology_prompt(row: dict[str, Any]):
-    return render_apology_prompt(row["chat_message"], row["user_id"], row["summary"])
+    return row, render_apology_prompt(row["chat_message"], row["user_id"], row["summary"])
 
 
 class DraftApologies(beam.PTransform):
@@ -347,12 +426,10 @@ class DraftApologies(beam.PTransform):
         self._inference = inference
 
     def expand(self, rows):
-        inferred = (
-            rows
-            | "BuildPrompt" >> beam.Map(lambda row: (row, _apology_prompt(row)))
-            | "Generate" >> self._inference
-        )
+        prompts = rows | "BuildPrompt" >> guarded_map("prompt", _apology_prompt)
+        inferred = prompts[TAG_CHATS] | "Generate" >> self._inference
         built = inferred[TAG_RESULTS] | "BuildReview" >> beam.ParDo(
             _BuildReviewFn()).with_outputs(TAG_ERRORS, main=TAG_REVIEW)
-        errors = (inferred[TAG_ERRORS], built[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        errors = (prompts[TAG_ERRORS], inferred[TAG_ERRORS],
+                  built[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
         return {TAG_REVIEW: built[TAG_REVIEW], TAG_ERRORS: errors}

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
+from handlers.deadline import DeadlineRunner
+
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
 _CONF = re.compile(r"CONF<<(.*?)>>", re.S)
@@ -16,22 +18,32 @@ _CONF = re.compile(r"CONF<<(.*?)>>", re.S)
 class _FakeModel:
     """Beam caches models through weak references, which plain `object()` does not allow."""
 
+    def __init__(self):
+        self.deadlines = DeadlineRunner()
+
 
 class ScriptedHandler(ModelHandler):
     """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
     strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
-    sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`)."""
+    sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`).
+    `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
-    def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5):
+    def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5,
+                 timeout_secs: float | None = None):
         super().__init__()
         self._task = task
         self._max = max_batch_size
         self._hang = hang_secs
+        self._timeout = timeout_secs
 
     def load_model(self):
         return _FakeModel()
 
     def run_inference(self, batch: Sequence, model, inference_args=None):
+        return model.deadlines.run(lambda: self._replies(batch), self._timeout,
+                                   f"scripted generate for a batch of {len(batch)}")
+
+    def _replies(self, batch: Sequence):
         out = []
         for prompt in batch:
             if "RAISE" in prompt.chat:
@@ -54,8 +66,8 @@ class ScriptedHandler(ModelHandler):
         return {"max_batch_size": self._max}
 
     def with_batch_size(self, n: int) -> ScriptedHandler:
-        return ScriptedHandler(self._task, n, self._hang)
+        return ScriptedHandler(self._task, n, self._hang, self._timeout)
 
 
 def scripted_factory(preset: str, task: str, opts) -> ScriptedHandler:
-    return ScriptedHandler(task)
+    return ScriptedHandler(task, timeout_secs=opts.inference_timeout_secs)

@@ -22,7 +22,7 @@ def test_valid_chat_from_the_original_design():
     ("id", "1", "valid integer"),
     ("id", True, "valid integer"),
     ("id", -1, "greater than or equal"),
-    ("id", 2**64, "less than or equal"),
+    ("id", 2**64, "does not fit BigQuery's INT64"),
     ("user_id", None, "valid integer"),
     ("user_id", 1.5, "valid integer"),
     ("chat_message", 42, "valid string"),
