@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
+import logging
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +17,48 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa
 from handlers import shapes  # noqa: E402
 from prompts import Prompt  # noqa: E402
 
-__all__ = ["KerasHubCausalLMHandler", "prompt_length"]
+__all__ = ["KerasHubCausalLMHandler", "LazyEngine", "loaded_engines", "prompt_length"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Engines loaded in this process, by their full settings. Every RunInference stage (first
+# pass, retries, apologies) of one preset finds the same engine here, whatever Beam's own
+# sharing does: with `share_model_across_processes` off, each stage has its own
+# `shared.Shared` handle and would otherwise load its own copy.
+_ENGINES: dict[str, Any] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def loaded_engines() -> int:
+    """How many engines this process has loaded (for tests and logs)."""
+    return len(_ENGINES)
+
+
+def _engine(settings: dict[str, Any]):
+    key = json.dumps(settings, sort_keys=True, default=list)
+    with _ENGINES_LOCK:  # a second stage asking for the same model waits and reuses it
+        engine = _ENGINES.get(key)
+        if engine is None:
+            from handlers.engine import CausalLMEngine
+
+            _LOGGER.info("loading %s (engine %d in this process)", settings["preset"],
+                         len(_ENGINES) + 1)
+            engine = CausalLMEngine(**settings)
+            _ENGINES[key] = engine
+    return engine
+
+
+class LazyEngine:
+    """What `load_model` returns: the process's engine for these settings, loaded on the
+    first `generate`. A stage that never receives a chat (an A/B arm with no traffic) loads
+    nothing, and loading is never charged to an inference deadline. Only `generate` is
+    called through it, so it also works behind Beam's multi-process proxy."""
+
+    def __init__(self, settings: dict[str, Any]):
+        self._settings = settings
+
+    def generate(self, *args, **kwargs):
+        return _engine(self._settings).generate(*args, **kwargs)
 
 
 def prompt_length(element: Any) -> int:
@@ -47,6 +91,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             Engine settings (everything but task and batching) must be identical for
             handlers that share a model.
         metrics_namespace: Beam metrics namespace for this handler.
+        timeout_secs: deadline on each batch's generate execution (not on loading or
+            compiling); a batch past it raises `deadline.InferenceTimeout`.
     """
 
     def __init__(
@@ -67,6 +113,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         reply_spec: dict[str, Any] | None = None,
         batch_bucket_boundaries: Sequence[int] | None = None,
         metrics_namespace: str = "gemma",
+        timeout_secs: float | None = None,
     ):
         super().__init__()
         self._preset = preset
@@ -86,20 +133,20 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         self._constrained = constrained
         self._reply_spec = reply_spec
         self._batching_max = max_batch_size
+        self._timeout = timeout_secs
 
-    def load_model(self):
-        from handlers.engine import CausalLMEngine
-
-        return CausalLMEngine(
-            self._preset,
-            max_batch_size=self._max_batch_size,
-            length_buckets=self._length_buckets,
-            compilation_cache_dir=self._compilation_cache_dir,
-            sampler=self._sampler,
-            seed=self._seed,
-            constrained=self._constrained,
-            reply_spec=self._reply_spec,
-        )
+    def load_model(self) -> LazyEngine:
+        """The process's engine for this preset and settings, loaded on first use."""
+        return LazyEngine({
+            "preset": self._preset,
+            "max_batch_size": self._max_batch_size,
+            "length_buckets": list(self._length_buckets),
+            "compilation_cache_dir": self._compilation_cache_dir,
+            "sampler": self._sampler,
+            "seed": self._seed,
+            "constrained": self._constrained,
+            "reply_spec": self._reply_spec,
+        })
 
     def run_inference(
         self,
@@ -107,7 +154,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         model,
         inference_args: dict[str, Any] | None = None,
     ) -> Iterable[PredictionResult]:
-        outputs = model.generate(list(batch), self._max_new_tokens, self._task)
+        outputs = model.generate(list(batch), self._max_new_tokens, self._task,
+                                 timeout_secs=self._timeout)
         if len(outputs) != len(batch):
             raise RuntimeError(f"model returned {len(outputs)} replies for {len(batch)} prompts")
         return [

@@ -32,7 +32,9 @@ _LOGGER = logging.getLogger(__name__)
 
 # (preset, task, options) -> handler. task is "sentiment" or "apology". The handler must
 # offer `with_batch_size(n)`: a failed batch is retried one chat at a time with a copy that
-# batches at most one element, on the same shared model.
+# batches at most one element, on the same shared model. It applies
+# `--inference_timeout_secs` itself, to execution only (Beam's RunInference timeout would
+# abandon the thread and load a second copy of the model).
 HandlerFactory = Callable[[str, str, ChatPipelineOptions], ModelHandler]
 
 VARIANTS = ("a", "b")
@@ -65,6 +67,7 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars),
         batch_bucket_boundaries=opts.batch_bucket_boundaries,
         metrics_namespace=f"gemma_{task}",
+        timeout_secs=opts.inference_timeout_secs,
     )
 
 
@@ -85,7 +88,6 @@ class ModelSet:
             handler.with_batch_size(1),
             model_identifier=f"model-{variant}:{preset}",
             error_stage=stage,
-            timeout_secs=self._opts.inference_timeout_secs,
         )
 
 
@@ -221,7 +223,8 @@ def _write_errors(opts: ChatPipelineOptions, errors: beam.PCollection) -> None:
     if opts.error_table:
         # Rows the error table itself rejects cannot go anywhere else: they are logged.
         rejected = errors | "WriteErrorsBigQuery" >> sinks.WriteRowsToBigQuery(
-            opts.error_table, schemas.ERROR_TABLE_SCHEMA, opts.create_tables)
+            opts.error_table, schemas.ERROR_TABLE_SCHEMA, opts.create_tables,
+            row_id=sinks.error_insert_id)
         rejected | "LogRejectedErrors" >> beam.Map(
             lambda r: _LOGGER.error("error sink rejected a record: %s", r["reason"]))
     if opts.error_topic:
