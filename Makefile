@@ -48,10 +48,10 @@ demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pu
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
 
 test: $(STAMP) $(BQ_STAMP) ## Run unit and integration tests (slow end-to-end ones included)
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider tests
 
 test-fast: $(STAMP) ## Unit tests only
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check pipeline handlers prompts tests bench
