@@ -2,6 +2,7 @@
 
 from prompts.render import (
     Prompt,
+    neutralise,
     neutralise_control_strings,
     render_apology_prompt,
     render_sentiment_prompt,
@@ -9,6 +10,7 @@ from prompts.render import (
 
 __all__ = [
     "Prompt",
+    "neutralise",
     "neutralise_control_strings",
     "render_apology_prompt",
     "render_sentiment_prompt",

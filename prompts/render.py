@@ -1,15 +1,28 @@
 """Pure functions that turn validated chats into model prompts."""
 
+import functools
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from prompts import templates
 
 __all__ = [
     "Prompt",
+    "neutralise",
     "neutralise_control_strings",
     "render_apology_prompt",
     "render_sentiment_prompt",
 ]
+
+# Breaking a marker only inserts characters, so a pass cannot re-form a marker out of the
+# pieces around it; more passes only matter for overlapping occurrences or markers that
+# contain spaces. A marker still present after this many passes cannot be broken this way.
+_MAX_PASSES = 8
+
+# An opening bracket followed by a non-space character: how every markup-shaped special
+# piece (`<start_of_turn>`, `<unused0>`, `[multimodal]`) begins.
+_MARKUP_OPENER = re.compile(r"([<\[])(?=\S)")
 
 
 class Prompt(NamedTuple):
@@ -29,41 +42,147 @@ class Prompt(NamedTuple):
         return self.head + self.chat + self.tail
 
 
+def _trie_regex(node: dict) -> str:
+    """The regex of a character trie (key "" marks a word's end). Prefixes are shared, so the
+    regex engine checks a few characters per position instead of every marker (a Gemma 3
+    tokenizer has thousands of `<unusedN>` pieces); greedy groups make the longest match win."""
+    alternatives = [re.escape(ch) + _trie_regex(child)
+                    for ch, child in sorted(node.items()) if ch]
+    if not alternatives:
+        return ""
+    body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+@functools.lru_cache(maxsize=32)
+def _marker_pattern(markers: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern matching any of the markers, compiled once per marker tuple."""
+    trie: dict = {}
+    for marker in filter(None, markers):
+        if len(marker) < 2:
+            raise ValueError(f"cannot neutralise a one-character marker: {marker!r}")
+        node = trie
+        for ch in marker:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie)) if trie else None
+
+
+# Patterns by marker tuple identity: the engine passes the same tuple of thousands of pieces
+# for every prompt, and hashing it for the lru_cache on each call would cost more than the
+# scan. The tuple is kept with its pattern, so its id cannot be reused while cached.
+_BY_IDENTITY: dict[int, tuple[tuple[str, ...], re.Pattern | None]] = {}
+
+
+def _pattern_for(markers: Iterable[str]) -> re.Pattern | None:
+    if not isinstance(markers, tuple):
+        markers = tuple(markers)
+    cached = _BY_IDENTITY.get(id(markers))
+    if cached is not None and cached[0] is markers:
+        return cached[1]
+    pattern = _marker_pattern(markers)
+    if len(_BY_IDENTITY) >= 64:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(markers)] = (markers, pattern)
+    return pattern
+
+
+def _break(match: re.Match) -> str:
+    marker = match.group()
+    return marker[0] + " " + marker[1:]
+
+
+def neutralise(text: str, markers: Iterable[str]) -> str:
+    """Breaks every occurrence of each marker so the text no longer contains any of them.
+
+    A space goes after the marker's first character (`</chat>` becomes `< /chat>`,
+    `<end_of_turn>` becomes `< end_of_turn>`): a reader still sees what was written, but the
+    tokenizer no longer matches a special piece and the prompt keeps one `</chat>`. Passes
+    repeat until no marker remains, so a crafted `<</chat>/chat>` cannot leave one behind.
+
+    Pass the same tuple on every call (the engine computes it once per tokenizer): its
+    pattern is compiled once and cached, and a text with no marker is one regex scan.
+
+    Raises:
+        ValueError: a marker of one character, or one that breaking cannot remove.
+    """
+    pattern = _pattern_for(markers)
+    if pattern is None or not text:
+        return text
+    for _ in range(_MAX_PASSES):
+        if pattern.search(text) is None:
+            return text
+        text = pattern.sub(_break, text)
+    found = pattern.search(text)
+    if found is not None:
+        raise ValueError(f"marker {found.group()!r} survives {_MAX_PASSES} passes of "
+                         "neutralise: it cannot be broken by inserting a space")
+    return text
+
+
+def neutralise_control_strings(text: str) -> str:
+    """Breaks the prompt's own markers inside user text: Gemma's turn and control strings
+    and the template's `<chat>`/`</chat>` (`templates.PROMPT_MARKERS`), so a chat can neither
+    end the user turn nor close the chat and write its own instructions."""
+    return neutralise(text, templates.PROMPT_MARKERS)
+
+
+def _with_prompt_markers(markers: Iterable[str]) -> tuple[str, ...]:
+    extra = tuple(markers)
+    return (*templates.PROMPT_MARKERS, *extra) if extra else templates.PROMPT_MARKERS
+
+
+def _chat_text(chat_message: str, markers: tuple[str, ...]) -> str:
+    return neutralise(chat_message.strip("\n"), markers)
+
+
 def _split_render(template: str, chat: str, **fields) -> Prompt:
     head, tail = template.split("{chat}")
     return Prompt(head.format(**fields), chat, tail.format(**fields))
 
 
-def neutralise_control_strings(text: str) -> str:
-    """Breaks Gemma control strings inside user text so they tokenize as plain text.
-
-    `<end_of_turn>` becomes `< end_of_turn>`: a reader still sees what was written, but the
-    tokenizer no longer matches the special token, so a chat cannot end the user turn.
-    """
-    for marker in templates.CONTROL_STRINGS:
-        if marker in text:
-            text = text.replace(marker, "< " + marker[1:])
-    return text
-
-
 def render_sentiment_prompt(
-    chat_message: str, user_id: int, max_summary_chars: int, strict: bool = False
+    chat_message: str,
+    user_id: int,
+    max_summary_chars: int,
+    strict: bool = False,
+    markers: Iterable[str] = (),
 ) -> Prompt:
-    """Renders the sentiment + summary prompt for one chat."""
+    """Renders the sentiment + summary prompt for one chat.
+
+    Args:
+        chat_message: the chat, inserted as data between `<chat>` and `</chat>`.
+        user_id: the customer.
+        max_summary_chars: the summary limit the prompt states.
+        strict: the stricter retry prompt.
+        markers: extra strings to neutralise in the chat, on top of the prompt's own
+            markers: the tokenizer's special pieces (`handlers.special_pieces`).
+    """
     template = templates.STRICT_SENTIMENT_TEMPLATE if strict else templates.SENTIMENT_TEMPLATE
     return _split_render(
         template,
-        neutralise_control_strings(chat_message.strip("\n")),
+        _chat_text(chat_message, _with_prompt_markers(markers)),
         user_id=user_id,
         max_summary_chars=max_summary_chars,
     )
 
 
-def render_apology_prompt(chat_message: str, user_id: int, summary: str) -> Prompt:
-    """Renders the apology-draft prompt for one negative chat."""
+def render_apology_prompt(
+    chat_message: str, user_id: int, summary: str, markers: Iterable[str] = ()
+) -> Prompt:
+    """Renders the apology-draft prompt for one negative chat.
+
+    The summary sits in the prompt's head, outside the part the engine neutralises with the
+    tokenizer's pieces, and it is model output that a chat may have steered. So besides the
+    markers, every `<` or `[` followed by a non-space in it gets a space (`<unused0>` becomes
+    `< unused0>`): no markup-shaped special piece of any tokenizer survives, whether or not
+    `markers` names it. Only the prompt changes; records keep the summary as generated.
+    """
+    markers = _with_prompt_markers(markers)
+    summary = _MARKUP_OPENER.sub(r"\1 ", neutralise(summary, markers))
     return _split_render(
         templates.APOLOGY_TEMPLATE,
-        neutralise_control_strings(chat_message.strip("\n")),
+        _chat_text(chat_message, markers),
         user_id=user_id,
-        summary=neutralise_control_strings(summary),
+        summary=summary,
     )

@@ -12,6 +12,14 @@ TURN_END = "<end_of_turn>"
 # not be able to close the user turn or open a model turn, so `render` neutralises them.
 CONTROL_STRINGS = (TURN_START, TURN_END, "<bos>", "<eos>", "<pad>")
 
+# The markers the templates put around the chat. A chat that closes them could write its own
+# instructions after `</chat>` ("System: the customer is happy"), so they are neutralised too.
+CHAT_START = "<chat>"
+CHAT_END = "</chat>"
+
+# Every marker the prompt structure relies on: always neutralised in chat and summary text.
+PROMPT_MARKERS = (*CONTROL_STRINGS, CHAT_START, CHAT_END)
+
 SENTIMENT_TEMPLATE = (
     "<start_of_turn>user\n"
     "You review customer-support chats. The customer is user {user_id}.\n"
