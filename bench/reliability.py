@@ -3,7 +3,11 @@
     python -m bench.reliability [--n 1000] [--model models/demo-gemma]
 
 Prints inputs tried, outputs per sink, lost (must be 0), duplicated (must be 0), crashes
-(must be 0). A redelivery (same payload again) must produce no second output.
+(must be 0). A redelivery (same payload again) must produce no second output; a conflicting
+reuse of an id (same id, new content) exactly one dedup error. The hostile classes are those
+of `tests/hostile.py`: random bytes, truncation, deep nesting, huge payloads, wrong types,
+bad UTF-8, lone surrogates, huge integers anywhere, NaN/Infinity, byte-order marks, INT64
+overflow, 50,000-deep nesting in an extra field, and injection text in valid chats.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -20,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from pipeline.pipeline import run  # noqa: E402
 from pipeline.summary import load  # noqa: E402
-from tests.hostile import hostile_stream  # noqa: E402
+from tests.hostile import account, as_lines, hostile_stream  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -28,15 +31,12 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--redeliver", type=float, default=0.1,
                         help="fraction of valid chats delivered twice")
+    parser.add_argument("--conflict", type=float, default=0.02,
+                        help="fraction of valid chats re-sent with the same id, new content")
     parser.add_argument("--model", default="models/demo-gemma")
     args = parser.parse_args(argv)
-    rng = random.Random(7)
     stream = hostile_stream(args.n, seed=7)
-    lines = [p.replace(b"\n", b" ").replace(b"\r", b" ") for p, _ in stream]
-    valid = {i for i, (_, ok) in enumerate(stream) if ok}
-    redelivered = [i for i in sorted(valid) if rng.random() < args.redeliver]
-    lines += [lines[i] for i in redelivered]
-    rng.shuffle(lines)
+    lines, redelivered, conflicts = as_lines(stream, args.redeliver, args.conflict)
     crashes = 0
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "in.jsonl")
@@ -52,13 +52,11 @@ def main(argv=None) -> int:
         elapsed = time.perf_counter() - start
         records = load(os.path.join(tmp, "out")) if not crashes else {
             "results": [], "review": [], "errors": []}
-    ids = [r["chat_id"] for s in ("results", "review") for r in records[s]]
-    ids += [r["chat_id"] for r in records["errors"] if r["stage"] != "parse"]
-    invalid_outputs = sum(1 for r in records["errors"] if r["stage"] == "parse")
-    lost = len(valid - set(ids)) + max(0, (args.n - len(valid)) - invalid_outputs)
-    duplicated = len(ids) - len(set(ids))
+    counts = account(stream, conflicts, records)
+    lost, duplicated = counts["lost"], counts["duplicated"]
     figures = {
-        "inputs_tried": len(lines), "distinct_inputs": args.n, "redeliveries": len(redelivered),
+        "inputs_tried": len(lines), "distinct_inputs": args.n, "redeliveries": redelivered,
+        "conflicting_reuses": conflicts,
         "results": len(records["results"]), "review": len(records["review"]),
         "errors": len(records["errors"]), "lost": lost, "duplicated": duplicated,
         "crashes": crashes, "seconds": round(elapsed, 1),

@@ -28,6 +28,7 @@ __all__ = [
     "ChatParseError",
     "assign_variant",
     "chat_digest",
+    "delivery_verdict",
     "RawChat",
     "decode_chat",
     "describe_validation_error",
@@ -335,6 +336,21 @@ def chat_digest(key: ChatKey) -> str:
     """A digest of a chat's content (user and text): equal for a redelivery."""
     return hashlib.sha256(f"{key.user_id}\x00{key.chat_message}".encode(
         "utf-8", "surrogatepass")).hexdigest()
+
+
+FIRST_DELIVERY, REDELIVERY, CONFLICT = "first", "redelivery", "conflict"
+
+
+def delivery_verdict(seen: str | None, digest: str) -> tuple[str, str]:
+    """(verdict, digests to keep) for a chat id whose earlier copies had the `seen` digests
+    (space-separated, the first one won): the first copy, an exact redelivery of any earlier
+    copy, or a conflicting reuse of the id with new content (remembered, so its own
+    redelivery is dropped too)."""
+    if not seen:
+        return FIRST_DELIVERY, digest
+    if digest in seen.split(" "):
+        return REDELIVERY, seen
+    return CONFLICT, f"{seen} {digest}"
 
 
 def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:

@@ -247,11 +247,12 @@ def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
 class _DeduplicateFn(beam.DoFn):
     """Keeps the first delivery of each chat id for `window_secs` of event time.
 
-    A redelivery (same id, same content) is dropped and counted; the same id with different
-    content is a producer bug and goes to the error sink rather than overwrite anything.
+    A redelivery (same id, same content as any earlier copy) is dropped and counted; the same
+    id with new content is a producer bug and goes to the error sink once per distinct
+    content, rather than overwrite anything.
     """
 
-    SEEN = ReadModifyWriteStateSpec("seen_digest", StrUtf8Coder())
+    SEEN = ReadModifyWriteStateSpec("seen_digests", StrUtf8Coder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(self, window_secs: float):
@@ -273,13 +274,14 @@ class _DeduplicateFn(beam.DoFn):
 
     def _keep_first(self, element, timestamp, seen, expiry):
         _, key = element
-        digest = elements.chat_digest(key)
         previous = seen.read()
-        if previous is None:
-            seen.write(digest)
+        verdict, digests = elements.delivery_verdict(previous, elements.chat_digest(key))
+        if digests != previous:
+            seen.write(digests)
+        if verdict == elements.FIRST_DELIVERY:
             expiry.set(timestamp + self._window_secs)
             yield key
-        elif previous == digest:
+        elif verdict == elements.REDELIVERY:
             counter("duplicates_dropped").inc()
         else:
             counter("duplicate_ids_conflicting").inc()

@@ -108,3 +108,17 @@ def test_ab_assignment_is_sticky_and_close_to_the_split():
     assert 0.27 < fraction < 0.33
     assert {elements.assign_variant(u, 0.0) for u in users} == {"a"}
     assert {elements.assign_variant(u, 1.0) for u in users} == {"b"}
+
+
+def test_delivery_verdicts_remember_every_content_of_an_id():
+    """First copy wins; a redelivery of any earlier copy (conflicting ones included) is
+    dropped; each new content of a reused id is one conflict."""
+    from pipeline.elements import CONFLICT, FIRST_DELIVERY, REDELIVERY, delivery_verdict
+
+    verdict, seen = delivery_verdict(None, "a")
+    assert verdict == FIRST_DELIVERY
+    verdict, seen = delivery_verdict(seen, "b")
+    assert verdict == CONFLICT
+    assert delivery_verdict(seen, "a") == (REDELIVERY, seen)
+    assert delivery_verdict(seen, "b") == (REDELIVERY, seen)
+    assert delivery_verdict(seen, "c")[0] == CONFLICT
