@@ -181,8 +181,10 @@ class ChatPipelineOptions(PipelineOptions):
         )
         parser.add_argument(
             "--sampler",
+            choices=["greedy", "top_k", "top_p", "random"],
             default="greedy",
-            help="keras-hub sampler: greedy, top_k or top_p. Default: greedy.",
+            help="keras-hub sampler that picks among the allowed tokens: greedy, top_k, top_p "
+            "or random. Default: greedy.",
         )
         parser.add_argument(
             "--constrained_decoding",
@@ -281,8 +283,10 @@ class ChatPipelineOptions(PipelineOptions):
             "--inference_timeout_secs",
             type=float,
             default=None,
-            help="Fail a generate call that runs longer than this many seconds; its chats "
-            "are retried one by one, then go to the error sink. Default: none (no limit).",
+            help="Fail a generate call whose execution runs longer than this many seconds "
+            "(loading the model and compiling a new shape are not counted); the call is "
+            "abandoned, its chats are retried one by one beside it, and those that hang alone "
+            "go to the error sink. Default: none (no limit).",
         )
         parser.add_argument(
             "--compilation_cache_dir",
@@ -334,8 +338,19 @@ class ChatPipelineOptions(PipelineOptions):
         if self.review_below_confidence is not None and not (
                 0.0 <= self.review_below_confidence <= 1.0):
             problems.append("--review_below_confidence must be within [0, 1]")
-        if self.max_summary_chars < 1:
-            problems.append("--max_summary_chars must be positive")
+        if self.inference_timeout_secs is not None and self.inference_timeout_secs <= 0:
+            problems.append("--inference_timeout_secs must be positive")
+        for flag in ("max_summary_chars", "max_chat_bytes", "max_new_tokens",
+                     "apology_max_new_tokens"):
+            if getattr(self, flag) < 1:
+                problems.append(f"--{flag} must be positive")
+        if self.length_buckets and min(self.length_buckets) < 1:
+            problems.append("--length_buckets values must be positive")
+        if self.length_buckets and max(self.length_buckets) <= self.apology_max_new_tokens:
+            problems.append("the largest --length_buckets value must exceed "
+                            "--apology_max_new_tokens")
+        if self.dedup_window_secs < 0:
+            problems.append("--dedup_window_secs must be 0 (off) or positive")
         if self.input and self.max_batch_duration_secs is not None and _local_runner(self):
             problems.append("--max_batch_duration_secs is refused in batch mode (--input) on "
                             "the local runner, whose timer-based batching drops buffered "
