@@ -26,7 +26,7 @@ import keras  # noqa: E402
 from keras import ops  # noqa: E402
 from keras_hub.samplers import Sampler  # noqa: E402
 
-from handlers.constrained import Automaton  # noqa: E402
+from handlers.constrained import DEAD, Automaton  # noqa: E402
 
 __all__ = ["ConstrainedSampler", "compile_generate", "device_tables"]
 
@@ -45,6 +45,9 @@ def device_tables(automaton: Automaton) -> dict[str, Any]:
 
 class ConstrainedSampler(Sampler):
     """Samples only tokens the automaton allows, and that still let the row finish in time.
+
+    The tables guarantee a row always has such a token; should one ever have none, it ends in
+    DEAD (not reported finished) and pads, like a finished row, until the loop ends.
 
     Args:
         inner: a keras-hub sampler whose `get_next_token` picks among allowed tokens
@@ -88,37 +91,48 @@ class ConstrainedSampler(Sampler):
         state = ops.full((batch_size,), tables["start"], dtype="int32")
         used = ops.zeros((batch_size,), dtype="int32")
         confidence = ops.full((batch_size,), -1.0, dtype="float32")
+        # What an ended row emits: the tokens that keep DONE (padding).
+        pad_tokens = ops.take(trans, done, axis=0) == done
 
         def cond(prompt, cache, index, state, used, confidence):
-            return ops.logical_and(index < max_length, ops.any(state != done))
+            running = (state != done) & (state != DEAD)
+            return ops.logical_and(index < max_length, ops.any(running))
 
         def body(prompt, cache, index, state, used, confidence):
             logits, _, cache = next(prompt, cache, index)
             probabilities = self.compute_probabilities(logits)
             in_prompt = mask[:, index]
             remaining = max_new_tokens - (index - row_lengths)  # steps left, this one included
-            nxt = ops.take(trans, state, axis=0)  # [B, V]
-            cost = ops.take(body_chars, state, axis=0)
-            safe_nxt = ops.where(nxt >= 0, nxt, done)
+            # DEAD is never used as an index: a dead row reads DONE's row, and pads.
+            dead = state == DEAD
+            row = ops.where(dead, done, state)
+            nxt = ops.take(trans, row, axis=0)  # [B, V]
+            cost = ops.take(body_chars, row, axis=0)
+            finish = ops.take(min_finish, ops.where(nxt >= 0, nxt, done))  # DEAD: masked next
             allowed = (
                 (nxt >= 0)
                 & (cost <= (max_body_chars - used)[:, None])
-                & (ops.take(min_finish, safe_nxt) <= (remaining - 1)[:, None])
+                & (finish <= (remaining - 1)[:, None])
             )
+            # A row with no allowed token cannot finish: it dies (never reported finished)
+            # and pads. So do dead rows, and DONE rows past their own token budget.
+            stuck = dead | ~ops.any(allowed, axis=-1)
+            allowed = ops.where(stuck[:, None], pad_tokens[None, :], allowed)
             masked = ops.where(allowed, probabilities, 0.0)
             total = ops.sum(masked, axis=-1, keepdims=True)
-            # A row with nothing allowed (only possible for rows still in their prompt)
-            # falls back to uniform over allowed; its token is replaced by the prompt's.
+            # Allowed tokens the model gives no probability at all: uniform over allowed.
             masked = ops.where(total > 0, masked / ops.maximum(total, 1e-30),
                                ops.cast(allowed, "float32"))
             token = ops.cast(self.get_next_token(masked), "int32")
             token = ops.where(in_prompt, ops.cast(prompt[:, index], "int32"), token)
             token_2d = token[:, None]
-            new_state = ops.squeeze(ops.take_along_axis(safe_nxt, token_2d, axis=1), 1)
+            new_state = ops.squeeze(ops.take_along_axis(nxt, token_2d, axis=1), 1)
+            new_state = ops.where(state == done, done, ops.where(stuck, DEAD, new_state))
             spent = ops.squeeze(ops.take_along_axis(cost, token_2d, axis=1), 1)
+            spent = ops.where(stuck, 0, spent)
             # Sentiment confidence: at the step whose token commits to a value, the chosen
             # value's share of the probability of all allowed value-committing tokens.
-            commits = ops.take(commit_table, state, axis=0)
+            commits = ops.take(commit_table, row, axis=0)
             chosen = ops.squeeze(ops.take_along_axis(commits, token_2d, axis=1), 1)
             committing = allowed & (commits > 0)
             p_any = ops.sum(ops.where(committing, probabilities, 0.0), axis=-1)
