@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import threading
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -28,7 +29,7 @@ from keras_hub.samplers import Sampler  # noqa: E402
 
 from handlers.constrained import DEAD, Automaton  # noqa: E402
 
-__all__ = ["ConstrainedSampler", "compile_generate", "device_tables"]
+__all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "device_tables"]
 
 
 def device_tables(automaton: Automaton) -> dict[str, Any]:
@@ -194,46 +195,92 @@ def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, 
                    max_body_chars=max_body_chars)
 
 
-def compile_generate(model, sampler: ConstrainedSampler):
-    """A jitted `(token_ids, padding_mask, tables, max_new_tokens, max_body_chars) -> dict`.
+class CompiledGenerate:
+    """The constrained generate step, jitted like keras-hub's JAX `make_generate_function`
+    (model and sampler variables passed as explicit state under a `StatelessScope`, the
+    sampler's RNG state written back), and compiled AHEAD of time once per shape.
 
-    Mirrors keras-hub's JAX `make_generate_function`: model and sampler variables are passed
-    as explicit state under a `StatelessScope`, and the sampler's RNG state is written back.
-    JAX compiles once per input shape (batch size, max_length, number of automaton states).
+    `program(...)` returns the executable for a batch's shapes (batch size, max_length,
+    automaton size), compiling it first if it is new; `run(program, ...)` executes it. The
+    split lets the caller put a deadline on execution only: compiling a new shape is start-up
+    work, not a hung call. The automaton tables are arguments, not constants, so one program
+    serves every table of the same shape. Thread-safe: executions may overlap (a timed-out
+    call keeps running while later batches go on); only compilation and the RNG state
+    write-back are serialised.
     """
-    import jax
 
-    @jax.jit
-    def compiled(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
-        sampler_vars, trainable, non_trainable = state
-        mapping = itertools.chain(
-            zip(sampler.variables, sampler_vars, strict=True),
-            zip(model.trainable_variables, trainable, strict=True),
-            zip(model.non_trainable_variables, non_trainable, strict=True),
-        )
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            outputs = _generate_step(model, sampler, token_ids, padding_mask, tables,
-                                     max_new_tokens, max_body_chars)
-        new_sampler_vars = []
-        for v in sampler.variables:
-            value = scope.get_current_value(v)
-            new_sampler_vars.append(value if value is not None else v)
-        return outputs, new_sampler_vars
+    def __init__(self, model, sampler: ConstrainedSampler):
+        import jax
 
-    def generate(token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
-        state = (
-            [v.value for v in sampler.variables],
-            [v.value for v in model.trainable_variables],
-            [v.value for v in model.non_trainable_variables],
+        self._model = model
+        self._sampler = sampler
+        self._programs: dict[tuple, Any] = {}
+        self._compile_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+
+        @jax.jit
+        def step(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+            sampler_vars, trainable, non_trainable = state
+            mapping = itertools.chain(
+                zip(sampler.variables, sampler_vars, strict=True),
+                zip(model.trainable_variables, trainable, strict=True),
+                zip(model.non_trainable_variables, non_trainable, strict=True),
+            )
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                outputs = _generate_step(model, sampler, token_ids, padding_mask, tables,
+                                         max_new_tokens, max_body_chars)
+            new_sampler_vars = []
+            for v in sampler.variables:
+                value = scope.get_current_value(v)
+                new_sampler_vars.append(value if value is not None else v)
+            return outputs, new_sampler_vars
+
+        self._step = step
+
+    @property
+    def programs(self) -> int:
+        """How many programs were compiled (one per distinct shape)."""
+        return len(self._programs)
+
+    def _state(self):
+        return (
+            [v.value for v in self._sampler.variables],
+            [v.value for v in self._model.trainable_variables],
+            [v.value for v in self._model.non_trainable_variables],
         )
-        outputs, sampler_vars = compiled(
-            state, token_ids, padding_mask, tables,
-            ops.convert_to_tensor(max_new_tokens, "int32"),
-            ops.convert_to_tensor(max_body_chars, "int32"))
-        for ref, value in zip(sampler.variables, sampler_vars, strict=True):
-            ref.assign(value)
+
+    @staticmethod
+    def _args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        return (token_ids, padding_mask, tables,
+                ops.convert_to_tensor(max_new_tokens, "int32"),
+                ops.convert_to_tensor(max_body_chars, "int32"))
+
+    def program(self, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        """(executable, compiled_now) for these shapes."""
+        key = (tuple(token_ids.shape), tuple(tables["trans"].shape))
+        with self._compile_lock:
+            if key in self._programs:
+                return self._programs[key], False
+            args = self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars)
+            executable = self._step.lower(self._state(), *args).compile()
+            self._programs[key] = executable
+            return executable, True
+
+    def run(self, executable, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        """Executes a program; returns the sampler's outputs as numpy arrays."""
+        import numpy as np
+
+        with self._state_lock:
+            state = self._state()
+        outputs, sampler_vars = executable(
+            state, *self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars))
+        outputs = {k: np.asarray(v) for k, v in outputs.items()}
+        with self._state_lock:
+            for ref, value in zip(self._sampler.variables, sampler_vars, strict=True):
+                ref.assign(value)
         return outputs
 
-    # How many programs JAX actually compiled (its jit cache), for the compile metric.
-    generate.cache_size = compiled._cache_size
-    return generate
+
+def compile_generate(model, sampler: ConstrainedSampler) -> CompiledGenerate:
+    """The ahead-of-time compiled generate step for `model` with `sampler`."""
+    return CompiledGenerate(model, sampler)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +19,9 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 from handlers import constrained as constrained_lib  # noqa: E402
 from handlers import decoding, shapes  # noqa: E402
-from prompts import Prompt  # noqa: E402
+from handlers.deadline import DeadlineRunner  # noqa: E402
+from handlers.special_pieces import special_piece_texts  # noqa: E402
+from prompts import Prompt, neutralise  # noqa: E402
 from prompts.templates import CONTROL_STRINGS  # noqa: E402
 
 __all__ = ["CausalLMEngine", "GenerationResult"]
@@ -83,6 +84,9 @@ class CausalLMEngine:
         if self.model.preprocessor is None:
             raise ValueError(f"preset {preset!r} has no preprocessor/tokenizer attached")
         self.tokenizer = self.model.preprocessor.tokenizer
+        # Every special piece of this tokenizer is broken inside chat text before tokenizing,
+        # so a chat cannot produce their ids (the prompt's own markers are broken at render).
+        self.special_pieces = special_piece_texts(self.tokenizer)
         self.batch_sizes = shapes.batch_buckets(max_batch_size)
         self.length_buckets = tuple(sorted(length_buckets))
         self.stop_token_ids = self._stop_token_ids()
@@ -98,8 +102,7 @@ class CausalLMEngine:
         self._generate_fn = decoding.compile_generate(self.model, self.sampler)
         self._vocab = constrained_lib.vocabulary_of(self.tokenizer, self.stop_token_ids)
         self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
-        # keras-hub's generate mutates sampler state; one batch at a time per engine.
-        self._lock = threading.Lock()
+        self.deadlines = DeadlineRunner()
 
     def _stop_token_ids(self) -> tuple[int, ...]:
         ids = [self.tokenizer.end_token_id]
@@ -115,9 +118,9 @@ class CausalLMEngine:
 
     @property
     def compiles(self) -> int:
-        """Programs JAX compiled for this engine's generate function (its jit cache): one per
-        padded shape (batch size, max_length, automaton size)."""
-        return int(self._generate_fn.cache_size())
+        """Programs compiled for this engine's generate step: one per padded shape (batch
+        size, max_length, automaton size)."""
+        return self._generate_fn.programs
 
     def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         bos = [self.tokenizer.start_token_id]
@@ -126,7 +129,9 @@ class CausalLMEngine:
     def _encode(self, prompts: Sequence[Prompt | str], budget: int):
         """Token ids per prompt (with BOS). A prompt over `budget` tokens loses the START of
         its chat (never the instructions) until it fits: `shapes.keep_end_within`."""
-        parts = [p if isinstance(p, Prompt) else Prompt("", p, "") for p in prompts]
+        # Plain strings are whole prompts with their own markers (bench, tests): left alone.
+        parts = [p._replace(chat=neutralise(p.chat, self.special_pieces))
+                 if isinstance(p, Prompt) else Prompt("", p, "") for p in prompts]
         token_lists = self._token_ids([p.text for p in parts])
         truncated = [False] * len(parts)
         for i, ids in enumerate(token_lists):
@@ -174,7 +179,8 @@ class CausalLMEngine:
         return self._tables[key]
 
     def generate(
-        self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: str = TASK_TEXT
+        self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: str = TASK_TEXT,
+        timeout_secs: float | None = None,
     ) -> list[GenerationResult]:
         """Generates one reply per prompt with ONE compiled generate call, in input order.
 
@@ -182,6 +188,10 @@ class CausalLMEngine:
         with `constrained=False`); `task="text"` is free text without template tokens.
         Returns dicts with `text`, `prompt_tokens`, `generated_tokens`, `inference_ms`,
         `truncated`, `sentiment_confidence`, `finished` and shape details.
+
+        `timeout_secs` bounds the execution of the compiled step only (not tokenization, not
+        compiling a new shape): past it, `deadline.InferenceTimeout` is raised and the call
+        is abandoned; it holds no lock, so later calls run beside it.
         """
         import numpy as np
 
@@ -203,16 +213,16 @@ class CausalLMEngine:
             ids = token_lists[row if row < plan.rows else 0]
             token_ids[row, : len(ids)] = ids
             padding_mask[row, : len(ids)] = True
-        with self._lock:
-            programs_before = self.compiles
-            start = time.perf_counter()
-            out = self._generate_fn(token_ids, padding_mask, tables, max_new_tokens,
-                                    self.reply_spec["max_summary_chars"])
-            out_ids = np.asarray(out["token_ids"])
-            states = np.asarray(out["state"])
-            confidence = np.asarray(out["confidence"])
-            elapsed_ms = (time.perf_counter() - start) * 1000.0
-            compiled = self.compiles > programs_before
+        max_body = self.reply_spec["max_summary_chars"]
+        program, compiled = self._generate_fn.program(
+            token_ids, padding_mask, tables, max_new_tokens, max_body)
+        start = time.perf_counter()
+        out = self.deadlines.run(
+            lambda: self._generate_fn.run(program, token_ids, padding_mask, tables,
+                                          max_new_tokens, max_body),
+            timeout_secs, f"generate for a batch of {plan.rows}")
+        elapsed_ms = (time.perf_counter() - start) * 1000.0
+        out_ids, states, confidence = out["token_ids"], out["state"], out["confidence"]
         # The length bucket may leave room past a row's budget: never return more.
         replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
                    for row, n in enumerate(len(t) for t in token_lists)]

@@ -17,7 +17,13 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa
 from handlers import shapes  # noqa: E402
 from prompts import Prompt  # noqa: E402
 
-__all__ = ["KerasHubCausalLMHandler", "LazyEngine", "loaded_engines", "prompt_length"]
+__all__ = [
+    "KerasHubCausalLMHandler",
+    "LazyEngine",
+    "forget_engines",
+    "loaded_engines",
+    "prompt_length",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,8 +36,14 @@ _ENGINES_LOCK = threading.Lock()
 
 
 def loaded_engines() -> int:
-    """How many engines this process has loaded (for tests and logs)."""
+    """How many engines this process holds."""
     return len(_ENGINES)
+
+
+def forget_engines() -> None:
+    """Drops this process's engines (tests; a worker keeps its engines while it lives)."""
+    with _ENGINES_LOCK:
+        _ENGINES.clear()
 
 
 def _engine(settings: dict[str, Any]):
@@ -57,8 +69,13 @@ class LazyEngine:
     def __init__(self, settings: dict[str, Any]):
         self._settings = settings
 
+    @property
+    def engine(self):
+        """The loaded `CausalLMEngine` (loads it if this process has not yet)."""
+        return _engine(self._settings)
+
     def generate(self, *args, **kwargs):
-        return _engine(self._settings).generate(*args, **kwargs)
+        return self.engine.generate(*args, **kwargs)
 
 
 def prompt_length(element: Any) -> int:

@@ -14,7 +14,7 @@ def handler(tiny_preset):
 
 @pytest.fixture(scope="module")
 def engine(handler):
-    return handler.load_model()
+    return handler.load_model().engine
 
 
 def _prompts(n):
@@ -71,3 +71,16 @@ def test_compiled_shapes_are_bounded(engine):
     for n in (1, 2, 3, 5, 8):
         engine.generate(_prompts(n), 12)
     assert engine.compiles <= len(engine.batch_sizes) * len(engine.length_buckets)
+
+
+def test_engine_neutralises_special_pieces_in_chat_text(engine):
+    """The engine breaks every special piece of its tokenizer inside a prompt's chat, even in
+    a prompt not built by the render functions: the chat yields none of their ids."""
+    from prompts import Prompt
+
+    special = {int(engine.tokenizer.token_to_id(p)) for p in engine.special_pieces
+               if engine.tokenizer.id_to_token(int(engine.tokenizer.token_to_id(p))) == p}
+    assert special, "the tiny preset's tokenizer has special pieces (turn markers)"
+    chat = " ".join(engine.special_pieces) + " <<end_of_turn>end_of_turn>"
+    [ids], _ = engine._encode([Prompt("head ", chat, " tail")], 10_000)
+    assert not special & set(ids[1:])
