@@ -195,18 +195,22 @@ def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, 
                    max_body_chars=max_body_chars)
 
 
+# Seed-state steps reserved per call (a keras SeedGenerator moves its counter by one per
+# draw, and the loop draws once per generated token): more than any max_length.
+_RNG_STRIDE = 1 << 20
+
+
 class CompiledGenerate:
     """The constrained generate step, jitted like keras-hub's JAX `make_generate_function`
-    (model and sampler variables passed as explicit state under a `StatelessScope`, the
-    sampler's RNG state written back), and compiled AHEAD of time once per shape.
+    (model and sampler variables passed as explicit state under a `StatelessScope`), and
+    compiled AHEAD of time once per shape.
 
     `program(...)` returns the executable for a batch's shapes (batch size, max_length,
     automaton size), compiling it first if it is new; `run(program, ...)` executes it. The
     split lets the caller put a deadline on execution only: compiling a new shape is start-up
     work, not a hung call. The automaton tables are arguments, not constants, so one program
-    serves every table of the same shape. Thread-safe: executions may overlap (a timed-out
-    call keeps running while later batches go on); only compilation and the RNG state
-    write-back are serialised.
+    serves every table of the same shape. Thread-safe: compilation is serialised, executions
+    may overlap (a call abandoned at its deadline keeps running beside later ones).
     """
 
     def __init__(self, model, sampler: ConstrainedSampler):
@@ -226,14 +230,9 @@ class CompiledGenerate:
                 zip(model.trainable_variables, trainable, strict=True),
                 zip(model.non_trainable_variables, non_trainable, strict=True),
             )
-            with keras.StatelessScope(state_mapping=mapping) as scope:
-                outputs = _generate_step(model, sampler, token_ids, padding_mask, tables,
-                                         max_new_tokens, max_body_chars)
-            new_sampler_vars = []
-            for v in sampler.variables:
-                value = scope.get_current_value(v)
-                new_sampler_vars.append(value if value is not None else v)
-            return outputs, new_sampler_vars
+            with keras.StatelessScope(state_mapping=mapping):
+                return _generate_step(model, sampler, token_ids, padding_mask, tables,
+                                      max_new_tokens, max_body_chars)
 
         self._step = step
 
@@ -267,18 +266,23 @@ class CompiledGenerate:
             return executable, True
 
     def run(self, executable, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
-        """Executes a program; returns the sampler's outputs as numpy arrays."""
+        """Executes a program; returns the sampler's outputs as numpy arrays.
+
+        Each call draws its own random stream: the sampler's seed state is read and moved on
+        by `_RNG_STRIDE` steps in one locked step, so overlapping calls (one abandoned at its
+        deadline, the next already running) never reuse randomness, and the results do not
+        depend on when an earlier call ends. Greedy decoding has no state at all.
+        """
         import numpy as np
 
         with self._state_lock:
             state = self._state()
-        outputs, sampler_vars = executable(
+            for variable in self._sampler.variables:
+                variable.assign(ops.add(variable.value, ops.convert_to_tensor(
+                    [0, _RNG_STRIDE], variable.dtype)))
+        outputs = executable(
             state, *self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars))
-        outputs = {k: np.asarray(v) for k, v in outputs.items()}
-        with self._state_lock:
-            for ref, value in zip(self._sampler.variables, sampler_vars, strict=True):
-                ref.assign(value)
-        return outputs
+        return {k: np.asarray(v) for k, v in outputs.items()}
 
 
 def compile_generate(model, sampler: ConstrainedSampler) -> CompiledGenerate:

@@ -20,6 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 from handlers import constrained as constrained_lib  # noqa: E402
 from handlers import decoding, shapes  # noqa: E402
 from handlers.deadline import DeadlineRunner  # noqa: E402
+from handlers.errors import ModelUnavailable  # noqa: E402
 from handlers.special_pieces import special_piece_texts  # noqa: E402
 from prompts import Prompt, neutralise  # noqa: E402
 from prompts.templates import CONTROL_STRINGS  # noqa: E402
@@ -197,9 +198,9 @@ class CausalLMEngine:
 
         auto, tables = self._automaton_and_tables(task)
         needed = int(auto.min_finish[auto.start])
-        if max_new_tokens < needed:
-            raise ValueError(f"max_new_tokens={max_new_tokens} is below the {needed} tokens a "
-                             f"complete {task} needs with this tokenizer")
+        if max_new_tokens < needed:  # a setting no chat can satisfy: not a per-chat error
+            raise ModelUnavailable(f"max_new_tokens={max_new_tokens} is below the {needed} "
+                                   f"tokens a complete {task} needs with this tokenizer")
         budget = self.length_buckets[-1] - max_new_tokens
         token_lists, truncated = self._encode(prompts, budget)
         plan = shapes.plan_shapes([len(t) for t in token_lists], max_new_tokens,

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa: E402
 
 from handlers import shapes  # noqa: E402
+from handlers.errors import ModelUnavailable  # noqa: E402
 from prompts import Prompt  # noqa: E402
 
 __all__ = [
@@ -44,19 +46,36 @@ def forget_engines() -> None:
     """Drops this process's engines (tests; a worker keeps its engines while it lives)."""
     with _ENGINES_LOCK:
         _ENGINES.clear()
+        _LOAD_FAILURES.clear()
+
+
+# A failed load is not retried for this long: every batch meanwhile fails at once with the
+# same ModelUnavailable instead of paying for another failing load.
+LOAD_RETRY_AFTER_SECS = 60.0
+_LOAD_FAILURES: dict[str, tuple[float, str]] = {}
 
 
 def _engine(settings: dict[str, Any]):
     key = json.dumps(settings, sort_keys=True, default=list)
     with _ENGINES_LOCK:  # a second stage asking for the same model waits and reuses it
         engine = _ENGINES.get(key)
-        if engine is None:
-            from handlers.engine import CausalLMEngine
+        if engine is not None:
+            return engine
+        failed = _LOAD_FAILURES.get(key)
+        if failed and time.monotonic() - failed[0] < LOAD_RETRY_AFTER_SECS:
+            raise ModelUnavailable(failed[1])
+        from handlers.engine import CausalLMEngine
 
-            _LOGGER.info("loading %s (engine %d in this process)", settings["preset"],
-                         len(_ENGINES) + 1)
+        _LOGGER.info("loading %s (engine %d in this process)", settings["preset"],
+                     len(_ENGINES) + 1)
+        try:
             engine = CausalLMEngine(**settings)
-            _ENGINES[key] = engine
+        except Exception as exc:  # noqa: BLE001 (any load failure makes the model unavailable)
+            reason = f"loading {settings['preset']} failed: {type(exc).__name__}: {exc}"
+            _LOAD_FAILURES[key] = (time.monotonic(), reason)
+            raise ModelUnavailable(reason) from exc
+        _LOAD_FAILURES.pop(key, None)
+        _ENGINES[key] = engine
     return engine
 
 

@@ -182,6 +182,14 @@ def _raw_for_error(raw: bytes | str | None) -> tuple[str | None, str, bool]:
     return text[:MAX_ERROR_RAW_CHARS], encoding, truncated
 
 
+def _sha256_of(raw: bytes | str | None) -> str | None:
+    if raw is None:
+        return None
+    data = bytes(raw) if isinstance(raw, bytes | bytearray) else raw.encode(
+        "utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
 def _printable(text: str) -> str:
     """Text every encoder accepts: lone surrogates (from a payload quoted in an exception
     message) become backslash escapes."""
@@ -200,6 +208,7 @@ def make_error(
     """An error-sink record. Non-UTF-8 raw payloads are stored as base64."""
     text, encoding, truncated = _raw_for_error(raw)
     return ErrorRecord(
+        raw_sha256=_sha256_of(raw),
         chat_id=chat_id,
         stage=stage,
         reason=_printable(str(reason)),
@@ -339,17 +348,23 @@ def chat_digest(key: ChatKey) -> str:
 
 
 FIRST_DELIVERY, REDELIVERY, CONFLICT = "first", "redelivery", "conflict"
+# Distinct contents remembered per chat id: bounds the state (and the work per message) of an
+# id a broken producer reuses forever. Past it, conflicts still reach errors, one per copy.
+MAX_REMEMBERED_CONTENTS = 16
 
 
 def delivery_verdict(seen: str | None, digest: str) -> tuple[str, str]:
     """(verdict, digests to keep) for a chat id whose earlier copies had the `seen` digests
     (space-separated, the first one won): the first copy, an exact redelivery of any earlier
-    copy, or a conflicting reuse of the id with new content (remembered, so its own
-    redelivery is dropped too)."""
+    copy, or a conflicting reuse of the id with new content (remembered, up to
+    `MAX_REMEMBERED_CONTENTS`, so its own redelivery is dropped too)."""
     if not seen:
         return FIRST_DELIVERY, digest
-    if digest in seen.split(" "):
+    known = seen.split(" ")
+    if digest in known:
         return REDELIVERY, seen
+    if len(known) >= MAX_REMEMBERED_CONTENTS:
+        return CONFLICT, seen
     return CONFLICT, f"{seen} {digest}"
 
 

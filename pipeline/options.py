@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -338,8 +339,18 @@ class ChatPipelineOptions(PipelineOptions):
         if self.review_below_confidence is not None and not (
                 0.0 <= self.review_below_confidence <= 1.0):
             problems.append("--review_below_confidence must be within [0, 1]")
-        if self.inference_timeout_secs is not None and self.inference_timeout_secs <= 0:
-            problems.append("--inference_timeout_secs must be positive")
+        for flag in ("inference_timeout_secs", "max_batch_duration_secs", "dedup_window_secs",
+                     "ab_split", "review_below_confidence"):
+            value = getattr(self, flag)
+            if value is not None and not math.isfinite(value):
+                problems.append(f"--{flag} must be a finite number, got {value}")
+        for flag in ("inference_timeout_secs", "max_batch_duration_secs"):
+            value = getattr(self, flag)
+            if value is not None and value <= 0:
+                problems.append(f"--{flag} must be positive")
+        boundaries = self.batch_bucket_boundaries or []
+        if boundaries != sorted(set(boundaries)) or (boundaries and boundaries[0] < 1):
+            problems.append("--batch_bucket_boundaries must be positive and increasing")
         for flag in ("max_summary_chars", "max_chat_bytes", "max_new_tokens",
                      "apology_max_new_tokens"):
             if getattr(self, flag) < 1:
@@ -395,8 +406,17 @@ def validate_options(options: PipelineOptions) -> ChatPipelineOptions:
     """Returns the chat options, or raises `OptionsError` (a ValueError) listing every
     problem: flag combinations first, then the files and directories they name."""
     chat = options.view_as(ChatPipelineOptions)
-    problems = chat.sources_and_sinks_errors()
+    problems = [f"--{name} is not an option of this pipeline or of Beam (a typo?)"
+                for name in sorted(unknown_flags(options))]
+    problems.extend(chat.sources_and_sinks_errors())
     problems.extend(chat.environment_errors())
     if problems:
         raise OptionsError(problems)
     return chat
+
+
+def unknown_flags(options: PipelineOptions) -> set[str]:
+    """Flags no PipelineOptions class knows (Beam only logs a warning for them)."""
+    every = options.get_all_options(drop_default=False, retain_unknown_options=True)
+    known = options.get_all_options(drop_default=False, retain_unknown_options=False)
+    return set(every) - set(known)

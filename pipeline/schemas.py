@@ -141,7 +141,8 @@ class ReviewRecord(_OutputBase):
 
 
 class ErrorRecord(BaseModel):
-    """Anything that could not be processed, with the stage and a human-readable reason."""
+    """Anything that could not be processed, with the stage and a human-readable reason.
+    `raw` is cut at 64 Ki characters; `raw_sha256` is the digest of the whole payload."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -151,6 +152,7 @@ class ErrorRecord(BaseModel):
     raw: str | None = None
     raw_encoding: Literal["utf-8", "base64"] = "utf-8"
     raw_truncated: bool = False
+    raw_sha256: str | None = None
     model_variant: str | None = None
     message_id: str | None = None
     processed_at: str
@@ -186,6 +188,7 @@ ERROR_TABLE_SCHEMA = {
         _bq_field("raw", "STRING"),
         _bq_field("raw_encoding", "STRING"),
         _bq_field("raw_truncated", "BOOL"),
+        _bq_field("raw_sha256", "STRING"),
         _bq_field("model_variant", "STRING"),
         _bq_field("message_id", "STRING"),
         _bq_field("processed_at", "TIMESTAMP", "REQUIRED"),

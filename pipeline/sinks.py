@@ -39,9 +39,11 @@ class WriteJsonFiles(beam.PTransform):
 
 
 def record_error(stage: str, reason: str, record: dict[str, Any]) -> dict[str, Any]:
-    """An error record for an output record a sink refused; the record is the raw payload."""
+    """An error record for an output record a sink refused; the record is the raw payload
+    (without its `processed_at`, so the same refusal repeated has the same payload)."""
+    payload = {k: v for k, v in record.items() if k != "processed_at"}
     return elements.make_error(
-        stage, reason, now(), chat_id=record.get("chat_id"), raw=to_json_line(record),
+        stage, reason, now(), chat_id=record.get("chat_id"), raw=to_json_line(payload),
         message_id=record.get("message_id"), model_variant=record.get("model_variant"))
 
 
@@ -61,9 +63,11 @@ def insert_id(row: dict[str, Any]) -> str:
 
 def error_insert_id(record: dict[str, Any]) -> str:
     """A deterministic insertId per error record: a digest of its stage, chat id, message id
-    and raw payload. A redelivery of the same failure repeats it (deduplicated); errors without
-    a chat id, or two different failures of one chat, get different ids (all kept)."""
-    key = json.dumps([record.get(k) for k in ("stage", "chat_id", "message_id", "raw")],
+    and whole raw payload (`raw_sha256`, taken before `raw` is cut). A redelivery of the same
+    failure repeats it (deduplicated); errors without a chat id, or two different failures of
+    one chat, get different ids (all kept). Two identical payloads without a message id (two
+    equal lines of one input file) share it: BigQuery may keep one of them."""
+    key = json.dumps([record.get(k) for k in ("stage", "chat_id", "message_id", "raw_sha256")],
                      ensure_ascii=True)
     return "error-" + hashlib.sha256(key.encode("ascii")).hexdigest()[:32]
 
@@ -112,6 +116,15 @@ class WriteRowsToBigQuery(beam.PTransform):
             failed_row_error)
 
 
+def _definitive_refusals() -> tuple[type[BaseException], ...]:
+    from google.api_core import exceptions
+
+    return exceptions.InvalidArgument, exceptions.NotFound, exceptions.PermissionDenied
+
+
+_DEFINITIVE_REFUSALS = _definitive_refusals()
+
+
 class _PublishFn(beam.DoFn):
     """Publishes each record and reports the ones Pub/Sub refuses, as error records.
 
@@ -120,11 +133,13 @@ class _PublishFn(beam.DoFn):
     sink with `stage: "publish"`. Futures are awaited at the end of the bundle, so a bundle
     publishes concurrently. Delivery stays at-least-once, as with `WriteToPubSub`.
 
-    One sink per record: a record becomes an error only when its publish has definitively
-    failed (the client raised, or its future resolved with an exception after the client's
-    own retries). A slow confirmation is waited for, never turned into an error while the
-    client may still deliver the message: the client's retry settings bound the wait (by
-    default a publish gives up after 600 s, and its future then fails).
+    One sink per record: a record becomes an error only when Pub/Sub definitively refused it:
+    `publish()` itself raised (a message too large, bad attributes), or the future failed
+    with InvalidArgument, NotFound or PermissionDenied. A slow confirmation is waited for
+    (the client's retry settings bound the wait: by default it gives up after 600 s). A
+    failure that says nothing definite (deadline exceeded, retries exhausted, unavailable)
+    may hide an attempt that was stored, so it is not an error record: the bundle fails and
+    the runner publishes it again (at least once; consumers de-duplicate by chat_id).
     """
 
     def __init__(self, topic: str, publisher_factory: Any = None):
@@ -161,7 +176,7 @@ class _PublishFn(beam.DoFn):
         for future, record, timestamp, window in pending:
             try:
                 future.result()  # no deadline of our own: see the class docstring
-            except Exception as e:  # noqa: BLE001 (every failure becomes an error record)
+            except _DEFINITIVE_REFUSALS as e:
                 yield WindowedValue(self._error(record, e), timestamp, [window])
 
     def _error(self, record: dict[str, Any], exc: Exception) -> dict[str, Any]:

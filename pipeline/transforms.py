@@ -15,6 +15,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunIn
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 
+from handlers.errors import ModelUnavailable
 from pipeline import elements
 from pipeline.elements import ChatKey, RawChat
 from prompts import render_apology_prompt, render_sentiment_prompt
@@ -122,7 +123,7 @@ class GuardedDoFn(beam.DoFn):
         _LOGGER.warning("stage %s: unexpected %s for one element; sent to errors",
                         self.STAGE, type(exc).__name__)
         return beam.pvalue.TaggedOutput(TAG_ERRORS, elements.error_for_element(
-            self.STAGE, element, f"unexpected {type(exc).__name__}: {exc}", now()))
+            self.STAGE, element, f"unexpected {describe_exception(exc)}", now()))
 
 
 class _GuardedMapFn(GuardedDoFn):
@@ -173,6 +174,14 @@ class ParseChats(beam.PTransform):
             _ParseChatFn(self._max_bytes)).with_outputs(TAG_ERRORS, main=TAG_CHATS)
 
 
+def describe_exception(exc: BaseException) -> str:
+    """`Type: message`, even for an exception whose `str` itself fails."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001
+        return f"{type(exc).__name__} (message could not be rendered)"
+
+
 def _exception_text(exc_info: Any) -> str:
     # Beam's dead-letter output carries (type, repr, traceback) or the exception itself.
     if isinstance(exc_info, tuple) and len(exc_info) >= 2:
@@ -180,10 +189,28 @@ def _exception_text(exc_info: Any) -> str:
     return repr(exc_info)
 
 
-def _inference_error(item: tuple[Any, Any], stage: str) -> dict[str, Any]:
-    keyed_prompt, exc_info = item
-    return elements.error_for_element(
-        stage, keyed_prompt, f"inference failed: {_exception_text(exc_info)}", now())
+def _raise_if_model_unavailable(exc_info: Any) -> None:
+    """A failure of the model itself (not of a chat) fails the bundle: the runner retries it,
+    and a local run stops with the reason, instead of every chat becoming an error record."""
+    exc_type = exc_info[0] if isinstance(exc_info, tuple) else type(exc_info)
+    if isinstance(exc_type, type) and issubclass(exc_type, ModelUnavailable):
+        raise ModelUnavailable(_exception_text(exc_info))
+
+
+def _failed_batch(batch_exc: tuple[Any, Any]) -> list[Any]:
+    batch, exc_info = batch_exc
+    _raise_if_model_unavailable(exc_info)
+    return list(batch)
+
+
+def _inference_errors(batch_exc: tuple[Any, Any], stage: str) -> list[dict[str, Any]]:
+    """One error record per element of a batch that failed alone (a batch of one, but every
+    element is reported should a runner ever batch more)."""
+    batch, exc_info = batch_exc
+    _raise_if_model_unavailable(exc_info)
+    reason = f"inference failed: {_exception_text(exc_info)}"
+    return [elements.error_for_element(stage, keyed_prompt, reason, now())
+            for keyed_prompt in batch]
 
 
 class InferWithIsolation(beam.PTransform):
@@ -213,11 +240,11 @@ class InferWithIsolation(beam.PTransform):
         results, dlq = keyed_prompts | "RunInference" >> self._run(self._handler)
         retried, dlq_single = (
             dlq.failed_inferences
-            | "SplitFailedBatch" >> beam.FlatMap(lambda batch_exc: batch_exc[0])
+            | "SplitFailedBatch" >> beam.FlatMap(_failed_batch)
             | "RetryOneByOne" >> self._run(self._single_handler)
         )
-        errors = dlq_single.failed_inferences | "ToErrorRecord" >> beam.Map(
-            lambda item: _inference_error((item[0][0], item[1]), self._stage))
+        errors = dlq_single.failed_inferences | "ToErrorRecord" >> beam.FlatMap(
+            _inference_errors, self._stage)
         merged = (results, retried) | "MergeResults" >> beam.Flatten()
         return {TAG_RESULTS: merged, TAG_ERRORS: errors}
 
@@ -268,7 +295,7 @@ class _DeduplicateFn(beam.DoFn):
             _LOGGER.warning("stage dedup: unexpected %s for one element; sent to errors",
                             type(exc).__name__)
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.error_for_element(
-                "dedup", element, f"unexpected {type(exc).__name__}: {exc}", now()))
+                "dedup", element, f"unexpected {describe_exception(exc)}", now()))
             return
         yield from outputs
 

@@ -13,7 +13,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from handlers.deadline import DeadlineRunner, InferenceTimeout
+from handlers.deadline import DeadlineRunner, InferenceTimeout, ModelUnavailable
 from pipeline import elements, transforms
 from pipeline.elements import RawChat
 from pipeline.pipeline import build_pipeline
@@ -194,16 +194,17 @@ def test_hung_call_on_a_shared_model_costs_only_its_own_chat():
 
 
 def test_deadline_runner_abandons_and_bounds_hung_calls():
-    """A call past its deadline raises InferenceTimeout at once; a later call runs beside it;
-    past `max_abandoned` still-running calls, new calls are refused."""
+    """A call past its deadline raises InferenceTimeout at once and gives its execution slot
+    back (a later call runs beside it); at `max_abandoned` still-running calls a new call
+    waits its timeout for one to end, then reports the model unavailable."""
     runner = DeadlineRunner(max_abandoned=2)
     release = threading.Event()
     for _ in range(2):
         with pytest.raises(InferenceTimeout, match="within 0.05s"):
             runner.run(release.wait, 0.05, "hung call")
     assert runner.abandoned == 2
-    with pytest.raises(InferenceTimeout, match="refused"):
-        runner.run(lambda: 1, 5, "next call")
+    with pytest.raises(ModelUnavailable, match="2 earlier calls timed out"):
+        runner.run(lambda: 1, 0.2, "next call")
     release.set()
     deadline = time.monotonic() + 5
     while runner.abandoned and time.monotonic() < deadline:
@@ -211,6 +212,93 @@ def test_deadline_runner_abandons_and_bounds_hung_calls():
     assert runner.abandoned == 0 and runner.run(lambda: 42, 5, "next call") == 42
     with pytest.raises(ZeroDivisionError):
         runner.run(lambda: 1 / 0, 5, "failing call")
+
+
+def test_deadline_runner_runs_one_execution_at_a_time():
+    """Concurrent calls on one model queue for its execution slot (device memory holds one
+    live batch), whether or not they have a deadline."""
+    runner = DeadlineRunner()
+    live, peak, lock = [0], [0], threading.Lock()
+
+    def call():
+        with lock:
+            live[0] += 1
+            peak[0] = max(peak[0], live[0])
+        time.sleep(0.02)
+        with lock:
+            live[0] -= 1
+        return True
+
+    threads = [threading.Thread(target=runner.run, args=(call, t, "call"))
+               for t in (None, 5, None, 5, 5, None)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 1
+
+
+def test_a_hung_model_fails_the_job_instead_of_erroring_every_chat():
+    """When hung calls never end (a stuck device), healthy chats must not be turned into
+    error records: past the abandoned-call limit the model is unavailable and the bundle
+    fails (the runner retries it; a local run stops and says why)."""
+    raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
+    raw += [RawChat(_payload(50 + k, user=50 + k, extra="HANG")) for k in range(3)]
+    p, _ = _run(raw, ["--inference_timeout_secs", "0.5", "--max_batch_size", "4"],
+                factory=lambda preset, task, opts: SharedHangingHandler(
+                    task, opts.inference_timeout_secs, max_batch_size=1))
+    RELEASE_HUNG_CALLS.clear()
+    try:
+        with pytest.raises(Exception, match="ModelUnavailable|model looks hung"):
+            p.run().wait_until_finish()
+    finally:
+        RELEASE_HUNG_CALLS.set()
+
+
+def test_unexpected_exception_with_an_unprintable_message_is_still_recorded():
+    """The guard's own error record cannot fail on an exception whose str() raises."""
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    text = transforms.describe_exception(Unprintable())
+    assert text.startswith("Unprintable")
+
+
+def test_every_element_of_a_failed_retry_batch_gets_an_error():
+    """A failed retry batch with several elements reports each of them."""
+    from pipeline.elements import ChatKey
+    from prompts import Prompt
+
+    batch = [(ChatKey(i, 1, "m"), Prompt("", "m", "")) for i in (1, 2, 3)]
+    records = transforms._inference_errors(
+        (batch, (RuntimeError, "RuntimeError('x')", [])), "inference")
+    assert [r["chat_id"] for r in records] == [1, 2, 3]
+    with pytest.raises(ModelUnavailable):
+        transforms._inference_errors((batch, (ModelUnavailable, "down", [])), "inference")
+
+
+def test_a_model_that_fails_to_load_is_unavailable_and_not_reloaded_per_batch(monkeypatch):
+    """A load failure raises ModelUnavailable; batches in the next minute fail at once with
+    the same reason instead of each paying for another failing load."""
+    from handlers import engine as engine_module
+    from handlers import keras_hub_handler
+
+    attempts = []
+
+    class BrokenEngine:
+        def __init__(self, **settings):
+            attempts.append(settings["preset"])
+            raise OSError("model.weights.h5 is truncated")
+
+    monkeypatch.setattr(engine_module, "CausalLMEngine", BrokenEngine)
+    keras_hub_handler.forget_engines()
+    lazy = keras_hub_handler.KerasHubCausalLMHandler("/models/broken").load_model()
+    for _ in range(3):
+        with pytest.raises(ModelUnavailable, match="truncated"):
+            lazy.generate([], 16)
+    assert attempts == ["/models/broken"]
+    keras_hub_handler.forget_engines()
 
 
 def _error(stage, chat_id, raw, message_id=None):
@@ -224,7 +312,10 @@ def test_error_insert_ids_are_unique_per_failure_and_stable_per_redelivery():
     records = [_error("parse", None, b"garbage 1"), _error("parse", None, b"garbage 2"),
                _error("parse", None, b"garbage 1", message_id="m2"),
                _error("dedup", 7, "other content"), _error("publish", 7, "{}"),
-               _error("write", 7, "{}")]
+               _error("write", 7, "{}"),
+               _error("parse", None, b"x" * 70_000 + b"1"), _error("parse", None,
+                                                                  b"x" * 70_000 + b"2")]
+    assert records[-1]["raw"] == records[-2]["raw"]  # cut at 64 Ki characters
     ids = [error_insert_id(r) for r in records]
     assert len(set(ids)) == len(ids)
     again = dict(records[0], processed_at="2026-01-02T00:00:00+00:00", reason="same, later")
@@ -262,6 +353,30 @@ def test_a_late_confirmation_is_not_an_error():
                   | PublishJson("projects/p/topics/review", publisher_factory=_LatePublisher))
         assert_that(errors, equal_to([]))
     assert sorted(_LatePublisher.published) == ["0", "1", "2"]
+
+
+class _FailingFuture:
+    def result(self, timeout=None):
+        from google.api_core.exceptions import DeadlineExceeded
+
+        raise DeadlineExceeded("publish deadline exceeded")
+
+
+class _UndecidedPublisher:
+    def publish(self, topic, data, **attributes):
+        return _FailingFuture()
+
+
+def test_an_undecided_publish_is_retried_not_recorded_as_an_error():
+    """A publish that failed without a definite refusal (deadline exceeded: an attempt may
+    have been stored) is not an error record: the bundle fails, so the runner retries it."""
+    rows = [{"chat_id": 1, "user_id": 1, "chat_message": "m", "sentiment": -1,
+             "summary": "s", "processed_at": "2026-01-01T00:00:00+00:00"}]
+    p = TestPipeline(runner="FnApiRunner")
+    _ = (p | beam.Create(rows)
+         | PublishJson("projects/p/topics/review", publisher_factory=_UndecidedPublisher))
+    with pytest.raises(Exception, match="DeadlineExceeded|deadline exceeded"):
+        p.run().wait_until_finish()
 
 
 def test_json_lines_are_total():

@@ -55,6 +55,12 @@ def test_local_defaults_are_valid(chats, preset):
      "--apology_max_new_tokens"),
     (("--input", "a", "--output_dir", "o", "--length_buckets", "0,512"), "--length_buckets"),
     (("--input", "a", "--output_dir", "o", "--dedup_window_secs", "-5"), "--dedup_window_secs"),
+    (("--input", "a", "--output_dir", "o", "--dedup_window_secs", "inf"),
+     "--dedup_window_secs"),
+    (("--input", "a", "--output_dir", "o", "--inference_timeout_secs", "nan"),
+     "--inference_timeout_secs"),
+    (("--input", "a", "--output_dir", "o", "--batch_bucket_boundaries", "400,100"),
+     "--batch_bucket_boundaries"),
     (("--input", "a", "--output_dir", "o", "--max_batch_duration_secs", "1"),
      "--max_batch_duration_secs"),
 ])
@@ -174,3 +180,9 @@ def test_help_states_format_and_default():
     for action in parser._actions:
         if action.dest != "help":
             assert "Default" in (action.help or ""), action.dest
+
+
+def test_unknown_flags_are_refused(chats, preset):
+    """A typo in a flag name fails up front instead of running with the default."""
+    with pytest.raises(OptionsError, match="--modle is not an option"):
+        _validate("--input", chats, "--output_dir", "out", "--model", preset, "--modle", "x")

@@ -59,7 +59,9 @@ class FakePublisher:
 
     def publish(self, topic, data, **attributes):
         if int(attributes["chat_id"]) in self.refuse:
-            return _Future(RuntimeError("403 permission denied on topic"))
+            from google.api_core.exceptions import PermissionDenied
+
+            return _Future(PermissionDenied("403 permission denied on topic"))
         return _Future()
 
 
