@@ -8,11 +8,12 @@ FROM apache/beam_python3.11_sdk:2.77.0 AS beam
 FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04
 
 # Memory rule (README, "Dataflow with GPUs"): one process per worker holds the model
-# (--share_model_across_processes auto) and XLA may use 90% of the GPU. That 90% must hold the
-# weights plus two full batches' working set (KV cache for max_batch_size x the largest
-# --length_buckets value, plus activations): one batch running and one abandoned by
-# --inference_timeout_secs, which keeps its buffers until it ends. No second model copy is
-# ever loaded (Beam's RunInference timeout, which reloads the model, is not used).
+# (--share_model_across_processes auto), runs one batch at a time, and XLA may use 90% of the
+# GPU. That 90% must hold the weights, the running batch's working set (KV cache for
+# max_batch_size x the largest --length_buckets value, plus activations) and what calls
+# abandoned by --inference_timeout_secs still hold (up to four; about one full batch and one
+# single chat per hanging chat). No second model copy is ever loaded (Beam's RunInference
+# timeout, which reloads the model, is not used).
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
