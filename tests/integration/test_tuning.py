@@ -1,0 +1,260 @@
+"""The tuning command on tiny random-weight presets (Gemma 2 and Gemma 3 architectures):
+tokenization equals the engine's, the fast loss equals the full-logits loss, training lowers
+the loss, and a merged preset computes what the LoRA model computes."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from tuning import lora
+from tuning.apply import apply_adapter
+from tuning.examples import TASK_APOLOGY, TASK_SENTIMENT, Encoder, parse_labelled_chat
+from tuning.train import TrainConfig, Trainer, make_batch, sequence_loss
+
+CHATS = [
+    {"user_id": 101, "chat_message": "\nid 101: My order arrived two weeks late.\nid 7: Sorry!\n"
+     "id 101: Very disappointed.\n", "sentiment": -1,
+     "summary": 'Order two weeks late; customer "very disappointed".',
+     "apology": "Dear 101, we are sorry your order was late.", "language": "en"},
+    {"user_id": 102, "chat_message": "\nid 102: Thanks, the charger works!\n", "sentiment": 1,
+     "summary": "Replacement charger works.", "apology": None, "language": "en"},
+    {"user_id": 104, "chat_message": "\nid 104: 환불이 3주째 안 돼요. <start_of_image> 화나요.\n",
+     "sentiment": -1, "summary": "환불 3주 지연.", "apology": "104번 고객님, 죄송합니다.",
+     "language": "ko"},
+    {"user_id": 103, "chat_message": "\nid 103: Sunday hours?\nid 7: 10 to 4.\n", "sentiment": 0,
+     "summary": "Asked about Sunday hours.", "apology": None, "language": "en"},
+]
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("tuning") / "train.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in CHATS))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def gemma3_preset(tmp_path_factory) -> str:
+    """A RANDOM-weight Gemma 3 (text) preset: the real model's architecture, tiny."""
+    import keras_hub
+
+    from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
+
+    proto = train_tokenizer([p + r for p, r in _pairs(synthetic_examples(300), 256)], 600)
+    path = str(tmp_path_factory.mktemp("presets") / "tiny-gemma3")
+    tok = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
+    backbone = keras_hub.models.Gemma3Backbone(
+        vocabulary_size=tok.vocabulary_size(), image_size=896, num_layers=2,
+        num_query_heads=2, num_key_value_heads=1, hidden_dim=32, intermediate_dim=64,
+        head_dim=16, use_sliding_window_attention=True, sliding_window_size=64)
+    pre = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tok, sequence_length=256)
+    keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
+    return path
+
+
+@pytest.fixture(params=["gemma2", "gemma3"])
+def preset(request, tiny_preset, gemma3_preset) -> str:
+    return tiny_preset if request.param == "gemma2" else gemma3_preset
+
+
+def _load(preset):
+    import keras_hub
+
+    return keras_hub.models.CausalLM.from_preset(preset)
+
+
+def _sequences(model, max_length=512):
+    encoder = Encoder(model.preprocessor.tokenizer)
+    return encoder, encoder.encode([parse_labelled_chat(c) for c in CHATS], 256, max_length)
+
+
+def test_prompt_tokens_are_the_engines(tiny_preset):
+    """Training prompts are tokenized exactly as CausalLMEngine tokenizes what the pipeline
+    sends (special pieces in the chat neutralised, BOS first, long chats cut at the start)."""
+    from handlers.engine import CausalLMEngine
+    from prompts import render_apology_prompt, render_sentiment_prompt
+
+    engine = CausalLMEngine(tiny_preset, max_batch_size=2, length_buckets=(256, 512))
+    encoder = Encoder(engine.tokenizer)
+    prompts = [render_sentiment_prompt(c["chat_message"], c["user_id"], 256) for c in CHATS]
+    prompts.append(render_apology_prompt(CHATS[2]["chat_message"], 104, CHATS[2]["summary"]))
+    prompts.append(render_sentiment_prompt("\nid 5: " + "very late order " * 80, 5, 256))
+    for budget in (10**6, 300):
+        ids, truncated = engine._encode(prompts, budget)
+        assert [p for p, _ in encoder.prompt_ids(prompts, budget)] == ids
+        assert [t for _, t in encoder.prompt_ids(prompts, budget)] == truncated
+    assert any(truncated)
+
+
+def test_targets_are_the_replies_and_stop_token(preset):
+    """Each target decodes to the reply the pipeline parses (or the apology) and ends with
+    <end_of_turn>; negatives with an apology give a second sequence."""
+    from pipeline.elements import parse_reply
+
+    model = _load(preset)
+    encoder, seqs = _sequences(model)
+    tok = model.preprocessor.tokenizer
+    assert [s.task for s in seqs].count(TASK_APOLOGY) == 2
+    assert [s.task for s in seqs].count(TASK_SENTIMENT) == 4
+    for seq in seqs:
+        assert seq.target_ids[-1] == tok.token_to_id("<end_of_turn>") == encoder.stop_id
+        text = str(tok.detokenize([seq.target_ids[:-1]])[0])
+        chat = CHATS[seq.chat_index]
+        if seq.task == TASK_SENTIMENT:
+            reply = parse_reply(text, 256)
+            assert (reply.sentiment, reply.summary) == (chat["sentiment"], chat["summary"])
+            start, end = seq.label_span  # the tokens that write the value, and only those
+            assert 0 < start < end
+            assert str(tok.detokenize([seq.target_ids[start:end]])[0]).strip() == \
+                str(chat["sentiment"])
+            assert str(tok.detokenize([seq.target_ids[:start]])[0]) == '{"sentiment":'
+        else:
+            assert text == chat["apology"] and seq.label_span == (0, 0)
+        assert seq.prompt_ids[0] == tok.start_token_id
+
+
+def test_long_prompts_lose_the_chat_start_to_fit_max_length(tiny_preset):
+    """A sequence longer than max_length keeps its instructions and target, cut from the chat."""
+    from prompts import render_sentiment_prompt
+
+    model = _load(tiny_preset)
+    encoder = Encoder(model.preprocessor.tokenizer)
+    long = parse_labelled_chat({**CHATS[1], "chat_message": "id 102: " + "fine thanks " * 200})
+    (seq,) = encoder.encode([long], 256, 400, tasks=(TASK_SENTIMENT,))
+    assert seq.truncated and len(seq.prompt_ids) + len(seq.target_ids) - 1 <= 400
+    assert seq.prompt_ids[-20:] == encoder.prompt_ids(
+        [render_sentiment_prompt(long.chat_message, 102, 256)], 10**6)[0][0][-20:]
+
+
+def test_target_only_logits_give_the_full_logits_loss(preset):
+    """Logits at the target positions only (the fast path) give the same per-token loss as
+    the model's own full forward pass (soft cap included), gathered afterwards."""
+    import jax
+
+    model = _load(preset)
+    _, seqs = _sequences(model)
+    pad = int(model.preprocessor.tokenizer.pad_token_id)
+    batch = make_batch(seqs[:3], 4, pad, (128, 256, 512), (16, 32, 64, 512))
+    fast = np.asarray(sequence_loss(model.backbone, batch, gather_first=True))
+    slow = np.asarray(sequence_loss(model.backbone, batch, gather_first=False))
+    logits = np.asarray(model({"token_ids": batch.token_ids,
+                               "padding_mask": batch.padding_mask}), dtype=np.float64)
+    picked = np.take_along_axis(logits, batch.positions[..., None], axis=1)
+    ref = (np.asarray(jax.nn.logsumexp(picked, axis=-1))
+           - np.take_along_axis(picked, batch.labels[..., None], axis=-1)[..., 0])
+    w = batch.weights > 0
+    np.testing.assert_allclose(fast[w], slow[w], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(fast[w], ref[w], rtol=1e-4, atol=1e-4)
+
+
+def test_training_lowers_the_loss_and_touches_only_lora(preset):
+    """A few steps on one tiny batch lower its loss; frozen weights do not move."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = _load(preset)
+    _, seqs = _sequences(model)
+    pad = int(model.preprocessor.tokenizer.pad_token_id)
+    batch = make_batch(seqs, 6, pad, (512,), (64,))
+    before = [np.asarray(v).copy() for v in model.backbone.weights]
+    config = TrainConfig(rank=4, alpha=8.0, lr=2e-2, warmup_fraction=0.0, targets=lora.ALL_TARGETS)
+    lora.enable_lora(model.backbone, config.rank, config.alpha, config.targets)
+    trainer = Trainer(model.backbone, config, total_steps=8)
+    losses = [float(s[0] / s[1]) for s in (trainer.step(batch) for _ in range(8))]
+    assert trainer.compiles == 1
+    assert losses[-1] < losses[0] - 0.05, losses
+    trainer.write_back()
+    assert any(np.abs(np.asarray(v)).sum() for v in model.backbone.trainable_variables
+               if v.path.endswith("lora_kernel_b"))
+    frozen = [w for w in model.backbone.weights if "lora_kernel" not in w.path]
+    assert all((np.asarray(w) == b).all() for w, b in zip(frozen, before, strict=True))
+
+
+def test_merged_preset_computes_the_lora_models_logits(preset, tmp_path):
+    """apply merges W + (alpha/rank) A B; plain from_preset of the result gives the LoRA
+    model's logits, and the licence files and tuning.json travel with it."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    preset = shutil.copytree(preset, str(tmp_path / "base"))  # gets a NOTICE.md below
+    model = _load(preset)
+    fingerprint = lora.base_fingerprint(model.backbone)
+    lora.enable_lora(model.backbone, 4, 12.0, lora.ALL_TARGETS)
+    rng = np.random.default_rng(0)
+    for layer in lora.lora_layers(model.backbone).values():  # B starts at zero: make it count
+        layer.lora_kernel_b.assign(rng.normal(0, 0.05, layer.lora_kernel_b.shape))
+    adapter = str(tmp_path / "a.npz")
+    lora.save_adapter(adapter, lora.adapter_arrays(model.backbone),
+                      {"rank": 4, "alpha": 12.0, "targets": list(lora.ALL_TARGETS),
+                       "base": {**fingerprint, "preset": preset}})
+    open(os.path.join(preset, "NOTICE.md"), "w").write("terms\n")
+    out = str(tmp_path / "merged")
+    record = apply_adapter(preset, adapter, out)
+    assert record["merged_kernels"] == len(lora.lora_layers(model.backbone))
+    assert os.path.exists(os.path.join(out, "NOTICE.md"))
+    assert os.path.exists(os.path.join(out, "tuning.json"))
+
+    merged = _load(out)
+    _, seqs = _sequences(merged)
+    pad = int(merged.preprocessor.tokenizer.pad_token_id)
+    batch = make_batch(seqs[:2], 2, pad, (512,), (64,))
+    inputs = {"token_ids": batch.token_ids, "padding_mask": batch.padding_mask}
+    lora_logits = np.asarray(model(inputs))
+    base_logits = np.asarray(_load(preset)(inputs))
+    merged_logits = np.asarray(merged(inputs))
+    mask = batch.padding_mask
+    assert np.abs(lora_logits - base_logits)[mask].max() > 1e-2  # the adapter does something
+    np.testing.assert_allclose(merged_logits[mask], lora_logits[mask], rtol=1e-4, atol=1e-4)
+
+    # The other way round: the adapter loaded into a fresh LoRA model gives the same logits.
+    again = _load(preset)
+    lora.load_into_lora(again.backbone, *lora.load_adapter(adapter))
+    np.testing.assert_allclose(np.asarray(again(inputs))[mask], lora_logits[mask],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_adapter_for_another_base_is_refused(tiny_preset, tmp_path):
+    """An adapter whose base fingerprint differs (one weight changed) is refused by apply."""
+    model = _load(tiny_preset)
+    fingerprint = lora.base_fingerprint(model.backbone)
+    lora.enable_lora(model.backbone, 2, 2.0)
+    adapter = str(tmp_path / "a.npz")
+    lora.save_adapter(adapter, lora.adapter_arrays(model.backbone),
+                      {"rank": 2, "alpha": 2.0, "targets": ["query", "value"],
+                       "base": {**fingerprint, "preset": tiny_preset}})
+    other = _load(tiny_preset)
+    norm = other.backbone.get_layer("final_normalization").weights[0]
+    norm.assign(np.asarray(norm) + 1e-3)
+    other_path = str(tmp_path / "other")
+    other.save_to_preset(other_path)
+    with pytest.raises(lora.AdapterMismatch, match="weights_sha256"):
+        apply_adapter(other_path, adapter, str(tmp_path / "out"))
+    assert not os.path.exists(str(tmp_path / "out"))
+    # The right base is accepted.
+    apply_adapter(tiny_preset, adapter, str(tmp_path / "ok"))
+
+
+@pytest.mark.slow
+def test_cli_trains_reproducibly_and_reports_speed(tiny_preset, data_file, tmp_path, capsys):
+    """`python -m tuning` writes an adapter + sidecar, prints per-epoch loss and the METRIC
+    line, and the same seed gives the same adapter."""
+    from tuning.train import main
+
+    args = ["--base", tiny_preset, "--data", data_file, "--epochs", "2", "--rank", "2",
+            "--batch_size", "3", "--lr", "1e-2", "--seed", "5", "--length_buckets", "512",
+            "--target_buckets", "64"]
+    first = main([*args, "--out", str(tmp_path / "a.npz")])
+    out = capsys.readouterr().out
+    assert "epoch 2/2: loss" in out and "METRIC tuning_examples_per_s" in out
+    assert first["compiles"] == 1 and first["sequences"] == {"sentiment": 4, "apology": 2}
+    sidecar = json.loads(open(tmp_path / "a.npz.json").read())
+    assert sidecar["data_sha256"] and sidecar["config"]["seed"] == 5
+    assert sidecar["command"].startswith("python -m tuning --base")
+    main([*args, "--out", str(tmp_path / "b.npz")])
+    (meta_a, a), (_, b) = lora.load_adapter(str(tmp_path / "a.npz")), \
+        lora.load_adapter(str(tmp_path / "b.npz"))
+    assert meta_a["training"]["final_loss"] == first["final_loss"]
+    assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)

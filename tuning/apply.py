@@ -1,0 +1,103 @@
+"""Merge an adapter into its base: `python -m tuning.apply --base P --adapter A --out DIR`.
+
+The output is an ordinary keras-hub preset (`save_to_preset`): the base's task, tokenizer and
+config with each targeted kernel replaced by `W + (alpha / rank) * A @ B`, so plain
+`keras_hub.models.CausalLM.from_preset(DIR)` loads the tuned model and the pipeline needs no
+LoRA code. An adapter trained on another base (config or weights fingerprint) is refused.
+The base's licence files (`GEMMA_TERMS.html`, `NOTICE.md`) are copied along, and
+`tuning.json` records the adapter and base the preset was made from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+from tuning import lora  # noqa: E402
+
+__all__ = ["apply_adapter", "main"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Files of a base preset that travel with anything derived from it (the Gemma Terms of Use).
+LICENCE_FILES = ("GEMMA_TERMS.html", "NOTICE.md", "LICENSE")
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
+    """Loads `base`, checks the adapter's fingerprint, merges it and saves the preset `out`.
+
+    Returns what `tuning.json` records.
+
+    Raises:
+        lora.AdapterMismatch: the adapter was trained on another base, or does not fit it.
+    """
+    import keras_hub
+
+    start = time.perf_counter()
+    meta, arrays = lora.load_adapter(adapter)
+    model = keras_hub.models.CausalLM.from_preset(base)
+    lora.check_base(meta, lora.base_fingerprint(model.backbone))
+    merged = lora.merge_adapter(model.backbone, meta, arrays)
+    os.makedirs(out, exist_ok=True)
+    model.save_to_preset(out)
+    if os.path.isdir(base):
+        for name in LICENCE_FILES:
+            if os.path.exists(os.path.join(base, name)):
+                shutil.copy2(os.path.join(base, name), os.path.join(out, name))
+    record = {
+        "adapter": os.path.basename(adapter),
+        "adapter_sha256": _sha256_file(adapter),
+        "base": meta["base"],
+        "rank": meta["rank"],
+        "alpha": meta["alpha"],
+        "targets": meta["targets"],
+        "merged_kernels": merged,
+        "training": {k: meta.get("training", {}).get(k)
+                     for k in ("command", "data_sha256", "final_loss")},
+    }
+    with open(os.path.join(out, "tuning.json"), "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)
+        f.write("\n")
+    _LOGGER.info("merged %d kernels of %s into %s in %.1fs", merged, adapter, out,
+                 time.perf_counter() - start)
+    return record
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m tuning.apply",
+        description="Merge a LoRA adapter (python -m tuning) into its base preset and save a "
+        "preset that CausalLM.from_preset loads.")
+    p.add_argument("--base", required=True,
+                   help="The base preset the adapter was trained on (models/gemma3-270m-base).")
+    p.add_argument("--adapter", required=True, help="Adapter file (.npz) from python -m tuning.")
+    p.add_argument("--out", required=True, help="Preset directory to write.")
+    args = p.parse_args(argv)
+    apply_adapter(args.base, args.adapter, args.out)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        main(sys.argv[1:])
+    except ValueError as e:  # lora.AdapterMismatch included
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

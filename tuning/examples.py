@@ -1,0 +1,255 @@
+"""Labelled chats -> training sequences in the pipeline's own prompt and reply format.
+
+Each labelled chat gives a sentiment sequence (the prompt `pipeline.transforms` sends to the
+model, and as target the exact reply the constrained decoder writes:
+`{"sentiment": V, "summary": "S"}` then `<end_of_turn>`) and, when it has an apology, an
+apology sequence (`render_apology_prompt` with the labelled summary, target the apology text
+then `<end_of_turn>`). Prompts are tokenized as `CausalLMEngine._encode` does: the chat's
+special pieces neutralised, BOS prepended, the start of the chat dropped when the prompt is
+over budget (`shapes.keep_end_within`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from handlers import shapes
+from handlers.special_pieces import special_piece_texts
+from prompts import Prompt, neutralise, render_apology_prompt, render_sentiment_prompt
+from prompts.templates import PROMPT_MARKERS, TURN_END
+
+__all__ = [
+    "TASK_APOLOGY",
+    "TASK_SENTIMENT",
+    "Encoder",
+    "LabelledChat",
+    "TrainingSequence",
+    "parse_labelled_chat",
+    "read_labelled_chats",
+    "reply_text",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+TASK_SENTIMENT = "sentiment"
+TASK_APOLOGY = "apology"
+SENTIMENT_VALUES = (1, 0, -1)
+# The control characters JSON writes as short escapes; the reply grammar refuses `\u` escapes,
+# so any other control character cannot appear in a summary the decoder can write.
+_SHORT_ESCAPES = "\b\f\n\r\t"
+
+
+@dataclass(frozen=True)
+class LabelledChat:
+    """One line of the training file."""
+
+    user_id: int
+    chat_message: str
+    sentiment: int
+    summary: str
+    apology: str | None = None
+    language: str | None = None
+
+
+class TrainingSequence(NamedTuple):
+    """Prompt token ids (BOS first) and target token ids (stop token last) of one task.
+    `label_span` is the `[start, end)` of the target tokens that write the sentiment value
+    (`(0, 0)` for an apology): the tokens the pipeline's routing depends on."""
+
+    task: str
+    prompt_ids: list[int]
+    target_ids: list[int]
+    chat_index: int
+    truncated: bool
+    label_span: tuple[int, int] = (0, 0)
+
+
+def _text_field(obj: dict, name: str, *, optional: bool = False) -> str | None:
+    value = obj.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r:.80}")
+    return value
+
+
+def _no_markers(name: str, text: str) -> None:
+    for marker in PROMPT_MARKERS:
+        if marker in text:
+            raise ValueError(f"{name} contains the prompt marker {marker!r}")
+
+
+def parse_labelled_chat(obj: Any) -> LabelledChat:
+    """Validates one decoded JSON line.
+
+    Raises:
+        ValueError: naming the field that is missing or wrong.
+    """
+    if not isinstance(obj, dict):
+        raise ValueError(f"a line must be a JSON object, got {type(obj).__name__}")
+    user_id = obj.get("user_id")
+    if isinstance(user_id, bool) or not isinstance(user_id, int):
+        raise ValueError(f"user_id must be an integer, got {user_id!r:.80}")
+    sentiment = obj.get("sentiment")
+    if isinstance(sentiment, bool) or sentiment not in SENTIMENT_VALUES:
+        raise ValueError(f"sentiment must be one of {SENTIMENT_VALUES}, got {sentiment!r:.80}")
+    chat = _text_field(obj, "chat_message")
+    summary = _text_field(obj, "summary").strip()
+    bad = [c for c in summary if ord(c) < 0x20 and c not in _SHORT_ESCAPES]
+    if bad:
+        raise ValueError(f"summary contains control character {bad[0]!r}, which the reply "
+                         "grammar cannot write")
+    _no_markers("summary", summary)
+    apology = _text_field(obj, "apology", optional=True)
+    if apology is not None:
+        apology = apology.strip()
+        _no_markers("apology", apology)
+    language = obj.get("language")
+    if language is not None and not isinstance(language, str):
+        raise ValueError(f"language must be a string, got {language!r:.80}")
+    return LabelledChat(user_id, chat, int(sentiment), summary, apology, language)
+
+
+def read_labelled_chats(path: str) -> list[LabelledChat]:
+    """Every labelled chat of a JSON-lines file (blank lines skipped).
+
+    Raises:
+        ValueError: the first bad line, with its number and the field.
+    """
+    chats = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                chats.append(parse_labelled_chat(json.loads(line)))
+            except ValueError as e:  # JSONDecodeError is a ValueError
+                raise ValueError(f"{path}:{number}: {e}") from None
+    if not chats:
+        raise ValueError(f"{path} holds no labelled chat")
+    return chats
+
+
+def reply_text(sentiment: int, summary: str, max_summary_chars: int) -> str:
+    """The reply exactly as the constrained decoder writes it (`handlers.constrained`):
+    `{"sentiment": V, "summary": "S"}` with S a JSON string body of at most
+    `max_summary_chars` characters as written (escapes counted), non-ASCII written raw.
+
+    Raises:
+        ValueError: the summary is too long for the grammar's budget.
+    """
+    body = json.dumps(summary, ensure_ascii=False)[1:-1]
+    if len(body) > max_summary_chars:
+        raise ValueError(f"summary has {len(body)} characters as JSON, more than "
+                         f"max_summary_chars={max_summary_chars}")
+    return f'{{"sentiment": {sentiment}, "summary": "{body}"}}'
+
+
+def _piece_id(tokenizer, piece: str) -> int | None:
+    try:
+        token_id = tokenizer.token_to_id(piece)
+    except (KeyError, ValueError):
+        return None
+    if token_id is None or tokenizer.id_to_token(int(token_id)) != piece:
+        return None
+    return int(token_id)
+
+
+class Encoder:
+    """Token ids as `CausalLMEngine` makes them, plus the targets the model should write.
+
+    Args:
+        tokenizer: the preset's keras-hub SentencePiece tokenizer.
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.special_pieces = special_piece_texts(tokenizer)
+        self.bos_id = int(tokenizer.start_token_id)
+        # The pipeline stops on <end_of_turn> (or the end token): the reply ends with it.
+        eot = _piece_id(tokenizer, TURN_END)
+        self.stop_id = eot if eot is not None else int(tokenizer.end_token_id)
+        self._value_ids: dict[int, list[list[int]]] = {}
+
+    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+        if not texts:
+            return []
+        return [list(map(int, ids)) for ids in self.tokenizer(list(texts))]
+
+    def prompt_ids(self, prompts: Sequence[Prompt], budget: int) -> list[tuple[list[int], bool]]:
+        """`[BOS] + ids` of each prompt, chat neutralised, cut from the chat's start to fit
+        `budget` tokens (`(ids, truncated)`): `CausalLMEngine._encode`'s rule."""
+        parts = [p._replace(chat=neutralise(p.chat, self.special_pieces)) for p in prompts]
+        out = []
+        for part, ids in zip(parts, self._ids([p.text for p in parts]), strict=True):
+            ids = [self.bos_id, *ids]
+            if len(ids) <= budget:
+                out.append((ids, False))
+                continue
+            cut = shapes.keep_end_within(
+                part, budget, lambda text: [self.bos_id, *self._ids([text])[0]])
+            out.append((cut, True))
+        return out
+
+    def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Ids of each target text (no BOS), with the stop token appended."""
+        return [[*ids, self.stop_id] for ids in self._ids(texts)]
+
+    def label_span(self, target_ids: Sequence[int], sentiment: int) -> tuple[int, int]:
+        """Where the sentiment value's tokens sit in a reply's ids: after the tokens of
+        `{"sentiment":`, up to the end of the tokens of `{"sentiment": V` (Gemma: `▁-` `1`,
+        or `▁` `0`). `(0, 0)` if the reply's ids do not start with those tokenizations."""
+        if sentiment not in self._value_ids:
+            self._value_ids[sentiment] = self._ids(
+                ['{"sentiment":', f'{{"sentiment": {sentiment}'])
+        before, through = self._value_ids[sentiment]
+        n = len(through)
+        if list(target_ids[: len(before)]) != before or list(target_ids[:n]) != through:
+            return (0, 0)
+        return (len(before), n)
+
+    def encode(
+        self,
+        chats: Iterable[LabelledChat],
+        max_summary_chars: int,
+        max_length: int,
+        tasks: Sequence[str] = (TASK_SENTIMENT, TASK_APOLOGY),
+    ) -> list[TrainingSequence]:
+        """Training sequences of both tasks. A sequence is fed as `prompt + target[:-1]`, so
+        it fits when `len(prompt) + len(target) - 1 <= max_length`; longer prompts lose the
+        start of their chat, and a sequence that cannot fit even so is skipped (logged)."""
+        chats = list(chats)
+        jobs: list[tuple[str, int, Prompt, str]] = []
+        for index, chat in enumerate(chats):
+            if TASK_SENTIMENT in tasks:
+                jobs.append((TASK_SENTIMENT, index, render_sentiment_prompt(
+                    chat.chat_message, chat.user_id, max_summary_chars),
+                    reply_text(chat.sentiment, chat.summary, max_summary_chars)))
+            if TASK_APOLOGY in tasks and chat.apology is not None:
+                jobs.append((TASK_APOLOGY, index, render_apology_prompt(
+                    chat.chat_message, chat.user_id, chat.summary), chat.apology))
+        targets = self.target_ids([job[3] for job in jobs])
+        sequences, skipped = [], 0
+        # Prompts are encoded per target budget; most fit, so one batched call does the work.
+        fits = self.prompt_ids([job[2] for job in jobs], 10**9)
+        for (task, index, prompt, _), target, (ids, _) in zip(jobs, targets, fits, strict=True):
+            budget = max_length + 1 - len(target)
+            truncated = False
+            if len(ids) > budget:
+                try:
+                    ids, truncated = self.prompt_ids([prompt], budget)[0]
+                except ValueError as e:
+                    _LOGGER.warning("chat %d, %s: skipped (%s)", index, task, e)
+                    skipped += 1
+                    continue
+            span = self.label_span(target, chats[index].sentiment) \
+                if task == TASK_SENTIMENT else (0, 0)
+            sequences.append(TrainingSequence(task, ids, target, index, truncated, span))
+        if skipped:
+            _LOGGER.warning("%d sequences skipped: longer than max_length=%d even with the "
+                            "chat cut", skipped, max_length)
+        return sequences
