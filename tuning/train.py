@@ -17,7 +17,6 @@ order. Nothing here is CPU-specific: on a GPU worker JAX runs the same program t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import shlex
@@ -31,6 +30,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np  # noqa: E402
 
+from handlers.gemma_gguf import sha256_file  # noqa: E402
 from tuning import lora  # noqa: E402
 from tuning.examples import (  # noqa: E402
     TASK_APOLOGY,
@@ -281,13 +281,6 @@ class Trainer:
             variable.assign(value)
 
 
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _epoch_line(epoch: int, epochs: int, totals: np.ndarray, seconds: float, n: int) -> str:
     nll, tokens, apology_nll, apology_tokens = (float(x) for x in totals)
@@ -363,7 +356,7 @@ def train(base: str, data: str, out: str, config: TrainConfig,
         "command": command,
         "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
         "data": os.path.basename(data),
-        "data_sha256": _sha256_file(data),
+        "data_sha256": sha256_file(data),
         "chats": len(chats),
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
