@@ -49,6 +49,18 @@ def _mentions(text: str, topic_words: list[str]) -> bool:
     return any(word.lower() in lowered for word in topic_words)
 
 
+def _shared_problems(text: str, parts: list[str], language: str, topic_words: list[str],
+                     phrase_words: int, topic_problem: str) -> list[str]:
+    problems = []
+    if len(set(parts)) < len(parts) or _repeated_phrase(text, phrase_words):
+        problems.append("repeats itself")
+    if language_of(text) != language:
+        problems.append(f"not in {language}")
+    if topic_words and not _mentions(text, topic_words):
+        problems.append(topic_problem)
+    return problems
+
+
 def summary_problems(summary: str, max_chars: int, language: str,
                      topic_words: list[str]) -> list[str]:
     """What is wrong with a summary (empty when it is fine)."""
@@ -58,26 +70,14 @@ def summary_problems(summary: str, max_chars: int, language: str,
         problems.append(f"{len(parts)} sentences")
     if len(summary) > max_chars:
         problems.append(f"{len(summary)} characters")
-    if len(set(parts)) < len(parts) or _repeated_phrase(summary):
-        problems.append("repeats itself")
-    if language_of(summary) != language:
-        problems.append(f"not in {language}")
-    if topic_words and not _mentions(summary, topic_words):
-        problems.append("does not name the topic")
-    return problems
+    return problems + _shared_problems(summary, parts, language, topic_words, 4,
+                                       "does not name the topic")
 
 
 def apology_problems(apology: str, language: str, topic_words: list[str]) -> list[str]:
     """What is wrong with an apology draft (empty when it is fine)."""
-    problems = []
-    parts = sentences(apology)
-    if len(set(parts)) < len(parts) or _repeated_phrase(apology, 5):
-        problems.append("repeats itself")
-    if language_of(apology) != language:
-        problems.append(f"not in {language}")
-    if topic_words and not _mentions(apology, topic_words):
-        problems.append("does not name the problem")
-    return problems
+    return _shared_problems(apology, sentences(apology), language, topic_words, 5,
+                            "does not name the problem")
 
 
 def confusion(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
