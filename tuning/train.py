@@ -55,6 +55,7 @@ _TASK_IDS = {TASK_SENTIMENT: 0, TASK_APOLOGY: 1}
 DEFAULT_LENGTH_BUCKETS = (128, 192, 256, 384, 512, 768, 1024)
 DEFAULT_TARGET_BUCKETS = (32, 48, 64, 96, 128, 192, 256)
 _PROGRESS_SECONDS = 60.0
+_SYNC_EVERY = 4
 TARGET_SETS = {"qv": lora.DEFAULT_TARGETS, "all": lora.ALL_TARGETS}
 
 
@@ -335,9 +336,12 @@ def train(base: str, data: str, out: str, config: TrainConfig,
     history, train_seconds = [], 0.0
     for epoch, batches in enumerate(epochs, start=1):
         start = last_log = time.perf_counter()
-        stats = []  # device arrays: summed only when logged, so a GPU never waits on the host
+        stats = []  # device arrays: the host waits only every few steps, not on each one
         for index, batch in enumerate(batches, start=1):
             stats.append(trainer.step(batch))
+            if index % _SYNC_EVERY:
+                continue
+            stats[-1].block_until_ready()  # keeps the dispatch queue short and the log honest
             if time.perf_counter() - last_log >= _PROGRESS_SECONDS:
                 totals = np.sum(stats, axis=0, dtype=np.float64)
                 last_log = time.perf_counter()
