@@ -6,6 +6,7 @@ from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
 from handlers.engine import CausalLMEngine
 from pipeline.elements import parse_reply
 from prompts import render_sentiment_prompt
+from tests.integration.conftest import save_tiny_gemma3
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +25,7 @@ def _gemma1(proto, path):
     keras_hub.models.GemmaCausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
 
 
-def _gemma3(proto, path):
-    import keras_hub
-
-    tok = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
-    backbone = keras_hub.models.Gemma3Backbone(
-        vocabulary_size=tok.vocabulary_size(), image_size=896, num_layers=2,
-        num_query_heads=2, num_key_value_heads=1, hidden_dim=32, intermediate_dim=64,
-        head_dim=16, use_sliding_window_attention=True, sliding_window_size=64)
-    pre = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tok, sequence_length=256)
-    keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
+_gemma3 = save_tiny_gemma3
 
 
 @pytest.mark.parametrize("build,cls", [(_gemma1, "GemmaCausalLM"),

@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.integration.conftest import save_tiny_gemma3
 from tuning import lora
 from tuning.apply import apply_adapter
 from tuning.examples import TASK_APOLOGY, TASK_SENTIMENT, Encoder, parse_labelled_chat
@@ -39,19 +40,11 @@ def data_file(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def gemma3_preset(tmp_path_factory) -> str:
     """A RANDOM-weight Gemma 3 (text) preset: the real model's architecture, tiny."""
-    import keras_hub
-
     from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
 
     proto = train_tokenizer([p + r for p, r in _pairs(synthetic_examples(300), 256)], 600)
     path = str(tmp_path_factory.mktemp("presets") / "tiny-gemma3")
-    tok = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
-    backbone = keras_hub.models.Gemma3Backbone(
-        vocabulary_size=tok.vocabulary_size(), image_size=896, num_layers=2,
-        num_query_heads=2, num_key_value_heads=1, hidden_dim=32, intermediate_dim=64,
-        head_dim=16, use_sliding_window_attention=True, sliding_window_size=64)
-    pre = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tok, sequence_length=256)
-    keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
+    save_tiny_gemma3(proto, path)
     return path
 
 
