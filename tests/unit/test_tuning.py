@@ -170,3 +170,22 @@ def test_adapter_file_round_trips_and_refuses_another_base(tmp_path):
     np.savez(str(tmp_path / "x.npz"), a=np.zeros(2))
     with pytest.raises(ValueError, match="not a LoRA adapter"):
         lora.load_adapter(str(tmp_path / "x.npz"))
+
+
+def test_committed_adapter_is_what_make_tune_writes():
+    """The committed adapter's record names `make tune`'s exact command, the adapter stays
+    small enough for git, and it was trained for the committed base's shape."""
+    import os
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    makefile = open(os.path.join(root, "Makefile")).read().replace("\\\n", " ")
+    var = {k: " ".join(v.split()) for k, v in re.findall(r"^([A-Z_]+) :?= (.*)$", makefile, re.M)}
+    adapter = os.path.join(root, var["ADAPTER"])
+    expected = (f"python -m tuning --base {var['GEMMA_BASE']} --data {var['TUNING_DATA']} "
+                f"--out {var['ADAPTER']} {var['TUNE_FLAGS']}")
+    record = json.loads(open(adapter + ".json").read())
+    meta, arrays = lora.load_adapter(adapter)
+    assert record["command"] == meta["training"]["command"] == expected
+    assert os.path.getsize(adapter) < 10 * 2**20
+    assert len(arrays) == 2 * 7 * 18 and meta["targets"] == list(lora.ALL_TARGETS)
