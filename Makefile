@@ -86,7 +86,7 @@ test-fast: $(STAMP) ## Unit tests only
 	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
-	$(PY) -m ruff check pipeline handlers prompts tests bench
+	$(PY) -m ruff check pipeline handlers prompts tests bench tuning
 
 bench: $(DEMO_MODEL)/config.json ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
 	$(PY) -m bench.run --mode $(BENCH) --model $(DEMO_MODEL)

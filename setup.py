@@ -43,7 +43,7 @@ setuptools.setup(
     version="0.1.0",
     description="Streaming customer-support chat analysis with Gemma on Apache Beam",
     python_requires=">=3.11,<3.12",
-    packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
+    packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers", "tuning",
                                                "handlers.*", "prompts", "prompts.*"]),
     install_requires=REQUIRED,
     extras_require=EXTRAS,
