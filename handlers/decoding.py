@@ -15,6 +15,7 @@ keras-hub sampler's `get_next_token` picks from what remains.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import os
@@ -81,13 +82,18 @@ class ConstrainedSampler(Sampler):
         tables=None,
         max_new_tokens=None,
         max_body_chars=None,
+        prompt_end=None,
     ):
+        """`prompt_end[b]` is where row b's reply starts: its prompt length when prompts are
+        right-padded (steps before it copy the prompt), the common prompt width when they are
+        left-padded (every row starts generating at once). Default: the mask's row lengths."""
         trans, body_chars = tables["trans"], tables["body_chars"]
         commit_table, min_finish = tables["commit"], tables["min_finish"]
         done = tables["done"]
         batch_size, max_length = ops.shape(prompt)
-        mask = ops.cast(mask, "bool")
-        row_lengths = ops.sum(ops.cast(mask, "int32"), axis=-1)
+        if prompt_end is None:
+            prompt_end = ops.sum(ops.cast(mask, "int32"), axis=-1)
+        prompt_end = ops.cast(prompt_end, "int32")
         index = ops.cast(index, "int32")
         state = ops.full((batch_size,), tables["start"], dtype="int32")
         used = ops.zeros((batch_size,), dtype="int32")
@@ -102,8 +108,8 @@ class ConstrainedSampler(Sampler):
         def body(prompt, cache, index, state, used, confidence):
             logits, _, cache = next(prompt, cache, index)
             probabilities = self.compute_probabilities(logits)
-            in_prompt = mask[:, index]
-            remaining = max_new_tokens - (index - row_lengths)  # steps left, this one included
+            in_prompt = index < prompt_end
+            remaining = max_new_tokens - (index - prompt_end)  # steps left, this one included
             # DEAD is never used as an index: a dead row reads DONE's row, and pads.
             dead = state == DEAD
             row = ops.where(dead, done, state)
@@ -156,6 +162,13 @@ class ConstrainedSampler(Sampler):
         return {"token_ids": prompt, "state": state, "used": used, "confidence": confidence}
 
 
+def takes_key_padding_mask(model) -> bool:
+    """Whether `model.call_with_cache` takes a `padding_mask` over the cache's key positions
+    (keras-hub's Gemma 3 does: its decoder merges it into every attention mask, at prefill and
+    at each decode step). Such a model can decode LEFT-padded prompts: see `_generate_step`."""
+    return "padding_mask" in inspect.signature(model.call_with_cache).parameters
+
+
 def _build_cache(model, token_ids, padding_mask):
     """Seeds the KV cache. Gemma/Gemma 2 take only token ids; Gemma 3's text path also takes
     (absent) image inputs and the padding mask."""
@@ -167,10 +180,79 @@ def _build_cache(model, token_ids, padding_mask):
     return model._build_cache(token_ids, **{k: v for k, v in extra.items() if k in params})
 
 
+def _empty_cache(model, batch_size, max_length):
+    """Zeroed per-layer (key, value) caches, as keras-hub's Gemma 3 `_build_cache` makes them."""
+    backbone = model.backbone
+    shape = [batch_size, max_length, backbone.num_key_value_heads, backbone.head_dim]
+    return tuple((ops.zeros(shape, dtype=model.compute_dtype),
+                  ops.zeros(shape, dtype=model.compute_dtype))
+                 for _ in range(backbone.num_layers))
+
+
+# Prompt positions seeded per prefill step. The prefill loops over chunks, so its cost follows
+# the batch's longest prompt, not the padded width (one program serves every prompt length).
+PREFILL_CHUNK = 64
+
+
+def _prefill(model, token_ids, padding_mask, prompt_width, cache):
+    """Seeds the cache with the left-padded prompts in `[0, prompt_width)`, in chunks of
+    `PREFILL_CHUNK` positions aligned to the prompts' common end, skipping chunks that hold
+    only padding. The first chunk may overlap the second (it is clamped at 0): rewriting a
+    position's key and value from the same tokens and cache is idempotent."""
+    batch_size = ops.shape(token_ids)[0]
+    chunk = min(PREFILL_CHUNK, prompt_width)
+    longest = ops.max(ops.sum(ops.cast(padding_mask[:, :prompt_width], "int32"), axis=-1))
+    chunks = (longest + chunk - 1) // chunk
+
+    def cond(k, cache):
+        return k > 0
+
+    def body(k, cache):
+        start = ops.maximum(prompt_width - k * chunk, 0)
+        tokens = ops.slice(token_ids, [0, start], [batch_size, chunk])
+        _, _, cache = model.call_with_cache(tokens, cache, start, padding_mask=padding_mask)
+        return k - 1, cache
+
+    _, cache = ops.while_loop(cond, body, (chunks, cache))
+    return cache
+
+
+def _left_padded_step(model, sampler, token_ids, padding_mask, prompt_width, tables,
+                      max_new_tokens, max_body_chars):
+    """Generation for left-padded prompts: every row's prompt ends at `prompt_width`.
+
+    The prefill covers the longest prompt's positions only, in chunks (`_prefill`; the unused
+    logits are dead code under `jit`), and every row starts generating at the same step, so
+    no decode step is spent copying the rest of a longer prompt. Pad positions are masked
+    out of every attention (the key padding mask), and RoPE sees only relative positions, so
+    a row's reply does not depend on how much padding precedes it.
+    """
+    batch_size, max_length = ops.shape(token_ids)
+    cache = _prefill(model, token_ids, padding_mask, prompt_width,
+                     _empty_cache(model, batch_size, max_length))
+
+    def next(prompt, cache, index):
+        cache_update_index = index - 1
+        token = ops.slice(prompt, [0, cache_update_index], [batch_size, 1])
+        logits, hidden_states, cache = model.call_with_cache(
+            token, cache, cache_update_index, padding_mask=padding_mask)
+        return ops.squeeze(logits, axis=1), ops.squeeze(hidden_states, axis=1), cache
+
+    prompt_end = ops.full((batch_size,), prompt_width, dtype="int32")
+    return sampler(next=next, prompt=token_ids, cache=cache, index=prompt_width,
+                   mask=padding_mask, model=model, tables=tables,
+                   max_new_tokens=max_new_tokens, max_body_chars=max_body_chars,
+                   prompt_end=prompt_end)
+
+
 def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, tables,
-                   max_new_tokens, max_body_chars):
+                   max_new_tokens, max_body_chars, prompt_width=None):
     """keras-hub's `generate_step` (build the cache, then the sampler's loop), returning the
-    sampler's per-row outputs too."""
+    sampler's per-row outputs too. With `prompt_width`, prompts are left-padded to it
+    (`_left_padded_step`); without, right-padded as keras-hub pads them."""
+    if prompt_width is not None:
+        return _left_padded_step(model, sampler, token_ids, padding_mask, prompt_width,
+                                 tables, max_new_tokens, max_body_chars)
     _, cache = _build_cache(model, token_ids, padding_mask)
     row_lengths = ops.sum(ops.cast(padding_mask, "int32"), axis=-1)
     index = ops.min(row_lengths)
@@ -221,9 +303,12 @@ class CompiledGenerate:
         self._programs: dict[tuple, Any] = {}
         self._compile_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        # Left padding when the model masks pad keys itself (Gemma 3): see `_left_padded_step`.
+        self.left_padded = takes_key_padding_mask(model)
 
-        @jax.jit
-        def step(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
+        @functools.partial(jax.jit, static_argnames=("prompt_width",))
+        def step(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars,
+                 prompt_width=None):
             sampler_vars, trainable, non_trainable = state
             mapping = itertools.chain(
                 zip(sampler.variables, sampler_vars, strict=True),
@@ -232,7 +317,7 @@ class CompiledGenerate:
             )
             with keras.StatelessScope(state_mapping=mapping):
                 return _generate_step(model, sampler, token_ids, padding_mask, tables,
-                                      max_new_tokens, max_body_chars)
+                                      max_new_tokens, max_body_chars, prompt_width)
 
         self._step = step
 
@@ -254,14 +339,17 @@ class CompiledGenerate:
                 ops.convert_to_tensor(max_new_tokens, "int32"),
                 ops.convert_to_tensor(max_body_chars, "int32"))
 
-    def program(self, token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
-        """(executable, compiled_now) for these shapes."""
-        key = (tuple(token_ids.shape), tuple(tables["trans"].shape))
+    def program(self, token_ids, padding_mask, tables, max_new_tokens, max_body_chars,
+                prompt_width=None):
+        """(executable, compiled_now) for these shapes. `prompt_width` (left-padded models
+        only) is where every row's prompt ends."""
+        key = (tuple(token_ids.shape), tuple(tables["trans"].shape), prompt_width)
         with self._compile_lock:
             if key in self._programs:
                 return self._programs[key], False
             args = self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars)
-            executable = self._step.lower(self._state(), *args).compile()
+            executable = self._step.lower(self._state(), *args,
+                                          prompt_width=prompt_width).compile()
             self._programs[key] = executable
             return executable, True
 

@@ -208,15 +208,24 @@ class CausalLMEngine:
         pad_id = self.tokenizer.pad_token_id
         token_ids = np.full((plan.batch_size, plan.max_length), pad_id, dtype="int32")
         padding_mask = np.zeros((plan.batch_size, plan.max_length), dtype="bool")
+        # Left padding (models that mask pad keys): every prompt ends at `prompt_width` and
+        # the prefill covers prompt positions only. Right padding otherwise (keras-hub's).
+        prompt_width = plan.max_length - max_new_tokens if self._generate_fn.left_padded \
+            else None
+        starts = []
         for row in range(plan.batch_size):
             # Padding rows repeat the first prompt: a real prompt finishes like the others,
             # so the early stop (every row ended) is not delayed by garbage rows.
             ids = token_lists[row if row < plan.rows else 0]
-            token_ids[row, : len(ids)] = ids
-            padding_mask[row, : len(ids)] = True
+            begin = 0 if prompt_width is None else prompt_width - len(ids)
+            token_ids[row, begin:begin + len(ids)] = ids
+            padding_mask[row, begin:begin + len(ids)] = True
+            if prompt_width is not None:
+                padding_mask[row, prompt_width:] = True  # the reply's own positions
+            starts.append(begin + len(ids))
         max_body = self.reply_spec["max_summary_chars"]
         program, compiled = self._generate_fn.program(
-            token_ids, padding_mask, tables, max_new_tokens, max_body)
+            token_ids, padding_mask, tables, max_new_tokens, max_body, prompt_width)
         start = time.perf_counter()
         out = self.deadlines.run(
             lambda: self._generate_fn.run(program, token_ids, padding_mask, tables,
@@ -226,7 +235,7 @@ class CausalLMEngine:
         out_ids, states, confidence = out["token_ids"], out["state"], out["confidence"]
         # The length bucket may leave room past a row's budget: never return more.
         replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
-                   for row, n in enumerate(len(t) for t in token_lists)]
+                   for row, n in enumerate(starts[:plan.rows])]
         texts = self._decode_batch(replies)
         results = []
         for row, ids in enumerate(replies):

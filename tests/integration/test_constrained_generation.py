@@ -3,13 +3,13 @@
 import json
 import random
 
-import numpy as np
 import pytest
 
 from handlers.engine import CausalLMEngine
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
 from prompts import render_sentiment_prompt
+from tests.integration.conftest import confidence_from_forward_pass
 
 MAX_SUMMARY = 80
 MAX_NEW = 48
@@ -90,37 +90,11 @@ def test_top_k_and_top_p_sampling_stay_valid(tiny_preset):
         assert all(_valid(r["text"]) for r in results), sampler
 
 
-def test_confidence_matches_the_models_logits(engines, tiny_preset):
+def test_confidence_matches_the_models_logits(engines):
     """Confidence equals the chosen value's renormalised probability from a direct forward
     pass of the model at the committing step."""
-    from keras import ops
-
     engine = engines[0]
     prompt = render_sentiment_prompt("\nid 1: the pizza was fine\n", 1, MAX_SUMMARY)
     result = engine.generate([prompt], MAX_NEW, "reply")[0]
-    auto = engine.automaton("reply")
-    prompt_ids, _ = engine._encode([prompt], 10_000)
-    gen_ids = result["token_ids"]
-    # Walk the automaton to the token that commits the sentiment value.
-    state, prefix = auto.start, []
-    for token in gen_ids:
-        if auto.commit[state, token]:
-            break
-        prefix.append(int(token))
-        state = auto.trans[state, token]
-    else:
-        pytest.fail("no committing token")
-    ids = np.array([prompt_ids[0] + prefix], dtype="int32")
-    logits = engine.model.backbone.token_embedding(
-        engine.model.backbone({"token_ids": ids, "padding_mask": np.ones_like(ids, bool)}),
-        reverse=True)
-    cap = engine.model.backbone.final_logit_soft_cap
-    if cap:
-        logits = ops.tanh(logits / cap) * cap
-    probs = np.asarray(ops.softmax(ops.cast(logits[0, -1], "float32")))
-    commits = auto.commit[state]
-    allowed = auto.trans[state] >= 0
-    chosen = commits[gen_ids[len(prefix)]]
-    p_any = probs[allowed & (commits > 0)].sum()
-    p_chosen = probs[allowed & (commits == chosen)].sum()
-    assert result["sentiment_confidence"] == pytest.approx(p_chosen / p_any, rel=2e-3, abs=2e-4)
+    assert result["sentiment_confidence"] == pytest.approx(
+        confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)

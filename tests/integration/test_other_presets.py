@@ -6,7 +6,7 @@ from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
 from handlers.engine import CausalLMEngine
 from pipeline.elements import parse_reply
 from prompts import render_sentiment_prompt
-from tests.integration.conftest import save_tiny_gemma3
+from tests.integration.conftest import confidence_from_forward_pass, save_tiny_gemma3
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,26 @@ def test_random_weight_presets_give_schema_valid_replies(build, cls, proto, tmp_
         assert r["finished"] and 0.0 <= r["sentiment_confidence"] <= 1.0
     alone = engine.generate([prompts[2]], 60, "reply")[0]
     assert alone["text"] == results[2]["text"]
+
+
+def test_gemma3_left_padded_batch_matches_unpadded_forward_passes(proto, tmp_path):
+    """Gemma 3 decodes LEFT-padded prompts with a chunked prefill. Rows of very different
+    lengths (one prompt spans several prefill chunks, the padded width is not a multiple of a
+    chunk, so the first chunk overlaps the second) must each get exactly what an unpadded,
+    uncached forward pass of that prompt alone gives."""
+    from handlers import decoding
+
+    path = str(tmp_path / "g3")
+    save_tiny_gemma3(proto, path, num_layers=6)
+    engine = CausalLMEngine(path, max_batch_size=4, length_buckets=(300, 600))
+    assert engine._generate_fn.left_padded
+    prompts = [render_sentiment_prompt(f"\nid {i}: order {i} {'late ' * n}\n", i, 80)
+               for i, n in enumerate((0, 40, 130))]
+    lengths = [len(ids) for ids in engine._encode(prompts, 10_000)[0]]
+    assert lengths[2] - lengths[0] > 2 * decoding.PREFILL_CHUNK, lengths
+    results = engine.generate(prompts, 60, "reply")
+    assert (results[0]["max_length"] - 60) % decoding.PREFILL_CHUNK != 0
+    for prompt, result in zip(prompts, results, strict=True):
+        assert result["finished"]
+        assert result["sentiment_confidence"] == pytest.approx(
+            confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)
