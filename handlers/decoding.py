@@ -55,11 +55,19 @@ class ConstrainedSampler(Sampler):
         inner: a keras-hub sampler whose `get_next_token` picks among allowed tokens
             (greedy when None).
         temperature: as in keras-hub samplers.
+        no_repeat_ngram: n > 1 forbids a token that would repeat an n-gram the reply already
+            holds (the prompt does not count: a summary may quote the chat), unless every
+            allowed token would; a small model left greedy otherwise loops on a phrase until
+            its budget ends. 0 turns it off.
     """
 
-    def __init__(self, inner: Sampler | None = None, temperature: float = 1.0):
+    def __init__(self, inner: Sampler | None = None, temperature: float = 1.0,
+                 no_repeat_ngram: int = 0):
         super().__init__(temperature=temperature)
+        if no_repeat_ngram == 1 or no_repeat_ngram < 0:
+            raise ValueError(f"no_repeat_ngram must be 0 or at least 2, not {no_repeat_ngram}")
         self.inner = inner
+        self.no_repeat_ngram = no_repeat_ngram
         for seed_generator in getattr(inner, "_seed_generators", []):
             # Registered on this sampler so keras-hub's stateless loop threads the RNG state.
             self._seed_generators.append(seed_generator)
@@ -121,6 +129,10 @@ class ConstrainedSampler(Sampler):
                 & (cost <= (max_body_chars - used)[:, None])
                 & (finish <= (remaining - 1)[:, None])
             )
+            if self.no_repeat_ngram:
+                fresh = allowed & ~repeats_ngram(prompt, index, prompt_end,
+                                                 self.no_repeat_ngram, ops.shape(trans)[1])
+                allowed = ops.where(ops.any(fresh, axis=-1, keepdims=True), fresh, allowed)
             # A row with no allowed token cannot finish: it dies (never reported finished)
             # and pads. So do dead rows, and DONE rows past their own token budget.
             stuck = dead | ~ops.any(allowed, axis=-1)
@@ -160,6 +172,25 @@ class ConstrainedSampler(Sampler):
             model=model,
         )
         return {"token_ids": prompt, "state": state, "used": used, "confidence": confidence}
+
+
+def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
+    """[B, V] bool: the tokens that, written at `index`, would repeat an n-gram of the reply
+    so far (positions `reply_start[b]` to `index - 1` of row b)."""
+    batch_size, length = ops.shape(token_ids)
+    starts = ops.arange(length - n + 1, dtype="int32")[None, :]  # window j: tokens j..j+n-1
+    match = (starts >= reply_start[:, None]) & (starts + n - 1 < index)
+    match = match & (index - (n - 1) >= reply_start)[:, None]  # the reply holds n-1 tokens
+    for k in range(n - 1):  # window's first n-1 tokens equal the reply's last n-1
+        last = ops.take(token_ids, index - (n - 1) + k, axis=1)
+        match = match & (token_ids[:, k:k + length - n + 1] == last[:, None])
+    following = token_ids[:, n - 1:]
+    rows = ops.broadcast_to(ops.arange(batch_size, dtype="int32")[:, None], ops.shape(following))
+    indices = ops.stack([ops.reshape(rows, [-1]),
+                         ops.reshape(ops.cast(following, "int32"), [-1])], axis=-1)
+    counts = ops.scatter(indices, ops.reshape(ops.cast(match, "int32"), [-1]),
+                         (batch_size, vocabulary_size))
+    return counts > 0
 
 
 def takes_key_padding_mask(model) -> bool:
@@ -295,7 +326,7 @@ class CompiledGenerate:
     may overlap (a call abandoned at its deadline keeps running beside later ones).
     """
 
-    def __init__(self, model, sampler: ConstrainedSampler):
+    def __init__(self, model, sampler: ConstrainedSampler, left_padded: bool | None = None):
         import jax
 
         self._model = model
@@ -304,7 +335,11 @@ class CompiledGenerate:
         self._compile_lock = threading.Lock()
         self._state_lock = threading.Lock()
         # Left padding when the model masks pad keys itself (Gemma 3): see `_left_padded_step`.
-        self.left_padded = takes_key_padding_mask(model)
+        supported = takes_key_padding_mask(model)
+        if left_padded and not supported:
+            raise ValueError(f"{type(model).__name__}.call_with_cache takes no key padding "
+                             "mask: it cannot decode left-padded prompts")
+        self.left_padded = supported if left_padded is None else left_padded
 
         @functools.partial(jax.jit, static_argnames=("prompt_width",))
         def step(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars,
@@ -373,6 +408,8 @@ class CompiledGenerate:
         return {k: np.asarray(v) for k, v in outputs.items()}
 
 
-def compile_generate(model, sampler: ConstrainedSampler) -> CompiledGenerate:
-    """The ahead-of-time compiled generate step for `model` with `sampler`."""
-    return CompiledGenerate(model, sampler)
+def compile_generate(model, sampler: ConstrainedSampler,
+                     left_padded: bool | None = None) -> CompiledGenerate:
+    """The ahead-of-time compiled generate step for `model` with `sampler`; left-padded
+    when the model supports it, unless `left_padded` says otherwise."""
+    return CompiledGenerate(model, sampler, left_padded)

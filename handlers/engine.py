@@ -63,6 +63,11 @@ class CausalLMEngine:
         seed: seed for sampling samplers.
         constrained: constrain `task="reply"` generations to the reply schema.
         reply_spec: the reply grammar (`pipeline.schemas.reply_constraint_spec()`).
+        no_repeat_ngram: forbid repeating an n-gram of the reply (`ConstrainedSampler`); 0
+            turns it off.
+        left_padding: decode left-padded prompts with a chunked prefill (`decoding`); None
+            (default) does so whenever the model supports it (Gemma 3); False keeps keras-hub's
+            right padding (a benchmark baseline).
     """
 
     def __init__(
@@ -75,6 +80,8 @@ class CausalLMEngine:
         seed: int | None = None,
         constrained: bool = True,
         reply_spec: dict[str, Any] | None = None,
+        no_repeat_ngram: int = 0,
+        left_padding: bool | None = None,
     ):
         if compilation_cache_dir:
             _enable_compilation_cache(compilation_cache_dir)
@@ -99,8 +106,8 @@ class CausalLMEngine:
             {"class_name": sampler, "config": {"seed": seed}})
         # One sampler and one compiled function serve every pass (sentiment, retries,
         # apologies): switching samplers would discard keras-hub's compiled program.
-        self.sampler = decoding.ConstrainedSampler(inner)
-        self._generate_fn = decoding.compile_generate(self.model, self.sampler)
+        self.sampler = decoding.ConstrainedSampler(inner, no_repeat_ngram=no_repeat_ngram)
+        self._generate_fn = decoding.compile_generate(self.model, self.sampler, left_padding)
         self._vocab = constrained_lib.vocabulary_of(self.tokenizer, self.stop_token_ids)
         self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
         self.deadlines = DeadlineRunner()

@@ -129,6 +129,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         metrics_namespace: Beam metrics namespace for this handler.
         timeout_secs: deadline on each batch's generate execution (not on loading or
             compiling); a batch past it raises `deadline.InferenceTimeout`.
+        no_repeat_ngram: forbid a reply from repeating one of its own n-grams (0: off).
     """
 
     def __init__(
@@ -150,8 +151,10 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         batch_bucket_boundaries: Sequence[int] | None = None,
         metrics_namespace: str = "gemma",
         timeout_secs: float | None = None,
+        no_repeat_ngram: int = 0,
     ):
         super().__init__()
+        self._no_repeat_ngram = no_repeat_ngram
         self._preset = preset
         self._max_new_tokens = max_new_tokens
         self._min_batch_size = min_batch_size
@@ -182,6 +185,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             "seed": self._seed,
             "constrained": self._constrained,
             "reply_spec": self._reply_spec,
+            "no_repeat_ngram": self._no_repeat_ngram,
         })
 
     def run_inference(

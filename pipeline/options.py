@@ -188,6 +188,14 @@ class ChatPipelineOptions(PipelineOptions):
             "or random. Default: greedy.",
         )
         parser.add_argument(
+            "--no_repeat_ngram",
+            type=int,
+            default=3,
+            help="Forbid a reply (summary or apology) from repeating a run of this many tokens "
+            "it already wrote, unless nothing else is allowed; a small model left greedy can "
+            "otherwise loop on a phrase until its budget ends. 0 turns it off. Default: 3.",
+        )
+        parser.add_argument(
             "--constrained_decoding",
             type=_bool,
             default=True,
@@ -357,6 +365,8 @@ class ChatPipelineOptions(PipelineOptions):
                 problems.append(f"--{flag} must be positive")
         if self.length_buckets and min(self.length_buckets) < 1:
             problems.append("--length_buckets values must be positive")
+        if self.no_repeat_ngram == 1 or self.no_repeat_ngram < 0:
+            problems.append("--no_repeat_ngram must be 0 (off) or at least 2")
         if self.length_buckets and max(self.length_buckets) <= self.apology_max_new_tokens:
             problems.append("the largest --length_buckets value must exceed "
                             "--apology_max_new_tokens")

@@ -68,6 +68,7 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         batch_bucket_boundaries=opts.batch_bucket_boundaries,
         metrics_namespace=f"gemma_{task}",
         timeout_secs=opts.inference_timeout_secs,
+        no_repeat_ngram=opts.no_repeat_ngram,
     )
 
 
