@@ -60,8 +60,13 @@ TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 -
 tune: $(GEMMA_BASE)/config.json ## LoRA-tune Gemma 3 270M on tuning/data/train.jsonl -> the adapter
 	$(PY) -m tuning --base $(GEMMA_BASE) --data $(TUNING_DATA) --out $(ADAPTER) $(TUNE_FLAGS)
 
-$(DEMO_MODEL)/config.json: $(ADAPTER) | $(GEMMA_BASE)/config.json
+# tuning.json marks a merged preset (an older checkout's from-scratch models/demo-gemma lacks
+# it and is replaced); a new adapter, base or merge code re-merges.
+$(DEMO_MODEL)/tuning.json: $(ADAPTER) tuning/apply.py tuning/lora.py $(GEMMA_BASE)/config.json
+	rm -rf $(DEMO_MODEL)
 	$(PY) -m tuning.apply --base $(GEMMA_BASE) --adapter $(ADAPTER) --out $(DEMO_MODEL)
+
+$(DEMO_MODEL)/config.json: $(DEMO_MODEL)/tuning.json ;
 
 demo-model: $(DEMO_MODEL)/config.json ## The demo model: Gemma 3 270M from PyPI + the committed adapter
 tuned-model: demo-model

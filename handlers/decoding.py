@@ -58,7 +58,9 @@ class ConstrainedSampler(Sampler):
         no_repeat_ngram: n > 1 forbids a token that would repeat an n-gram the reply already
             holds (the prompt does not count: a summary may quote the chat), unless every
             allowed token would; a small model left greedy otherwise loops on a phrase until
-            its budget ends. 0 turns it off.
+            its budget ends. Only tokens marked in `tables["bannable"]` (the engine marks
+            those with a letter) are ever forbidden, so digits, punctuation and spaces repeat
+            freely: "100000" or "010-2222-3333" stay writable. 0 turns it off.
     """
 
     def __init__(self, inner: Sampler | None = None, temperature: float = 1.0,
@@ -130,8 +132,9 @@ class ConstrainedSampler(Sampler):
                 & (finish <= (remaining - 1)[:, None])
             )
             if self.no_repeat_ngram:
-                fresh = allowed & ~repeats_ngram(prompt, index, prompt_end,
-                                                 self.no_repeat_ngram, ops.shape(trans)[1])
+                banned = repeats_ngram(prompt, index, prompt_end, self.no_repeat_ngram,
+                                       ops.shape(trans)[1])
+                fresh = allowed & ~(banned & tables["bannable"][None, :])
                 allowed = ops.where(ops.any(fresh, axis=-1, keepdims=True), fresh, allowed)
             # A row with no allowed token cannot finish: it dies (never reported finished)
             # and pads. So do dead rows, and DONE rows past their own token budget.
@@ -178,6 +181,8 @@ def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
     """[B, V] bool: the tokens that, written at `index`, would repeat an n-gram of the reply
     so far (positions `reply_start[b]` to `index - 1` of row b)."""
     batch_size, length = ops.shape(token_ids)
+    if n > length:  # no n-gram fits: nothing can repeat
+        return ops.zeros((batch_size, vocabulary_size), dtype="bool")
     starts = ops.arange(length - n + 1, dtype="int32")[None, :]  # window j: tokens j..j+n-1
     match = (starts >= reply_start[:, None]) & (starts + n - 1 < index)
     match = match & (index - (n - 1) >= reply_start)[:, None]  # the reply holds n-1 tokens
@@ -193,11 +198,17 @@ def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
     return counts > 0
 
 
-def takes_key_padding_mask(model) -> bool:
-    """Whether `model.call_with_cache` takes a `padding_mask` over the cache's key positions
-    (keras-hub's Gemma 3 does: its decoder merges it into every attention mask, at prefill and
-    at each decode step). Such a model can decode LEFT-padded prompts: see `_generate_step`."""
-    return "padding_mask" in inspect.signature(model.call_with_cache).parameters
+def supports_left_padding(model) -> bool:
+    """Whether the model can decode LEFT-padded prompts (`_left_padded_step`): keras-hub's
+    Gemma 3 text model, whose `call_with_cache` takes a `padding_mask` over the cache's key
+    positions (its decoder merges it into every attention mask, at prefill and at each decode
+    step) and whose cache is a tuple of per-layer (key, value) pairs (`_empty_cache`). Other
+    models with such a signature keep their caches otherwise (Gemma 4 stacks them) or fold
+    padding into a recurrent state (RWKV), so only this class is trusted."""
+    from keras_hub.models import Gemma3CausalLM
+
+    return (type(model) is Gemma3CausalLM
+            and "padding_mask" in inspect.signature(model.call_with_cache).parameters)
 
 
 def _build_cache(model, token_ids, padding_mask):
@@ -335,10 +346,9 @@ class CompiledGenerate:
         self._compile_lock = threading.Lock()
         self._state_lock = threading.Lock()
         # Left padding when the model masks pad keys itself (Gemma 3): see `_left_padded_step`.
-        supported = takes_key_padding_mask(model)
+        supported = supports_left_padding(model)
         if left_padded and not supported:
-            raise ValueError(f"{type(model).__name__}.call_with_cache takes no key padding "
-                             "mask: it cannot decode left-padded prompts")
+            raise ValueError(f"{type(model).__name__} cannot decode left-padded prompts here")
         self.left_padded = supported if left_padded is None else left_padded
 
         @functools.partial(jax.jit, static_argnames=("prompt_width",))

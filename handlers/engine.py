@@ -17,6 +17,9 @@ from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
 from handlers import constrained as constrained_lib  # noqa: E402
 from handlers import decoding, shapes  # noqa: E402
 from handlers.deadline import DeadlineRunner  # noqa: E402
@@ -109,6 +112,11 @@ class CausalLMEngine:
         self.sampler = decoding.ConstrainedSampler(inner, no_repeat_ngram=no_repeat_ngram)
         self._generate_fn = decoding.compile_generate(self.model, self.sampler, left_padding)
         self._vocab = constrained_lib.vocabulary_of(self.tokenizer, self.stop_token_ids)
+        # Tokens the repetition guard may forbid: text with a letter (not digits, punctuation,
+        # spaces or bytes, which a reply legitimately repeats: amounts, phone numbers).
+        self._bannable = np.array([entry.kind == constrained_lib.TokenKind.TEXT
+                                   and any(c.isalpha() for c in entry.text)
+                                   for entry in self._vocab], dtype=bool)
         self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
         self.deadlines = DeadlineRunner()
 
@@ -127,7 +135,8 @@ class CausalLMEngine:
     @property
     def compiles(self) -> int:
         """Programs compiled for this engine's generate step: one per padded shape (batch
-        size, max_length, automaton size)."""
+        size, max_length, automaton size) and, for left-padded models, prompt width (so per
+        distinct `max_new_tokens` too)."""
         return self._generate_fn.programs
 
     def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -183,7 +192,8 @@ class CausalLMEngine:
                     keys=spec["keys"])
             else:
                 auto = constrained_lib.free_text_automaton(self._vocab)
-            self._tables[key] = (auto, decoding.device_tables(auto))
+            self._tables[key] = (auto, {**decoding.device_tables(auto),
+                                        "bannable": ops.convert_to_tensor(self._bannable)})
         return self._tables[key]
 
     def generate(
@@ -201,8 +211,6 @@ class CausalLMEngine:
         compiling a new shape): past it, `deadline.InferenceTimeout` is raised and the call
         is abandoned; it holds no lock, so later calls run beside it.
         """
-        import numpy as np
-
         auto, tables = self._automaton_and_tables(task)
         needed = int(auto.min_finish[auto.start])
         if max_new_tokens < needed:  # a setting no chat can satisfy: not a per-chat error

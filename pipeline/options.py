@@ -190,10 +190,12 @@ class ChatPipelineOptions(PipelineOptions):
         parser.add_argument(
             "--no_repeat_ngram",
             type=int,
-            default=3,
+            default=4,
             help="Forbid a reply (summary or apology) from repeating a run of this many tokens "
             "it already wrote, unless nothing else is allowed; a small model left greedy can "
-            "otherwise loop on a phrase until its budget ends. 0 turns it off. Default: 3.",
+            "otherwise loop on a phrase until its budget ends. Only tokens with a letter are "
+            "ever forbidden (numbers and punctuation repeat freely). 0 turns it off. "
+            "Default: 4.",
         )
         parser.add_argument(
             "--constrained_decoding",
@@ -367,6 +369,9 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append("--length_buckets values must be positive")
         if self.no_repeat_ngram == 1 or self.no_repeat_ngram < 0:
             problems.append("--no_repeat_ngram must be 0 (off) or at least 2")
+        elif self.no_repeat_ngram > min(self.max_new_tokens, self.apology_max_new_tokens):
+            problems.append("--no_repeat_ngram must not exceed --max_new_tokens or "
+                            "--apology_max_new_tokens (a longer run cannot repeat)")
         if self.length_buckets and max(self.length_buckets) <= self.apology_max_new_tokens:
             problems.append("the largest --length_buckets value must exceed "
                             "--apology_max_new_tokens")

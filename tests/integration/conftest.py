@@ -28,11 +28,14 @@ def tiny_preset(tmp_path_factory) -> str:
     return build_demo_preset(path, random_weights=True, config=TinyConfig(), seed=1)
 
 
-def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2) -> None:
+def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2, seed: int = 0) -> None:
     """Saves a RANDOM-weight Gemma 3 (text) preset with this SentencePiece model: the real
     model's classes and attention pattern (every sixth layer global, the others a sliding
-    window of 64), tiny."""
+    window of 64), tiny. Seeded: the same weights on every run."""
+    import keras
     import keras_hub
+
+    keras.utils.set_random_seed(seed)
 
     tok = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
     backbone = keras_hub.models.Gemma3Backbone(
@@ -41,6 +44,46 @@ def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2) -> None:
         head_dim=16, use_sliding_window_attention=True, sliding_window_size=64)
     pre = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tok, sequence_length=256)
     keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
+
+
+def forward_logits(engine, ids):
+    """[len(ids), V] float64 logits of one plain forward pass: no cache, no padding."""
+    import numpy as np
+    from keras import ops
+
+    arr = np.array([ids], dtype="int32")
+    backbone = engine.model.backbone
+    logits = backbone.token_embedding(
+        backbone({"token_ids": arr, "padding_mask": np.ones_like(arr, bool)}), reverse=True)
+    cap = getattr(backbone, "final_logit_soft_cap", None)
+    if cap:
+        logits = ops.tanh(logits / cap) * cap
+    return np.asarray(logits[0], dtype="float64")
+
+
+def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
+    """Teacher-forced check of greedy generation: for every step of every reply, how far the
+    token the engine chose falls below the best token the automaton allowed at that step,
+    scored by a plain forward pass of the prompt (exactly as the engine cut it) plus the reply
+    so far. 0 when every step chose the unpadded, uncached argmax."""
+    import numpy as np
+
+    auto = engine.automaton(task)
+    max_body = engine.reply_spec["max_summary_chars"]
+    worst = 0.0
+    token_lists, _ = engine._encode(prompts, engine.length_buckets[-1] - max_new)
+    for ids, result in zip(token_lists, results, strict=True):
+        reply = result["token_ids"]
+        logits = forward_logits(engine, ids + reply)
+        state, used = auto.start, 0
+        for t, token in enumerate(reply):
+            step = logits[len(ids) - 1 + t]
+            nxt, cost = auto.trans[state], auto.body_chars[state]
+            finish = auto.min_finish[np.where(nxt >= 0, nxt, auto.done)]
+            allowed = (nxt >= 0) & (cost <= max_body - used) & (finish <= max_new - t - 1)
+            worst = max(worst, float(np.max(np.where(allowed, step, -np.inf)) - step[token]))
+            used, state = used + cost[token], nxt[token]
+    return worst
 
 
 def confidence_from_forward_pass(engine, prompt, result) -> float:
@@ -87,3 +130,35 @@ def gemma_base(tmp_path_factory) -> str:
     times = build_preset("gemma3-270m", path)
     assert set(times) == {"download", "assemble+sha256", "convert", "save_to_preset"}
     return path
+
+
+def repeated_ngrams(ids, n: int, bannable) -> int:
+    """Windows of n tokens that repeat an earlier window and end in a bannable token."""
+    seen, count = set(), 0
+    for i in range(len(ids) - n + 1):
+        gram = tuple(ids[i:i + n])
+        count += gram in seen and bool(bannable[gram[-1]])
+        seen.add(gram)
+    return count
+
+
+def check_no_repeat_ngram(preset: str, chats, max_summary: int, max_new: int) -> None:
+    """Unguarded, the preset repeats itself on these chats (the guard has work); guarded with
+    n=3, no free-text reply repeats a bannable trigram and every sentiment reply parses."""
+    from handlers.engine import CausalLMEngine
+    from pipeline.elements import parse_reply
+    from pipeline.schemas import reply_constraint_spec
+    from prompts import render_sentiment_prompt
+
+    prompts = [render_sentiment_prompt(c, 1, max_summary) for c in chats]
+    kw = dict(max_batch_size=16, length_buckets=(256, 512),
+              reply_spec=reply_constraint_spec(max_summary))
+    free = CausalLMEngine(preset, **kw)
+    bannable = free._bannable
+    assert sum(repeated_ngrams(r["token_ids"], 3, bannable)
+               for r in free.generate(prompts, max_new, "text")) > 0
+    guarded = CausalLMEngine(preset, no_repeat_ngram=3, **kw)
+    for r in guarded.generate(prompts, max_new, "text"):
+        assert repeated_ngrams(r["token_ids"], 3, bannable) == 0, r["text"]
+    for r in guarded.generate(prompts, max_new, "reply"):
+        parse_reply(r["text"], max_summary)

@@ -9,7 +9,7 @@ from handlers.engine import CausalLMEngine
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
 from prompts import render_sentiment_prompt
-from tests.integration.conftest import confidence_from_forward_pass
+from tests.integration.conftest import check_no_repeat_ngram, confidence_from_forward_pass
 
 MAX_SUMMARY = 80
 MAX_NEW = 48
@@ -100,20 +100,7 @@ def test_confidence_matches_the_models_logits(engines):
         confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)
 
 
-def _repeated_trigrams(ids):
-    grams = [tuple(ids[i:i + 3]) for i in range(len(ids) - 2)]
-    return len(grams) - len(set(grams))
-
-
 def test_no_repeat_ngram_stops_loops(tiny_preset):
     """A random-weight model left greedy repeats itself; with `no_repeat_ngram=3` no free-text
-    reply holds the same three tokens twice, and sentiment replies stay schema-valid."""
-    prompts = [render_sentiment_prompt(c, 1, MAX_SUMMARY) for c in hostile_chats(12, seed=3)]
-    kw = dict(max_batch_size=16, length_buckets=(256, 512),
-              reply_spec=reply_constraint_spec(MAX_SUMMARY))
-    free = CausalLMEngine(tiny_preset, **kw).generate(prompts, MAX_NEW, "text")
-    assert sum(_repeated_trigrams(r["token_ids"]) for r in free) > 0  # the guard has work
-    guarded = CausalLMEngine(tiny_preset, no_repeat_ngram=3, **kw)
-    for r in guarded.generate(prompts, MAX_NEW, "text"):
-        assert _repeated_trigrams(r["token_ids"]) == 0, r["text"]
-    assert all(_valid(r["text"]) for r in guarded.generate(prompts, MAX_NEW, "reply"))
+    reply repeats three tokens ending in a word token, and sentiment replies stay valid."""
+    check_no_repeat_ngram(tiny_preset, hostile_chats(12, seed=3), MAX_SUMMARY, MAX_NEW)

@@ -6,7 +6,7 @@ from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
 from handlers.engine import CausalLMEngine
 from pipeline.elements import parse_reply
 from prompts import render_sentiment_prompt
-from tests.integration.conftest import confidence_from_forward_pass, save_tiny_gemma3
+from tests.integration.conftest import check_no_repeat_ngram, greedy_margin, save_tiny_gemma3
 
 
 @pytest.fixture(scope="module")
@@ -48,24 +48,36 @@ def test_random_weight_presets_give_schema_valid_replies(build, cls, proto, tmp_
     assert alone["text"] == results[2]["text"]
 
 
-def test_gemma3_left_padded_batch_matches_unpadded_forward_passes(proto, tmp_path):
-    """Gemma 3 decodes LEFT-padded prompts with a chunked prefill. Rows of very different
-    lengths (one prompt spans several prefill chunks, the padded width is not a multiple of a
-    chunk, so the first chunk overlaps the second) must each get exactly what an unpadded,
-    uncached forward pass of that prompt alone gives."""
+@pytest.mark.parametrize("bucket,lengths,task", [
+    (100, (3, 20, 39), "reply"),       # prompt width 40: below one prefill chunk
+    (188, (5, 70, 127), "text"),       # prompt width 128: two whole chunks
+    (600, (120, 300, 600), "reply"),   # width 540: first chunk overlaps; longest row is cut
+])
+def test_gemma3_left_padded_batch_matches_unpadded_forward_passes(proto, tmp_path, bucket,
+                                                                 lengths, task):
+    """Gemma 3 decodes LEFT-padded prompts with a chunked prefill. In a batch of rows of very
+    different lengths (plus a padding row), every greedy step of every row must choose the
+    best allowed token of a plain forward pass (no cache, no padding) of that row's prompt
+    and reply so far. Six seeded layers: the sixth is global and would see leaked padding."""
     from handlers import decoding
 
     path = str(tmp_path / "g3")
-    save_tiny_gemma3(proto, path, num_layers=6)
-    engine = CausalLMEngine(path, max_batch_size=4, length_buckets=(300, 600))
+    save_tiny_gemma3(proto, path, num_layers=6, seed=3)
+    engine = CausalLMEngine(path, max_batch_size=4, length_buckets=(bucket,))
     assert engine._generate_fn.left_padded
-    prompts = [render_sentiment_prompt(f"\nid {i}: order {i} {'late ' * n}\n", i, 80)
-               for i, n in enumerate((0, 40, 130))]
-    lengths = [len(ids) for ids in engine._encode(prompts, 10_000)[0]]
-    assert lengths[2] - lengths[0] > 2 * decoding.PREFILL_CHUNK, lengths
-    results = engine.generate(prompts, 60, "reply")
-    assert (results[0]["max_length"] - 60) % decoding.PREFILL_CHUNK != 0
-    for prompt, result in zip(prompts, results, strict=True):
-        assert result["finished"]
-        assert result["sentiment_confidence"] == pytest.approx(
-            confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)
+    prompts = [" ".join(["order"] + ["late"] * (n - 2)) for n in lengths]
+    results = engine.generate(prompts, 60, task)
+    width = results[0]["max_length"] - 60
+    assert width == {100: 40, 188: 128, 600: 540}[bucket]
+    assert (width < decoding.PREFILL_CHUNK or width % decoding.PREFILL_CHUNK == 0
+            or results[2]["truncated"])  # 540: the clamped first chunk overlaps the second
+    assert greedy_margin(engine, prompts, results, 60, task) < 1e-3
+
+
+def test_no_repeat_ngram_on_left_padded_gemma3(proto, tmp_path):
+    """The repetition guard on the left-padded path (reply start = the common prompt width)."""
+    from tests.integration.test_constrained_generation import hostile_chats
+
+    path = str(tmp_path / "g3")
+    save_tiny_gemma3(proto, path, seed=5)
+    check_no_repeat_ngram(path, hostile_chats(8, seed=4), 80, 48)

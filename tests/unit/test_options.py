@@ -65,6 +65,7 @@ def test_local_defaults_are_valid(chats, preset):
      "--max_batch_duration_secs"),
     (("--input", "a", "--output_dir", "o", "--no_repeat_ngram", "1"), "--no_repeat_ngram"),
     (("--input", "a", "--output_dir", "o", "--no_repeat_ngram", "-3"), "--no_repeat_ngram"),
+    (("--input", "a", "--output_dir", "o", "--no_repeat_ngram", "300"), "--no_repeat_ngram"),
 ])
 def test_bad_combinations_name_the_flag(argv, flag):
     """Invalid combinations are found without touching the filesystem, naming the flag."""
