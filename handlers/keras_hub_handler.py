@@ -42,6 +42,13 @@ def loaded_engines() -> int:
     return len(_ENGINES)
 
 
+def compiled_programs() -> int:
+    """Generate programs compiled by every engine this process holds (every preset, every
+    task and shape): what a worker pays in compile time."""
+    with _ENGINES_LOCK:
+        return sum(engine.compiles for engine in _ENGINES.values())
+
+
 def forget_engines() -> None:
     """Drops this process's engines (tests; a worker keeps its engines while it lives)."""
     with _ENGINES_LOCK:
