@@ -105,14 +105,8 @@ def confidence_from_forward_pass(engine, prompt, result) -> float:
         state = auto.trans[state, token]
     else:
         pytest.fail("no committing token")
-    ids = np.array([prompt_ids[0] + prefix], dtype="int32")
-    logits = engine.model.backbone.token_embedding(
-        engine.model.backbone({"token_ids": ids, "padding_mask": np.ones_like(ids, bool)}),
-        reverse=True)
-    cap = getattr(engine.model.backbone, "final_logit_soft_cap", None)
-    if cap:
-        logits = ops.tanh(logits / cap) * cap
-    probs = np.asarray(ops.softmax(ops.cast(logits[0, -1], "float32")))
+    last = forward_logits(engine, prompt_ids[0] + prefix)[-1]
+    probs = np.asarray(ops.softmax(ops.convert_to_tensor(last, "float32")))
     commits = auto.commit[state]
     allowed = auto.trans[state] >= 0
     chosen = commits[gen_ids[len(prefix)]]
