@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import datetime
 
-from local import cloud_env
+from local import cloud_env, direct_runner
 from local.servers import local_servers
 
 __all__ = ["StreamingRun"]
@@ -26,21 +26,28 @@ DATASET = "chats"
 
 
 class StreamingRun:
-    """Runs the production pipeline in streaming mode on the BundleBasedDirectRunner,
-    reading the Pub/Sub emulator and writing BigQuery (emulator) and Pub/Sub topics."""
+    """Runs the production pipeline in streaming mode on the BundleBasedDirectRunner
+    (configured by `local.direct_runner`), reading the Pub/Sub emulator and writing BigQuery
+    (emulator) and Pub/Sub topics."""
 
-    def __init__(self, env: dict[str, str], model: str, extra_argv: tuple[str, ...] = ()):
+    def __init__(self, env: dict[str, str], model: str, extra_argv: tuple[str, ...] = (),
+                 handler_factory=None):
         self.env = env
         self.project = env["PROJECT"]
         self.model = model
         self.extra_argv = list(extra_argv)
+        self.handler_factory = handler_factory
         self.result = None
+        self.publisher = None
         self.started_at = 0.0
 
     def _topic(self, name: str) -> str:
         return f"projects/{self.project}/topics/{name}"
 
-    def start(self) -> None:
+    def prepare(self) -> None:
+        """Creates the topics, subscriptions and tables, and the clients (once)."""
+        if self.publisher is not None:
+            return
         cloud_env.use_emulators(self.env)
         cloud_env.create_resources(
             self.project, ["chats", "review", "errors"],
@@ -51,8 +58,13 @@ class StreamingRun:
         self.publisher = pubsub_v1.PublisherClient()
         self.subscriber = pubsub_v1.SubscriberClient()
         self.bq = cloud_env.bigquery_client(self.project)
+
+    def start(self) -> None:
+        """Starts the pipeline (preparing first if needed); returns once it runs."""
         from pipeline.pipeline import run
 
+        self.prepare()
+        direct_runner.configure()
         argv = [
             "--input_subscription", f"projects/{self.project}/subscriptions/chats-sub",
             "--output_table", f"{self.project}:{DATASET}.results",
@@ -65,17 +77,20 @@ class StreamingRun:
             *self.extra_argv,
         ]
         self.started_at = time.monotonic()
-        self.result = run(argv, wait=False)
+        self.result = run(argv, wait=False, handler_factory=self.handler_factory)
 
-    def publish(self, payloads: list[bytes], rate_per_s: float | None = None) -> dict[str, float]:
-        """Publishes payloads; returns message id -> publish time (monotonic seconds)."""
-        sent = {}
+    def publish(self, payloads: list[bytes], rate_per_s: float | None = None,
+                sent: dict[str, float] | None = None) -> dict[str, float]:
+        """Publishes payloads, at `rate_per_s` if given; fills and returns `sent`: message
+        id -> publish time (wall-clock seconds, once the emulator acknowledged it)."""
+        sent = {} if sent is None else sent
         topic = self.publisher.topic_path(self.project, "chats")
-        for payload in payloads:
+        start = time.monotonic()
+        for i, payload in enumerate(payloads):
+            if rate_per_s:
+                time.sleep(max(0.0, start + i / rate_per_s - time.monotonic()))
             future = self.publisher.publish(topic, payload)
             sent[future.result(timeout=30)] = time.time()
-            if rate_per_s:
-                time.sleep(1.0 / rate_per_s)
         return sent
 
     def _pull(self, sub: str) -> list[dict]:
@@ -87,8 +102,10 @@ class StreamingRun:
                                         ack_ids=[m.ack_id for m in response.received_messages])
         return [json.loads(m.message.data) for m in response.received_messages]
 
-    def collect(self, expected_ids: set[str], timeout: float = 240.0) -> dict[str, list[dict]]:
-        """Polls the three sinks until every expected message id is seen, or timeout."""
+    def collect(self, expected_ids, timeout: float = 240.0,
+                publishing: threading.Thread | None = None) -> dict[str, list[dict]]:
+        """Polls the three sinks until every expected message id is seen (and `publishing`,
+        the thread still adding to `expected_ids`, has finished), or timeout."""
         out = {"results": [], "review": [], "errors": []}
         seen_at: dict[str, float] = {}
         deadline = time.monotonic() + timeout
@@ -104,7 +121,8 @@ class StreamingRun:
             out["results"] = rows
             for row in rows:
                 seen_at.setdefault(row.get("message_id"), time.time())
-            if expected_ids <= set(seen_at):
+            done_publishing = publishing is None or not publishing.is_alive()
+            if done_publishing and set(expected_ids) <= set(seen_at):
                 break
             time.sleep(0.5)
         self.seen_at = seen_at
@@ -140,6 +158,43 @@ def _latencies(run: StreamingRun, sent: dict[str, float]) -> list[float]:
     return sorted(run.seen_at[m] - t for m, t in sent.items() if m in run.seen_at)
 
 
+def measure(run: StreamingRun, payloads: list[bytes], rate: float | None,
+            timeout: float) -> tuple[dict[str, list[dict]], dict[str, object]]:
+    """Publishes `payloads` at `rate`/s (None: as fast as the emulator takes them), collects
+    every output, and returns (sinks, figures): the accounting plus throughput (outputs/s
+    from the first publish to the last output) and latency percentiles (publish to first
+    seen in a sink, at the collector's 0.5 s polling resolution)."""
+    sent: dict[str, float] = {}
+    done: list[float] = []
+    failed: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            run.publish(payloads, rate_per_s=rate, sent=sent)
+            done.append(time.time())
+        except BaseException as e:  # re-raised below, in the caller's thread
+            failed.append(e)
+
+    # Outputs are collected while publishing goes on, so latency is not inflated by the
+    # publishing time.
+    publisher = threading.Thread(target=publish, daemon=True)
+    publisher.start()
+    sinks = run.collect(sent, timeout=timeout, publishing=publisher)
+    publisher.join()
+    if failed:
+        raise RuntimeError(f"publishing failed after {len(sent)} messages") from failed[0]
+    publish_done = done[0]
+    figures = account(sent, sinks)
+    lat = _latencies(run, sent)
+    if lat:
+        span = max(run.seen_at[m] for m in sent if m in run.seen_at) - min(sent.values())
+        figures.update(
+            seen=len(lat), span_s=span, chats_per_s=len(lat) / span,
+            p50_s=statistics.median(lat), p99_s=lat[min(len(lat) - 1, int(0.99 * len(lat)))],
+            drain_s=max(run.seen_at[m] for m in sent if m in run.seen_at) - publish_done)
+    return sinks, figures
+
+
 def _print_table(rows: list[dict]) -> None:
     cols = ("chat_id", "user_id", "sentiment", "sentiment_confidence", "model_variant", "summary")
     print(" | ".join(cols))
@@ -167,13 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             "--compilation_cache_dir", os.path.abspath(args.compilation_cache_dir)))
         try:
             run.start()
-            sent = run.publish(payloads, rate_per_s=args.rate)
-            publish_done = time.time()
-            sinks = run.collect(set(sent), timeout=args.timeout)
-            summary = account(sent, sinks)
+            sinks, summary = measure(run, payloads, args.rate, args.timeout)
         finally:
             run.stop()
-    lat = _latencies(run, sent)
     print(f"\n== BigQuery {DATASET}.results ({len(sinks['results'])} rows) ==")
     _print_table(sinks["results"])
     print(f"\n== review topic ({len(sinks['review'])} messages) ==")
@@ -187,13 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"published {summary['published']}, results {len(sinks['results'])}, review "
           f"{len(sinks['review'])}, errors {len(sinks['errors'])}, lost "
           f"{len(summary['lost'])}, duplicated {len(summary['duplicated'])}")
-    if lat:
-        span = max(run.seen_at.values()) - min(sent.values())
-        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+    if "p50_s" in summary:
         print(f"emulators ready in {servers_s:.1f}s; publish rate {args.rate}/s; "
-              f"throughput {len(lat) / span:.2f} chats/s over {span:.1f}s; latency p50 "
-              f"{statistics.median(lat):.2f}s p99 {p99:.2f}s; "
-              f"last output {max(run.seen_at.values()) - publish_done:.1f}s after last publish")
+              f"throughput {summary['chats_per_s']:.2f} chats/s over {summary['span_s']:.1f}s; "
+              f"latency p50 {summary['p50_s']:.2f}s p99 {summary['p99_s']:.2f}s; "
+              f"last output {summary['drain_s']:.1f}s after last publish")
     print(f"finished at {datetime.now().isoformat(timespec='seconds')}; emulators stopped")
     return 0 if not summary["lost"] and not summary["duplicated"] else 1
 

@@ -40,9 +40,13 @@ HandlerFactory = Callable[[str, str, ChatPipelineOptions], ModelHandler]
 VARIANTS = ("a", "b")
 
 
-def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -> ModelHandler:
-    """The production handler: keras-hub CausalLM through `CausalLMEngine`."""
+def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions,
+                            handler_class: type | None = None) -> ModelHandler:
+    """The production handler: keras-hub CausalLM through `CausalLMEngine`. `handler_class`
+    (a subclass, for benchmarks) keeps every setting and replaces what it overrides."""
     from handlers.keras_hub_handler import KerasHubCausalLMHandler
+
+    handler_class = handler_class or KerasHubCausalLMHandler
 
     streaming = bool(opts.input_subscription)
     duration = opts.max_batch_duration_secs
@@ -52,7 +56,7 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions) -
         # processing-time timers of Beam's stateful batching ("time-pending bundles did not
         # execute") and can drop the buffered elements. Set it explicitly on Dataflow batch.
         duration = 1.0
-    return KerasHubCausalLMHandler(
+    return handler_class(
         preset,
         max_new_tokens=opts.max_new_tokens if task == "sentiment" else opts.apology_max_new_tokens,
         min_batch_size=opts.min_batch_size or opts.max_batch_size,
@@ -245,17 +249,18 @@ def _choose_runner(options: PipelineOptions) -> None:
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None,
-        wait: bool = True):
+        wait: bool = True, handler_factory: HandlerFactory | None = None):
     """Parses options, validates them, builds and runs the pipeline; returns the result.
 
-    With `wait=False` it returns as soon as the job runs (streaming: cancel the result)."""
+    With `wait=False` it returns as soon as the job runs (streaming: cancel the result).
+    `handler_factory` replaces the keras-hub handlers (benchmarks of the pipeline itself)."""
     options = PipelineOptions(argv)
     opts = validate_options(options)
     if opts.input_subscription:
         options.view_as(StandardOptions).streaming = True
     _choose_runner(options)
     p = test_pipeline or beam.Pipeline(options=options)
-    build_pipeline(p, options)
+    build_pipeline(p, options, handler_factory)
     result = p.run()
     if test_pipeline is None and wait:
         result.wait_until_finish()
