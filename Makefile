@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 BQ_VENV := .venv-bqemu
 BQ_STAMP := $(BQ_VENV)/.installed-stamp
 
-.PHONY: help install emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench reliability image clean
+.PHONY: help install emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench bench-stream reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -95,10 +95,13 @@ test-fast: $(STAMP) ## Unit tests only
 	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
-	$(PY) -m ruff check pipeline handlers prompts tests bench tuning
+	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local
 
-bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
+bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
 	$(PY) -m bench.run --mode $(BENCH) --model $(SMALL_MODEL) --real_model $(DEMO_MODEL)
+
+bench-stream: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming figures only (local runner + emulators)
+	$(PY) -m bench.stream --latency_models $(SMALL_MODEL),$(DEMO_MODEL)
 
 reliability: $(SMALL_MODEL)/config.json ## Hostile inputs + redeliveries: lost/duplicated/crashes
 	$(PY) -m bench.reliability --n 1000 --model $(SMALL_MODEL)

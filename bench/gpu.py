@@ -1,66 +1,161 @@
-"""GPU mode: decode throughput of a Gemma-2-2B-shaped model against the HBM roofline.
+"""GPU mode: decode throughput of a Gemma-2-2B-shaped model, our constrained path against
+keras-hub's stock `generate`, each against the HBM roofline.
 
-Runs only where JAX sees a GPU; never in tests. Random weights with the real Gemma 2 2B
-architecture and size (26 layers, hidden 2304, 8 query / 4 KV heads of 256, FFN 9216,
-vocabulary 256000), bfloat16. Generated tokens are fixed by ignoring end-of-sequence (no stop
-tokens, every row runs `new_tokens` steps), so tokens/s is comparable across batch sizes.
-Roofline: each decode step must read every weight once, so the best possible step time is
-weight bytes / HBM bandwidth; ratio = achieved steps/s / roofline steps/s.
+    python -m bench.run --only gpu --mode full             # on a GPU machine
+    python -m bench.gpu --tiny                               # the same code on a CPU, tiny
 
-    python -m bench.run --only gpu --mode full      # on a GPU machine
+The model is a Gemma 3 (the demo model's architecture, so our left-padded path runs) with
+Gemma 2 2B's size: 26 layers, hidden 2304, 8 query / 4 KV heads of 256, FFN 9216, random
+bfloat16 weights, and the real Gemma 3 tokenizer (262,144 pieces, taken from
+`--tokenizer_preset`), so the constraint's per-step tables are full size. It is saved as a
+preset and loaded through `from_preset`, like any preset.
+
+* ours: `CausalLMEngine.generate(..., task="reply")`, the schema-constrained sentiment reply
+  the pipeline runs. Random weights end a reply wherever the grammar lets them, so the
+  figure is generated tokens / s and the step time is seconds / decode steps (the longest
+  row).
+* stock: keras-hub's `generate_function` on the same preset, same prompts, with no stop
+  token, so every row decodes `new_tokens` tokens.
+
+Roofline: a decode step must read every weight and the whole KV cache once, so the fastest
+step is (weight bytes + KV-cache bytes) / HBM bandwidth; ratio = roofline step time /
+measured step time (prefill included in the measured time, so it is a lower bound).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import tempfile
 import time
 
-GEMMA2_2B = dict(vocabulary_size=256000, num_layers=26, num_query_heads=8,
-                 num_key_value_heads=4, hidden_dim=2304, intermediate_dim=9216 * 2,
-                 head_dim=256, query_head_dim_normalize=True, use_post_ffw_norm=True,
-                 use_post_attention_norm=True, final_logit_soft_cap=30.0,
-                 attention_logit_soft_cap=50.0, use_sliding_window_attention=True,
-                 sliding_window_size=4096)
+GEMMA2_2B_SHAPE = dict(num_layers=26, num_query_heads=8, num_key_value_heads=4,
+                       hidden_dim=2304, intermediate_dim=9216, head_dim=256,
+                       sliding_window_size=4096)
+TINY_SHAPE = dict(num_layers=2, num_query_heads=2, num_key_value_heads=1, hidden_dim=32,
+                  intermediate_dim=64, head_dim=16, sliding_window_size=64)
 
 # Peak HBM bandwidth, bytes/s, by device kind substring.
 HBM_BANDWIDTH = {"H100": 3.35e12, "H200": 4.8e12, "A100": 2.0e12, "L4": 3.0e11}
 
 
-def run_if_available(mode: str) -> dict:
+def run_if_available(mode: str, tokenizer_preset: str) -> dict:
     import jax
 
     devices = [d for d in jax.devices() if d.platform == "gpu"]
     if not devices:
-        print("GPU mode: skipped (no GPU visible to JAX)")
+        print("GPU mode: skipped (no GPU visible to JAX); `python -m bench.gpu --tiny` runs "
+              "the same code on the CPU")
         return {"gpu": "skipped: no GPU"}
-    return run_gpu(devices[0], mode)
+    sizes = (1, 8, 32, 64) if mode == "quick" else (1, 2, 4, 8, 16, 32, 64, 128)
+    return run(tokenizer_preset, GEMMA2_2B_SHAPE, sizes, "bfloat16",
+               HBM_BANDWIDTH.get(_kind(devices[0])))
 
 
-def run_gpu(device, mode: str, shape: dict | None = None, new_tokens: int = 128) -> dict:
+def _kind(device) -> str:
+    return next((k for k in HBM_BANDWIDTH if k in device.device_kind), device.device_kind)
+
+
+def build_preset(path: str, shape: dict, tokenizer_preset: str, dtype: str) -> None:
+    """Saves a random-weight Gemma 3 of `shape` with `tokenizer_preset`'s tokenizer."""
     import keras
     import keras_hub
+
+    keras.utils.set_random_seed(0)
+    proto = keras_hub.models.Gemma3Tokenizer.from_preset(tokenizer_preset).proto
+    tokenizer = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
+    backbone = keras_hub.models.Gemma3Backbone(
+        vocabulary_size=tokenizer.vocabulary_size(), image_size=896,
+        use_sliding_window_attention=True, dtype=dtype, **shape)
+    preprocessor = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tokenizer)
+    keras_hub.models.Gemma3CausalLM(backbone=backbone,
+                                    preprocessor=preprocessor).save_to_preset(path)
+
+
+def roofline_step_seconds(backbone, batch: int, cache_length: int,
+                          bandwidth: float) -> float:
+    """Fastest possible decode step: every weight and the whole KV cache read once."""
     import numpy as np
 
-    keras.config.set_dtype_policy("bfloat16")
-    backbone = keras_hub.models.GemmaBackbone(**(shape or GEMMA2_2B))
-    model = keras_hub.models.GemmaCausalLM(backbone=backbone, preprocessor=None)
-    weight_bytes = sum(int(np.prod(w.shape)) * 2 for w in backbone.weights)
-    kind = device.device_kind
-    bandwidth = next((v for k, v in HBM_BANDWIDTH.items() if k in kind), None)
-    sizes = (1, 8, 32, 128) if mode == "quick" else (1, 2, 4, 8, 16, 32, 64, 128)
-    prompt_len, out = 128, {"gpu_device": kind, "gpu_weight_gb": weight_bytes / 1e9}
-    for batch in sizes:
-        ids = np.random.randint(10, 1000, size=(batch, prompt_len + new_tokens)).astype("int32")
-        mask = np.zeros_like(ids, dtype=bool)
-        mask[:, :prompt_len] = True
-        inputs = {"token_ids": ids, "padding_mask": mask}
-        fn = model.make_generate_function()
-        fn(inputs, stop_token_ids=None)  # compile
-        start = time.perf_counter()
-        result = fn(inputs, stop_token_ids=None)
-        np.asarray(result["token_ids"])
-        step_s = (time.perf_counter() - start) / new_tokens
-        out[f"gpu_decode_tokens_per_s_b{batch}"] = batch / step_s
-        if bandwidth:
-            out[f"gpu_roofline_ratio_b{batch}"] = (weight_bytes / bandwidth) / step_s
-        print(f"GPU batch {batch}: {batch / step_s:.1f} tokens/s", flush=True)
+    weight_bytes = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize
+                       for w in backbone.weights)
+    kv_bytes = (2 * backbone.num_layers * batch * cache_length
+                * backbone.num_key_value_heads * backbone.head_dim
+                * np.dtype(backbone.weights[0].dtype).itemsize)
+    return (weight_bytes + kv_bytes) / bandwidth
+
+
+def _prompts(n: int) -> list[str]:
+    words = "order refund late broken thanks great delivery support item size".split()
+    return [" ".join(words[(i + j) % len(words)] for j in range(100)) for i in range(n)]
+
+
+def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float | None,
+        new_tokens: int = 128) -> dict:
+    import numpy as np
+
+    from bench.run import metric
+    from handlers.engine import TASK_REPLY, CausalLMEngine
+    from pipeline.schemas import reply_constraint_spec
+
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        preset = os.path.join(tmp, "model")
+        build_preset(preset, shape, tokenizer_preset, dtype)
+        ours = CausalLMEngine(preset, max_batch_size=max(sizes),
+                              reply_spec=reply_constraint_spec(256))
+        stock = ours.model.make_generate_function()
+        backbone = ours.model.backbone
+        for batch in sizes:
+            prompts = _prompts(batch)
+            ours.generate(prompts, new_tokens, TASK_REPLY)  # compile
+            start = time.perf_counter()
+            results = ours.generate(prompts, new_tokens, TASK_REPLY)
+            ours_s = time.perf_counter() - start
+            generated = sum(r["generated_tokens"] for r in results)
+            steps = max(r["generated_tokens"] for r in results)
+            cache = results[0]["max_length"]
+
+            ids = ours.model.preprocessor.generate_preprocess(prompts,
+                                                              sequence_length=cache)
+            inputs = {"token_ids": np.asarray(ids["token_ids"]),
+                      "padding_mask": np.asarray(ids["padding_mask"])}
+            stock(inputs, stop_token_ids=None)  # compile
+            start = time.perf_counter()
+            np.asarray(stock(inputs, stop_token_ids=None)["token_ids"])
+            stock_s = time.perf_counter() - start
+            stock_steps = cache - int(inputs["padding_mask"].sum(axis=1).min())
+
+            row = {"ours_tokens_per_s": generated / ours_s,
+                   "stock_tokens_per_s": batch * stock_steps / stock_s,
+                   "ours_step_ms": 1000 * ours_s / steps,
+                   "stock_step_ms": 1000 * stock_s / stock_steps}
+            if bandwidth:
+                floor = roofline_step_seconds(backbone, batch, cache, bandwidth)
+                row["ours_roofline_ratio"] = floor / (ours_s / steps)
+                row["stock_roofline_ratio"] = floor / (stock_s / stock_steps)
+            for key, value in row.items():
+                out[f"gpu_{key}_b{batch}"] = value
+            metric(f"gpu_ours_tokens_per_s_b{batch}", row["ours_tokens_per_s"],
+                   f"stock {row['stock_tokens_per_s']:.1f}; step ms ours "
+                   f"{row['ours_step_ms']:.2f} stock {row['stock_step_ms']:.2f}"
+                   + (f"; roofline ratio ours {row['ours_roofline_ratio']:.2f} stock "
+                      f"{row['stock_roofline_ratio']:.2f}" if bandwidth else ""))
     return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tokenizer_preset", default="models/demo-gemma")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a tiny shape at batch 1 and 2 on any device (keeps the mode alive)")
+    parser.add_argument("--mode", choices=("quick", "full"), default="quick")
+    args = parser.parse_args(argv)
+    if args.tiny:
+        print(run(args.tokenizer_preset, TINY_SHAPE, (1, 2), "float32", None, new_tokens=24))
+    else:
+        print(run_if_available(args.mode, args.tokenizer_preset))
+
+
+if __name__ == "__main__":
+    main()

@@ -33,9 +33,10 @@ BATCH = 16
 
 MODES = {
     "quick": {"overhead_reps": 5, "reference_chats": 8, "ours_chats": 64, "pipeline_chats": 640,
-              "stream_chats": 600, "batch_sizes": (1, 4, 16)},
+              "stream_chats": 600, "stream_backlog": 600, "batch_sizes": (1, 4, 16)},
     "full": {"overhead_reps": 10, "reference_chats": 32, "ours_chats": 256,
-             "pipeline_chats": 2560, "stream_chats": 10_000, "batch_sizes": (1, 2, 4, 8, 16, 32)},
+             "pipeline_chats": 2560, "stream_chats": 10_000, "stream_backlog": 3000,
+             "batch_sizes": (1, 2, 4, 8, 16, 32)},
 }
 
 
@@ -366,6 +367,13 @@ def bench_real_model(model: str, n: int) -> dict:
     return out
 
 
+def _stream(cfg: dict, args) -> dict:
+    from bench.stream import bench_stream
+
+    return bench_stream(cfg["stream_backlog"], [args.model, args.real_model],
+                        "samples/chats.jsonl", 4.0)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mode", choices=sorted(MODES), default="quick")
@@ -376,7 +384,7 @@ def main(argv=None) -> None:
     parser.add_argument("--real_chats", type=int, default=16)
     parser.add_argument("--only", default=None,
                         help="comma-separated subset: overhead,reference,pipeline,compiles,"
-                        "batch,real,gpu")
+                        "batch,real,stream,gpu")
     args = parser.parse_args(argv)
     cfg = MODES[args.mode]
     only = set(args.only.split(",")) if args.only else None
@@ -389,6 +397,7 @@ def main(argv=None) -> None:
         ("compiles", lambda: bench_compiles(args.model, cfg["stream_chats"])),
         ("batch", lambda: bench_batch_sizes(args.model, cfg["batch_sizes"])),
         ("real", lambda: bench_real_model(args.real_model, args.real_chats)),
+        ("stream", lambda: _stream(cfg, args)),
     ]
     for name, fn in steps:
         if only and name not in only:
@@ -399,7 +408,7 @@ def main(argv=None) -> None:
     if only is None or "gpu" in only:
         from bench import gpu
 
-        table.update(gpu.run_if_available(args.mode))
+        table.update(gpu.run_if_available(args.mode, args.real_model))
     print("\n| figure | value |\n| --- | --- |")
     for key, value in table.items():
         print(f"| {key} | {value:.4g} |" if isinstance(value, float) else f"| {key} | {value} |")

@@ -81,3 +81,19 @@ def test_no_repeat_ngram_on_left_padded_gemma3(proto, tmp_path):
     path = str(tmp_path / "g3")
     save_tiny_gemma3(proto, path, seed=5)
     check_no_repeat_ngram(path, hostile_chats(8, seed=4), 80, 48)
+
+
+def test_gpu_bench_mode_runs_on_the_cpu_with_a_tiny_shape(proto, tmp_path):
+    """`bench.gpu` (ours and keras-hub's stock generate, roofline ratios) runs end to end
+    on whatever device there is, so the GPU mode cannot rot between GPU loans. Figures only:
+    nothing here is timed against a goal."""
+    from bench import gpu
+
+    tokenizer_preset = str(tmp_path / "tok")
+    save_tiny_gemma3(proto, tokenizer_preset)
+    out = gpu.run(tokenizer_preset, gpu.TINY_SHAPE, (1, 2), "float32", bandwidth=1e10,
+                  new_tokens=24)
+    for batch in (1, 2):
+        for key in ("ours_tokens_per_s", "stock_tokens_per_s", "ours_step_ms",
+                    "stock_step_ms", "ours_roofline_ratio", "stock_roofline_ratio"):
+            assert out[f"gpu_{key}_b{batch}"] > 0, key
