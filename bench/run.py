@@ -33,7 +33,7 @@ BATCH = 16
 
 MODES = {
     "quick": {"overhead_reps": 5, "reference_chats": 8, "ours_chats": 64, "pipeline_chats": 640,
-              "stream_chats": 600, "stream_backlog": 600, "batch_sizes": (1, 4, 16)},
+              "stream_chats": 240, "stream_backlog": 600, "batch_sizes": (1, 4, 16)},
     "full": {"overhead_reps": 10, "reference_chats": 32, "ours_chats": 256,
              "pipeline_chats": 2560, "stream_chats": 10_000, "stream_backlog": 3000,
              "batch_sizes": (1, 2, 4, 8, 16, 32)},
