@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 BQ_VENV := .venv-bqemu
 BQ_STAMP := $(BQ_VENV)/.installed-stamp
 
-.PHONY: help install emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench bench-stream reliability image clean
+.PHONY: help install browser emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench bench-stream reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(STAMP): setup.py
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench,demo]'
+	$(PY) -m pip install -q -e '.[test,bench,demo,review]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the package with test extras
@@ -88,14 +88,21 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
 
-test: $(STAMP) $(BQ_STAMP) ## Run unit and integration tests (slow end-to-end ones included)
+# The review app's browser tests drive Debian's chromium through its chromedriver.
+browser: ## Install Debian's chromium and chromium-driver (apt; root or sudo)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; }
+
+test: $(STAMP) $(BQ_STAMP) browser ## Run unit and integration tests (slow end-to-end ones included)
 	$(PY) -m pytest -q -rs -p no:cacheprovider tests
 
 test-fast: $(STAMP) ## Unit tests only
 	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
-	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local
+	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local review
 
 bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
 	$(PY) -m bench.run --mode $(BENCH) --model $(SMALL_MODEL) --real_model $(DEMO_MODEL)

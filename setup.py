@@ -28,6 +28,11 @@ EXTRAS = {
         "pytest==9.2.0",
         "hypothesis==6.170.17",
         "ruff==0.17.6",
+        "selenium==4.51.0",
+    ],
+    # `python -m review serve`: the review web app (not on workers).
+    "review": [
+        "flask==3.1.3",
     ],
     "bench": [
         "matplotlib",

@@ -1,0 +1,1 @@
+"""The review web app: humans decide on drafted replies; decisions become feedback."""

@@ -1,0 +1,184 @@
+"""The review web app in a real headless browser (Debian's chromium through Selenium)."""
+
+import json
+import shutil
+import threading
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "test-token-0123456789"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+
+
+def _item(chat_id, message, sentiment=-1, draft="We are sorry.", processed_at=None):
+    return {"chat_id": chat_id, "user_id": 100 + chat_id, "chat_message": message,
+            "sentiment": sentiment, "summary": f"summary {chat_id}", "apology_draft": draft,
+            "review_reason": "negative", "sentiment_confidence": 0.71,
+            "model_variant": "b" if chat_id % 2 else "a", "prompt_version": "v1",
+            "processed_at": processed_at or f"2026-11-25T08:00:0{chat_id}+00:00"}
+
+
+@pytest.fixture()
+def server(tmp_path):
+    from werkzeug.serving import make_server
+
+    from review.app import create_app
+    from review.feedback import JsonlSink, ReviewQueue, load_review_records
+
+    review = tmp_path / "review-00000-of-00001.jsonl"
+    rows = [_item(3, "late parcel, furious", processed_at="2026-11-25T08:00:03+00:00"),
+            _item(1, "broken item\nsecond line"), _item(2, XSS)]
+    review.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
+    items, problems = load_review_records(str(tmp_path / "review*.jsonl"))
+    assert len(problems) == 1
+    feedback = tmp_path / "feedback.jsonl"
+    app = create_app(ReviewQueue(items, JsonlSink(str(feedback))), TOKEN)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}", feedback
+    httpd.shutdown()
+
+
+@pytest.fixture()
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.skip("Debian's chromium and chromium-driver are not installed "
+                    "(`make browser` installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                 "--disable-gpu"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def _login(browser, url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url + "/")
+    assert "/login" in browser.current_url
+    browser.find_element(By.ID, "reviewer").send_keys("ana")
+    browser.find_element(By.ID, "token").send_keys(TOKEN)
+    browser.find_element(By.ID, "login").click()
+    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "counts")))
+
+
+def _wait_for_message(browser, text):
+    """Waits until the page after a form POST (a redirect) shows `text` in its message; the
+    page may be mid-navigation while it polls."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: text in b.execute_script(
+            "const m = document.getElementById('message'); return m ? m.textContent : '';"))
+
+
+def _feedback(path):
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() \
+        else []
+
+
+def test_edit_approve_and_correct_sentiment_publish_feedback(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    url, feedback = server
+    _login(browser, url)
+    assert browser.find_element(By.ID, "count-pending").text == "3"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pending tr[data-href]")
+    assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["#1", "#2", "#3"]
+    rows[0].find_element(By.TAG_NAME, "a").click()
+    assert browser.find_element(By.ID, "transcript").text == "broken item\nsecond line"
+    draft = browser.find_element(By.ID, "final_reply")
+    draft.clear()
+    draft.send_keys("Sorry - a replacement ships today.")
+    browser.find_element(By.ID, "approve").click()
+    _wait_for_message(browser, "#1: approve recorded")
+    # The app moved on to the next pending chat (#2): correct its sentiment, keyboard reject.
+    assert browser.current_url.endswith("/chat/2")
+    Select(browser.find_element(By.ID, "corrected_sentiment")).select_by_value("0")
+    browser.execute_script("document.activeElement.blur()")
+    ActionChains(browser).send_keys("r").perform()  # the reviewer's keyboard shortcut
+    _wait_for_message(browser, "#2: reject recorded")
+    records = _feedback(feedback)
+    assert [(r["chat_id"], r["decision"], r["sequence"]) for r in records] == [
+        (1, "approve", 1), (2, "reject", 1)]
+    assert records[0]["final_reply"] == "Sorry - a replacement ships today."
+    assert records[0]["draft_edited"] is True and records[0]["reviewer"] == "ana"
+    assert records[0]["model_variant"] == "b" and records[0]["prompt_version"] == "v1"
+    assert records[1]["corrected_sentiment"] == 0 and records[1]["final_reply"] is None
+    # Deciding again on #1: kept, with the next sequence number; the last one wins.
+    browser.get(url + "/chat/1")
+    browser.find_element(By.ID, "reject").click()
+    _wait_for_message(browser, "#1: reject recorded (decision 2)")
+    records = _feedback(feedback)
+    assert [(r["chat_id"], r["sequence"]) for r in records][-1] == (1, 2)
+    browser.get(url + "/")
+    assert browser.find_element(By.ID, "count-pending").text == "1"
+    assert browser.find_element(By.ID, "count-reject").text == "2"
+
+
+def test_a_script_in_a_chat_is_shown_as_text_and_never_runs(server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    _login(browser, url)
+    browser.get(url + "/chat/2")
+    assert browser.find_element(By.ID, "transcript").text == XSS
+    assert browser.execute_script("return window.__xss === undefined")
+    assert browser.find_elements(By.CSS_SELECTOR, "#transcript script, #transcript img") == []
+
+
+def test_no_token_no_access_and_forms_need_the_csrf_token(server, browser):
+    import urllib.error
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    url, feedback = server
+    browser.get(url + "/chat/1")
+    assert "/login" in browser.current_url and "broken item" not in browser.page_source
+    browser.find_element(By.ID, "reviewer").send_keys("mallory")
+    browser.find_element(By.ID, "token").send_keys("wrong-token-000000")
+    browser.find_element(By.ID, "login").click()
+    assert "/login" in browser.current_url
+    for request in (
+        urllib.request.Request(url + "/api/queue"),
+        urllib.request.Request(url + "/api/queue", headers={"Authorization": "Bearer nope"}),
+        urllib.request.Request(url + "/chat/1", data=b"decision=approve", method="POST"),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+    # Signed in, a form POST that carries the session cookie but not the session's CSRF
+    # token (a forged cross-site form) is refused.
+    _login(browser, url)
+    cookie = browser.get_cookie("session")["value"]
+    forged = urllib.request.Request(url + "/chat/1", data=b"decision=approve", method="POST",
+                                    headers={"Cookie": f"session={cookie}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    assert refused.value.code == 400
+    assert _feedback(feedback) == []
+    # A script with the token (the demo's scripted reviewer) uses the JSON API.
+    api = urllib.request.Request(
+        url + "/api/chat/3/decision", method="POST",
+        data=json.dumps({"reviewer": "bot", "decision": "approve"}).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(api, timeout=10) as response:
+        assert json.loads(response.read())["final_reply"] == "We are sorry."
+    assert [r["chat_id"] for r in _feedback(feedback)] == [3]
