@@ -30,9 +30,11 @@ EXTRAS = {
         "ruff==0.17.6",
         "selenium==4.51.0",
     ],
-    # `python -m review serve`: the review web app (not on workers).
+    # `python -m review serve` (the review web app) and `python -m evaluate` (the report):
+    # not on workers.
     "review": [
         "flask==3.1.3",
+        "matplotlib",
     ],
     "bench": [
         "matplotlib",

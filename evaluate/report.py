@@ -1,0 +1,277 @@
+"""The evaluation report: what reviewers decided, joined with what the model said.
+
+    python -m evaluate --run out/demo --feedback out/feedback.jsonl --out out/report
+
+Writes `index.html` with PNG plots. Every reviewed chat is joined by `chat_id` with the
+model's record (results or review rows of the run); the reviewer's LAST decision counts
+(highest `sequence`). A reviewer "agrees" with the model's sentiment when they did not
+correct it. Only chats that reached review are reviewed (negatives and low-confidence ones),
+so agreement describes those chats, not the whole stream: the report says so.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from evaluate import stats
+from pipeline.evaluation import VALUES, confusion
+from pipeline.summary import load
+
+__all__ = ["Reviewed", "build_report", "join", "latest_feedback"]
+
+DETECTABLE_DIFFERENCE = 0.05
+RECALL_SHARE = 0.8
+
+
+@dataclass
+class Reviewed:
+    """One reviewed chat: the model's record and the reviewer's last decision."""
+
+    record: dict
+    feedback: dict
+
+    @property
+    def arm(self) -> str:
+        return self.record.get("model_variant") or "a"
+
+    @property
+    def prompt_version(self) -> str:
+        return self.record.get("prompt_version") or "-"
+
+    @property
+    def reviewer_sentiment(self) -> int:
+        corrected = self.feedback.get("corrected_sentiment")
+        return self.record["sentiment"] if corrected is None else corrected
+
+    @property
+    def agrees(self) -> bool:
+        return self.reviewer_sentiment == self.record["sentiment"]
+
+
+@dataclass
+class Joined:
+    reviewed: list[Reviewed] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    unmatched_feedback: int = 0
+
+
+def latest_feedback(feedback: list[dict]) -> dict[int, dict]:
+    """chat_id -> the decision with the highest sequence (the last decision wins)."""
+    latest: dict[int, dict] = {}
+    for record in feedback:
+        current = latest.get(record["chat_id"])
+        if current is None or record["sequence"] > current["sequence"]:
+            latest[record["chat_id"]] = record
+    return latest
+
+
+def join(records: dict[str, list[dict]], feedback: list[dict]) -> Joined:
+    model = {r["chat_id"]: r for r in records.get("results", []) + records.get("review", [])}
+    out = Joined(records=list(model.values()))
+    for chat_id, decision in sorted(latest_feedback(feedback).items()):
+        if chat_id in model:
+            out.reviewed.append(Reviewed(model[chat_id], decision))
+        else:
+            out.unmatched_feedback += 1
+    return out
+
+
+def _plot_confusions(groups: dict[str, list[Reviewed]], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(3.4 * max(1, len(groups)), 3.2),
+                             squeeze=False)
+    for ax, (name, rows) in zip(axes[0], groups.items(), strict=False):
+        counts = confusion([(r.reviewer_sentiment, r.record["sentiment"]) for r in rows])
+        grid = [[counts.get((truth, said), 0) for said in VALUES] for truth in VALUES]
+        ax.imshow(grid, cmap="Blues")
+        for i in range(3):
+            for j in range(3):
+                ax.text(j, i, grid[i][j], ha="center", va="center")
+        ax.set_xticks(range(3), VALUES)
+        ax.set_yticks(range(3), VALUES)
+        ax.set_xlabel("model")
+        ax.set_ylabel("reviewer")
+        ax.set_title(name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_reliability(table: list[dict], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3.6))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="calibrated")
+    xs = [r["confidence"] for r in table if r["count"]]
+    ys = [r["accuracy"] for r in table if r["count"]]
+    ax.plot(xs, ys, marker="o", label="model")
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("agreement with reviewer")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_mix(records: list[dict], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_day: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        by_day[str(r.get("processed_at", ""))[:10]][r["sentiment"]] += 1
+    days = sorted(by_day)
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    bottom = [0.0] * len(days)
+    for value in VALUES:
+        shares = [by_day[d][value] / max(1, sum(by_day[d].values())) for d in days]
+        ax.bar(days, shares, bottom=bottom, label=str(value))
+        bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
+    ax.set_ylabel("share of chats")
+    ax.legend(title="sentiment")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
+    """Writes the report; returns its figures (also written as `figures.json`)."""
+    records: dict[str, list[dict]] = defaultdict(list)
+    for run in run_dirs:
+        for sink, rows in load(run).items():
+            records[sink].extend(rows)
+    feedback = []
+    if os.path.exists(feedback_path):
+        with open(feedback_path, encoding="utf-8") as f:
+            feedback = [json.loads(line) for line in f if line.strip()]
+    joined = join(records, feedback)
+    os.makedirs(out_dir, exist_ok=True)
+    reviewed = joined.reviewed
+    figures: dict = {"reviewed": len(reviewed), "records": len(joined.records),
+                     "unmatched_feedback": joined.unmatched_feedback}
+    sections = []
+
+    # Agreement per arm and per prompt version.
+    groups: dict[str, list[Reviewed]] = defaultdict(list)
+    for r in reviewed:
+        groups[f"arm {r.arm} / prompt {r.prompt_version}"].append(r)
+    rows = [[name, len(rs), _pct(sum(r.agrees for r in rs) / len(rs))]
+            for name, rs in sorted(groups.items())]
+    figures["agreement"] = {name: sum(r.agrees for r in rs) / len(rs)
+                            for name, rs in groups.items()}
+    if reviewed:
+        _plot_confusions(dict(sorted(groups.items())), os.path.join(out_dir, "confusion.png"))
+    sections.append("<h2>Sentiment agreement with reviewers</h2>"
+                    "<p>Only chats that reached review (negative or low confidence).</p>"
+                    + _table(["arm / prompt", "reviewed", "agreement"], rows)
+                    + ('<img src="confusion.png" alt="confusion matrices">' if reviewed else ""))
+
+    # A/B on agreement.
+    arms: dict[str, list[Reviewed]] = defaultdict(list)
+    for r in reviewed:
+        arms[r.arm].append(r)
+    a, b = arms.get("a", []), arms.get("b", [])
+    ab = stats.ab_test(sum(r.agrees for r in a), len(a), sum(r.agrees for r in b), len(b))
+    if ab:
+        needed = stats.sample_size_per_arm(min(0.95, max(0.05, ab.rate_a)),
+                                           DETECTABLE_DIFFERENCE)
+        figures["ab"] = {**ab.__dict__, "needed_per_arm": needed}
+        sections.append(
+            "<h2>A/B: arm b against arm a (agreement)</h2>" + _table(
+                ["n a", "n b", "a", "b", "b - a", "95% CI", "p-value",
+                 f"reviewed per arm to detect {DETECTABLE_DIFFERENCE:+.0%}"],
+                [[ab.n_a, ab.n_b, _pct(ab.rate_a), _pct(ab.rate_b), f"{ab.difference:+.3f}",
+                  f"[{ab.ci_low:+.3f}, {ab.ci_high:+.3f}]", f"{ab.p_value:.3g}", needed]]))
+    else:
+        sections.append("<h2>A/B</h2><p>Needs reviewed chats in both arms a and b.</p>")
+
+    # Latency and tokens per chat per arm (all model records, reviewed or not).
+    per_arm: dict[str, list[dict]] = defaultdict(list)
+    for r in joined.records:
+        per_arm[r.get("model_variant") or "a"].append(r)
+
+    def mean(rows, key):
+        values = [r[key] for r in rows if isinstance(r.get(key), int | float)]
+        return f"{sum(values) / len(values):.1f}" if values else "-"
+
+    sections.append("<h2>Cost per arm</h2>" + _table(
+        ["arm", "chats", "generated tokens / chat", "batch inference ms"],
+        [[arm, len(rs), mean(rs, "generated_tokens"), mean(rs, "inference_ms")]
+         for arm, rs in sorted(per_arm.items())]))
+
+    # Calibration.
+    scored = [r for r in reviewed if r.record.get("sentiment_confidence") is not None]
+    if scored:
+        conf = [float(r.record["sentiment_confidence"]) for r in scored]
+        ok = [r.agrees for r in scored]
+        table = stats.calibration_bins(conf, ok)
+        ece = stats.expected_calibration_error(table)
+        threshold = stats.threshold_for_recall(conf, ok, RECALL_SHARE)
+        figures["ece"] = ece
+        figures["review_threshold"] = threshold
+        _plot_reliability(table, os.path.join(out_dir, "reliability.png"))
+        sections.append(
+            "<h2>Confidence calibration</h2>"
+            f"<p>Expected calibration error {ece:.3f} over {len(scored)} reviewed chats. "
+            + (f"<code>--review_below_confidence {threshold:.3f}</code> would send "
+               f"{RECALL_SHARE:.0%} of the wrong answers to review." if threshold is not None
+               else "No wrong answer among them.")
+            + '</p><img src="reliability.png" alt="reliability diagram">')
+
+    # Apology outcomes per arm.
+    outcome_rows = []
+    for arm, rs in sorted(arms.items()):
+        drafted = [r for r in rs if "apology_draft" in r.record]
+        approved = [r for r in drafted if r.feedback["decision"] == "approve"]
+        edited = [r for r in approved if r.feedback.get("draft_edited")]
+        distances = [stats.edit_distance(r.record["apology_draft"], r.feedback["final_reply"])
+                     for r in edited]
+        figures.setdefault("apology", {})[arm] = {
+            "drafted": len(drafted), "approved_as_is": len(approved) - len(edited),
+            "edited": len(edited), "rejected": len(drafted) - len(approved)}
+        outcome_rows.append([arm, len(drafted), len(approved) - len(edited), len(edited),
+                             f"{sum(distances) / len(distances):.1f}" if distances else "-",
+                             len(drafted) - len(approved)])
+    sections.append("<h2>Apology drafts</h2>" + _table(
+        ["arm", "drafted", "approved as is", "edited", "mean edit distance", "rejected"],
+        outcome_rows))
+
+    if joined.records:
+        _plot_mix(joined.records, os.path.join(out_dir, "mix.png"))
+        sections.append('<h2>Sentiment mix over time</h2><img src="mix.png" alt="mix">')
+
+    page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<title>Evaluation report</title><style>body{font-family:sans-serif;margin:2rem}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem}"
+            "</style></head><body><h1>Evaluation report</h1>"
+            f"<p>{len(joined.records)} model records, {len(reviewed)} reviewed chats, "
+            f"{joined.unmatched_feedback} decisions without a model record.</p>" + "".join(sections) + "</body></html>")
+    with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
+        f.write(page)
+    with open(os.path.join(out_dir, "figures.json"), "w", encoding="utf-8") as f:
+        json.dump(figures, f, indent=2, default=str)
+    return figures

@@ -1,0 +1,126 @@
+"""The statistics of the evaluation report: pure functions over plain lists.
+
+Agreement is a proportion per arm; the A/B difference between two arms is reported with a
+95% Wald interval on the difference and a two-sided two-proportion z-test (pooled), and the
+number of reviewed chats per arm needed to detect a given difference (normal approximation,
+alpha 0.05 two-sided, power 0.8). Calibration: a reliability table over equal-width
+confidence bins, the expected calibration error (bin-weighted |accuracy - confidence|), and
+the lowest review threshold that would send a chosen share of the wrong answers to review.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["ABResult", "ab_test", "calibration_bins", "edit_distance",
+           "expected_calibration_error", "normal_cdf", "sample_size_per_arm",
+           "threshold_for_recall"]
+
+Z_95 = 1.959963984540054
+Z_80 = 0.8416212335729143
+
+
+def normal_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class ABResult:
+    n_a: int
+    n_b: int
+    rate_a: float
+    rate_b: float
+    difference: float          # rate_b - rate_a
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def ab_test(successes_a: int, n_a: int, successes_b: int, n_b: int) -> ABResult | None:
+    """B against A: difference of proportions, 95% CI, two-sided p-value; None when an arm
+    has no observations."""
+    if n_a == 0 or n_b == 0:
+        return None
+    pa, pb = successes_a / n_a, successes_b / n_b
+    se = math.sqrt(pa * (1 - pa) / n_a + pb * (1 - pb) / n_b)
+    pooled = (successes_a + successes_b) / (n_a + n_b)
+    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    if se_pooled == 0:
+        p_value = 1.0 if pa == pb else 0.0
+    else:
+        p_value = 2 * (1 - normal_cdf(abs(pb - pa) / se_pooled))
+    return ABResult(n_a, n_b, pa, pb, pb - pa, pb - pa - Z_95 * se, pb - pa + Z_95 * se,
+                    min(1.0, p_value))
+
+
+def sample_size_per_arm(base_rate: float, difference: float) -> int:
+    """Reviewed chats per arm to detect `difference` from `base_rate` (alpha 0.05
+    two-sided, power 0.8)."""
+    if difference == 0:
+        raise ValueError("difference must be non-zero")
+    p1, p2 = base_rate, min(1.0, max(0.0, base_rate + difference))
+    p_bar = (p1 + p2) / 2
+    numerator = (Z_95 * math.sqrt(2 * p_bar * (1 - p_bar))
+                 + Z_80 * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2
+    return math.ceil(numerator / (p2 - p1) ** 2)
+
+
+def calibration_bins(confidences: Sequence[float], correct: Sequence[bool],
+                     bins: int = 10) -> list[dict]:
+    """Per equal-width bin over [0, 1]: count, mean confidence, accuracy (empty bins kept
+    with count 0)."""
+    if len(confidences) != len(correct):
+        raise ValueError("confidences and correct differ in length")
+    table = [{"low": k / bins, "high": (k + 1) / bins, "count": 0, "confidence": 0.0,
+              "accuracy": 0.0} for k in range(bins)]
+    for conf, ok in zip(confidences, correct, strict=True):
+        if not 0.0 <= conf <= 1.0 or math.isnan(conf):
+            raise ValueError(f"confidence {conf} is outside [0, 1]")
+        row = table[min(bins - 1, int(conf * bins))]
+        row["count"] += 1
+        row["confidence"] += conf
+        row["accuracy"] += bool(ok)
+    for row in table:
+        if row["count"]:
+            row["confidence"] /= row["count"]
+            row["accuracy"] /= row["count"]
+    return table
+
+
+def expected_calibration_error(table: list[dict]) -> float:
+    total = sum(row["count"] for row in table)
+    if not total:
+        return float("nan")
+    return sum(row["count"] * abs(row["accuracy"] - row["confidence"])
+               for row in table) / total
+
+
+def threshold_for_recall(confidences: Sequence[float], correct: Sequence[bool],
+                         share: float) -> float | None:
+    """The lowest `--review_below_confidence` that sends at least `share` of the wrong
+    answers to review (a chat goes to review when its confidence is below the threshold);
+    None when there is no wrong answer."""
+    wrong = sorted(c for c, ok in zip(confidences, correct, strict=True) if not ok)
+    if not wrong:
+        return None
+    needed = math.ceil(share * len(wrong))
+    if needed == 0:
+        return 0.0
+    # Strictly above the needed-th lowest wrong confidence.
+    return math.nextafter(wrong[needed - 1], math.inf)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance in characters."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                                previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]

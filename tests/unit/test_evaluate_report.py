@@ -1,0 +1,71 @@
+"""`python -m evaluate` over a synthetic run and feedback file (no model involved)."""
+
+import json
+
+from evaluate.__main__ import main
+from evaluate.report import latest_feedback
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def _row(chat_id, arm, sentiment, conf, **extra):
+    return {"chat_id": chat_id, "user_id": chat_id, "chat_message": "<b>x</b>",
+            "sentiment": sentiment, "summary": "s", "sentiment_confidence": conf,
+            "model_variant": arm, "prompt_version": "v1", "generated_tokens": 10,
+            "inference_ms": 100.0, "processed_at": f"2026-11-2{chat_id % 3}T00:00:00+00:00",
+            **extra}
+
+
+def _decision(chat_id, arm, sequence=1, corrected=None, decision="approve", reply=None,
+              edited=False):
+    return {"chat_id": chat_id, "decision": decision, "corrected_sentiment": corrected,
+            "final_reply": reply, "draft_edited": edited, "reviewer": "r",
+            "decided_at": "2026-11-25T00:00:00+00:00", "sequence": sequence,
+            "model_variant": arm, "prompt_version": "v1"}
+
+
+def test_report_joins_last_decisions_and_compares_arms(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    # Arm a: 40 reviewed, 20 corrected (50% agreement); arm b: 40 reviewed, 4 corrected.
+    review = [_row(i, "a" if i < 40 else "b", -1, 0.3 + (i % 7) / 10,
+                   review_reason="negative", apology_draft="Sorry.") for i in range(80)]
+    _write(run / "review-00000-of-00001.jsonl", review)
+    _write(run / "results-00000-of-00001.jsonl", [_row(100, "a", 1, 0.9)])
+    feedback = []
+    for i in range(80):
+        wrong = (i < 40 and i % 2 == 0) or (i >= 40 and i % 10 == 0)
+        feedback.append(_decision(i, "a" if i < 40 else "b", corrected=0 if wrong else None,
+                                  reply="Sorry, fixed." if i % 4 == 1 else "Sorry.",
+                                  edited=i % 4 == 1))
+    # A second decision on chat 1 (a rejection) wins over its first.
+    feedback.append(_decision(1, "a", sequence=2, decision="reject"))
+    feedback.append(_decision(999, "a"))  # no model record
+    _write(tmp_path / "feedback.jsonl", feedback)
+    out = tmp_path / "report"
+    assert main(["--run", str(run), "--feedback", str(tmp_path / "feedback.jsonl"),
+                 "--out", str(out)]) == 0
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["reviewed"] == 80 and figures["unmatched_feedback"] == 1
+    assert figures["agreement"] == {"arm a / prompt v1": 0.5, "arm b / prompt v1": 0.9}
+    ab = figures["ab"]
+    assert (ab["n_a"], ab["n_b"]) == (40, 40)
+    assert abs(ab["difference"] - 0.4) < 1e-9 and ab["p_value"] < 0.001
+    assert ab["ci_low"] > 0.2 and ab["needed_per_arm"] > 100
+    assert 0 <= figures["ece"] <= 1 and figures["review_threshold"] is not None
+    page = (out / "index.html").read_text()
+    assert "<b>x</b>" not in page  # nothing from a chat reaches the page unescaped
+    for png in ("confusion.png", "reliability.png", "mix.png"):
+        assert (out / png).stat().st_size > 1000
+    # Apology outcomes: chat 1's last decision is a rejection, not its edited approval.
+    assert figures["apology"]["a"] == {"drafted": 40, "approved_as_is": 30, "edited": 9,
+                                       "rejected": 1}
+    assert figures["apology"]["b"] == {"drafted": 40, "approved_as_is": 30, "edited": 10,
+                                       "rejected": 0}
+
+
+def test_latest_feedback_keeps_the_highest_sequence_whatever_the_file_order():
+    rows = [_decision(1, "a", sequence=2, decision="reject"), _decision(1, "a", sequence=1)]
+    assert latest_feedback(rows)[1]["decision"] == "reject"
