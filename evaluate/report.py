@@ -269,7 +269,8 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem}"
             "</style></head><body><h1>Evaluation report</h1>"
             f"<p>{len(joined.records)} model records, {len(reviewed)} reviewed chats, "
-            f"{joined.unmatched_feedback} decisions without a model record.</p>" + "".join(sections) + "</body></html>")
+            f"{joined.unmatched_feedback} decisions without a model record.</p>"
+            + "".join(sections) + "</body></html>")
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write(page)
     with open(os.path.join(out_dir, "figures.json"), "w", encoding="utf-8") as f:
