@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 BQ_VENV := .venv-bqemu
 BQ_STAMP := $(BQ_VENV)/.installed-stamp
 
-.PHONY: help install browser emulators demo demo-model small-model gemma-base demo-stream test test-fast lint bench bench-stream reliability image clean
+.PHONY: help install browser emulators demo demo-loop demo-model small-model gemma-base demo-stream test test-fast lint bench bench-stream reliability image clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -84,6 +84,10 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL) \
 		--compilation_cache_dir .jax_cache
 	$(PY) -m pipeline.summary out/demo samples/labels.json
+
+demo-loop: $(DEMO_MODEL)/config.json ## The review loop: A/B run (tuned vs base), scripted reviews via the app, report
+	$(PY) -m review.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \
+		--report out/report
 
 demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
