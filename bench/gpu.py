@@ -14,12 +14,18 @@ preset and loaded through `from_preset`, like any preset.
   the pipeline runs. Random weights end a reply wherever the grammar lets them, so the
   figure is generated tokens / s and the step time is seconds / decode steps (the longest
   row).
-* stock: keras-hub's `generate_function` on the same preset, same prompts, with no stop
-  token, so every row decodes `new_tokens` tokens.
+* stock: keras-hub's `generate_function` on the same preset, prompts and `max_length`,
+  with no stop token: each row decodes from its own prompt's end to `max_length`
+  (right-padded, keras-hub's layout), so its tokens are the sum over rows and its steps run
+  from the shortest prompt.
 
-Roofline: a decode step must read every weight and the whole KV cache once, so the fastest
-step is (weight bytes + KV-cache bytes) / HBM bandwidth; ratio = roofline step time /
-measured step time (prefill included in the measured time, so it is a lower bound).
+Both are timed around the compiled call only (our `inference_ms`; tokenizing outside), at
+exactly the batch asked (our batch buckets are set to the sizes measured, so no padding
+rows). Step time = that time / decode steps, prefill included, so it is an upper bound.
+
+Roofline: a decode step must read every weight once and the keys and values of the positions
+filled so far (on average the prompt plus half the reply), so the fastest step is
+(weight bytes + KV bytes) / HBM bandwidth; ratio = roofline step time / measured step time.
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ GEMMA2_2B_SHAPE = dict(num_layers=26, num_query_heads=8, num_key_value_heads=4,
 TINY_SHAPE = dict(num_layers=2, num_query_heads=2, num_key_value_heads=1, hidden_dim=32,
                   intermediate_dim=64, head_dim=16, sliding_window_size=64)
 
-# Peak HBM bandwidth, bytes/s, by device kind substring.
-HBM_BANDWIDTH = {"H100": 3.35e12, "H200": 4.8e12, "A100": 2.0e12, "L4": 3.0e11}
+# Peak HBM bandwidth, bytes/s, by device kind substring: the first match wins, so the PCIe
+# H100 (HBM2e) is tried before the SXM one.
+HBM_BANDWIDTH = {"H100 PCIe": 2.0e12, "H100": 3.35e12, "H200": 4.8e12, "A100": 2.0e12,
+                 "L4": 3.0e11}
 
 
 def run_if_available(mode: str, tokenizer_preset: str) -> dict:
@@ -48,12 +56,11 @@ def run_if_available(mode: str, tokenizer_preset: str) -> dict:
               "the same code on the CPU")
         return {"gpu": "skipped: no GPU"}
     sizes = (1, 8, 32, 64) if mode == "quick" else (1, 2, 4, 8, 16, 32, 64, 128)
-    return run(tokenizer_preset, GEMMA2_2B_SHAPE, sizes, "bfloat16",
-               HBM_BANDWIDTH.get(_kind(devices[0])))
-
-
-def _kind(device) -> str:
-    return next((k for k in HBM_BANDWIDTH if k in device.device_kind), device.device_kind)
+    kind = devices[0].device_kind
+    bandwidth = next((v for k, v in HBM_BANDWIDTH.items() if k in kind), None)
+    out = {"gpu_device": kind, "gpu_hbm_bytes_per_s": bandwidth}
+    out.update(run(tokenizer_preset, GEMMA2_2B_SHAPE, sizes, "bfloat16", bandwidth))
+    return out
 
 
 def build_preset(path: str, shape: dict, tokenizer_preset: str, dtype: str) -> None:
@@ -72,14 +79,14 @@ def build_preset(path: str, shape: dict, tokenizer_preset: str, dtype: str) -> N
                                     preprocessor=preprocessor).save_to_preset(path)
 
 
-def roofline_step_seconds(backbone, batch: int, cache_length: int,
-                          bandwidth: float) -> float:
-    """Fastest possible decode step: every weight and the whole KV cache read once."""
+def roofline_step_seconds(backbone, batch: int, positions: float, bandwidth: float) -> float:
+    """Fastest possible decode step: every weight read once, plus the keys and values of
+    `positions` filled cache positions of every row, in every layer."""
     import numpy as np
 
     weight_bytes = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize
                        for w in backbone.weights)
-    kv_bytes = (2 * backbone.num_layers * batch * cache_length
+    kv_bytes = (2 * backbone.num_layers * batch * positions
                 * backbone.num_key_value_heads * backbone.head_dim
                 * np.dtype(backbone.weights[0].dtype).itemsize)
     return (weight_bytes + kv_bytes) / bandwidth
@@ -104,17 +111,19 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
         build_preset(preset, shape, tokenizer_preset, dtype)
         ours = CausalLMEngine(preset, max_batch_size=max(sizes),
                               reply_spec=reply_constraint_spec(256))
+        ours.batch_sizes = tuple(sorted(sizes))  # no padding rows: exactly the batch asked
         stock = ours.model.make_generate_function()
         backbone = ours.model.backbone
         for batch in sizes:
             prompts = _prompts(batch)
             ours.generate(prompts, new_tokens, TASK_REPLY)  # compile
-            start = time.perf_counter()
             results = ours.generate(prompts, new_tokens, TASK_REPLY)
-            ours_s = time.perf_counter() - start
+            assert results[0]["padded_batch_size"] == batch, results[0]["padded_batch_size"]
+            ours_s = results[0]["inference_ms"] / 1000.0
             generated = sum(r["generated_tokens"] for r in results)
             steps = max(r["generated_tokens"] for r in results)
             cache = results[0]["max_length"]
+            prompt_width = max(r["prompt_tokens"] for r in results)
 
             ids = ours.model.preprocessor.generate_preprocess(prompts,
                                                               sequence_length=cache)
@@ -124,16 +133,21 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
             start = time.perf_counter()
             np.asarray(stock(inputs, stop_token_ids=None)["token_ids"])
             stock_s = time.perf_counter() - start
-            stock_steps = cache - int(inputs["padding_mask"].sum(axis=1).min())
+            lengths = inputs["padding_mask"].sum(axis=1)
+            stock_steps = cache - int(lengths.min())
+            stock_tokens = int((cache - lengths).sum())
 
             row = {"ours_tokens_per_s": generated / ours_s,
-                   "stock_tokens_per_s": batch * stock_steps / stock_s,
+                   "stock_tokens_per_s": stock_tokens / stock_s,
                    "ours_step_ms": 1000 * ours_s / steps,
                    "stock_step_ms": 1000 * stock_s / stock_steps}
             if bandwidth:
-                floor = roofline_step_seconds(backbone, batch, cache, bandwidth)
-                row["ours_roofline_ratio"] = floor / (ours_s / steps)
-                row["stock_roofline_ratio"] = floor / (stock_s / stock_steps)
+                ours_floor = roofline_step_seconds(backbone, batch, prompt_width + steps / 2,
+                                                   bandwidth)
+                stock_floor = roofline_step_seconds(
+                    backbone, batch, float(lengths.mean()) + stock_steps / 2, bandwidth)
+                row["ours_roofline_ratio"] = ours_floor / (ours_s / steps)
+                row["stock_roofline_ratio"] = stock_floor / (stock_s / stock_steps)
             for key, value in row.items():
                 out[f"gpu_{key}_b{batch}"] = value
             metric(f"gpu_ours_tokens_per_s_b{batch}", row["ours_tokens_per_s"],

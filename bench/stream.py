@@ -33,7 +33,8 @@ __all__ = ["bench_stream"]
 
 class _MinimalRun(StreamingRun):
     """The runner's floor: ReadFromPubSub -> Map -> publish {"message_id"} to the review
-    topic, on the same runner and emulator as the product."""
+    topic, on the same runner and emulator as the product (the product also writes the
+    BigQuery emulator; the floor does not, so the ratio charges that write to the product)."""
 
     def start(self) -> None:
         from local import direct_runner
@@ -73,15 +74,29 @@ def drain(run: StreamingRun, payloads: list[bytes], timeout: float) -> dict:
     finally:
         run.stop()
     figures = _checked(account(sent, sinks))
+    # Outputs are seen at the collector's polls: what the first poll saw was produced before
+    # it (in unknown time), so the rate counts only what later polls saw, over their span.
     seen = sorted(run.seen_at[m] for m in sent if m in run.seen_at)
-    figures["chats_per_s"] = (len(seen) - 1) / max(1e-9, seen[-1] - seen[0])
+    polls = sorted(set(seen))
+    if len(polls) < 3:
+        raise RuntimeError(f"the backlog drained within {len(polls)} polls: publish more "
+                           "chats for a meaningful rate")
+    after_first = sum(t > polls[0] for t in seen)
+    figures["chats_per_s"] = after_first / (polls[-1] - polls[0])
     return figures
 
 
-def paced(run: StreamingRun, payloads: list[bytes], rate: float, timeout: float) -> dict:
-    """Publishes at `rate`/s into a running pipeline; latency figures from `measure`."""
+def paced(run: StreamingRun, payloads: list[bytes], rate: float, timeout: float,
+          warmup: int = 3) -> dict:
+    """Publishes at `rate`/s into a running, warmed-up pipeline; latency figures from
+    `measure`. Warm-up: `warmup` chats (distinct ids) go through first and their outputs are
+    awaited, so model loading and the first compiles are not in the figures."""
     try:
         run.start()
+        warm = [json.dumps({"id": 900_000 + i, "user_id": 900_000 + i, "chat_message":
+                            "warm-up: my order arrived late and the box was broken"}).encode()
+                for i in range(warmup)]
+        _checked(measure(run, warm, None, timeout)[1])
         _, figures = measure(run, payloads, rate, timeout)
     finally:
         run.stop()
@@ -116,11 +131,13 @@ def bench_stream(instant_chats: int, latency_models: list[str], chats_path: str,
     metric("stream_vs_runner_floor", ours["chats_per_s"] / floor["chats_per_s"],
            "the product's share of the runner's own throughput")
     metric("stream_instant_latency_p50_s", instant_paced["p50_s"],
-           f"instant model, 100 chats at {rate}/s: the pipeline's own latency; p99 "
-           f"{instant_paced['p99_s']:.1f}s")
+           f"instant model, 100 chats at {rate}/s: the pipeline's own latency, of which up "
+           f"to 1 s is the batch flush timer; p99 {instant_paced['p99_s']:.1f}s")
     out = {"stream_chats_per_s": ours["chats_per_s"],
-           "stream_floor_chats_per_s": floor["chats_per_s"],
-           "stream_instant_latency_p50_s": instant_paced["p50_s"]}
+           "stream_runner_floor_chats_per_s": floor["chats_per_s"],
+           "stream_vs_runner_floor": ours["chats_per_s"] / floor["chats_per_s"],
+           "stream_instant_latency_p50_s": instant_paced["p50_s"],
+           "stream_instant_latency_p99_s": instant_paced["p99_s"]}
     with open(chats_path, "rb") as f:
         chats = [line.rstrip(b"\n") for line in f if line.strip()]
     for model in latency_models:
@@ -130,8 +147,9 @@ def bench_stream(instant_chats: int, latency_models: list[str], chats_path: str,
                 timeout)
         name = os.path.basename(model.rstrip("/"))
         metric(f"stream_latency_p50_s[{name}]", real["p50_s"],
-               f"{len(chats)} chats of {chats_path} at {rate}/s; p99 {real['p99_s']:.1f}s, "
-               f"{real['chats_per_s']:.2f} chats/s; goal <= 5")
+               f"{len(chats)} chats of {chats_path} at {rate}/s after a warm-up; p99 "
+               f"{real['p99_s']:.1f}s (the max below 100 chats), {real['chats_per_s']:.2f} "
+               "chats/s; goal <= 5")
         out[f"stream_latency_p50_s[{name}]"] = real["p50_s"]
         out[f"stream_latency_p99_s[{name}]"] = real["p99_s"]
     return out

@@ -20,7 +20,10 @@ spent 97% of its time waiting in one Pub/Sub call.
    should not trigger downstream execution"); the executor now does too. Timer firings and
    root reads are scheduled by other paths and are unaffected.
 
-`configure()` is idempotent and fails loudly on a Beam whose runner internals differ.
+`configure()` is idempotent and refuses to run on a Beam other than the one it was written
+for (these are runner internals). Beam acknowledges a pull as soon as it is read (unchanged
+here), so a bundle that fails for good loses what it read: up to `MAX_MESSAGES` chats of a
+local run, where the DirectRunner fails the whole job anyway.
 """
 
 from __future__ import annotations
@@ -60,19 +63,27 @@ class NonBlockingPull:
         return getattr(self._client, name)
 
 
+WRITTEN_FOR_BEAM = "2.77.0"
+
+
 def _internals():
+    import apache_beam
     from apache_beam.runners.direct import executor, transform_evaluator
+
+    if apache_beam.__version__ != WRITTEN_FOR_BEAM:
+        raise RuntimeError(f"local/direct_runner.py patches the BundleBasedDirectRunner of "
+                           f"apache-beam {WRITTEN_FOR_BEAM}, not {apache_beam.__version__}: "
+                           "check its internals and update it")
 
     reader = transform_evaluator._PubSubReadEvaluator
     scheduler = executor._ExecutorServiceParallelExecutor
     missing = [name for owner, name in ((reader, "_get_subscriber_client"),
                                         (scheduler, "schedule_consumers"))
                if not callable(getattr(owner, name, None))]
-    if missing:
-        import apache_beam
-
+    if missing or scheduler.NUM_WORKERS != 1:
         raise RuntimeError(f"apache-beam {apache_beam.__version__}: the BundleBasedDirectRunner "
-                           f"no longer has {missing}; local/direct_runner.py needs updating")
+                           f"lacks {missing} or runs more than one worker; "
+                           "local/direct_runner.py needs updating")
     return reader, scheduler
 
 
@@ -80,9 +91,9 @@ def configure() -> None:
     """Applies both settings to this process's BundleBasedDirectRunner (once)."""
     global _configured
     with _lock:
-        if _configured:
-            return
         reader, scheduler = _internals()
+        if _configured or getattr(scheduler.schedule_consumers, "_skips_empty", False):
+            return
         get_client = reader._get_subscriber_client.__func__
         wrapped: dict[int, NonBlockingPull] = {}
 
@@ -100,6 +111,7 @@ def configure() -> None:
             if committed_bundle.has_elements():
                 schedule(self, committed_bundle)
 
+        schedule_consumers._skips_empty = True
         reader._get_subscriber_client = classmethod(_get_subscriber_client)
         scheduler.schedule_consumers = schedule_consumers
         _configured = True

@@ -82,15 +82,16 @@ class StreamingRun:
     def publish(self, payloads: list[bytes], rate_per_s: float | None = None,
                 sent: dict[str, float] | None = None) -> dict[str, float]:
         """Publishes payloads, at `rate_per_s` if given; fills and returns `sent`: message
-        id -> publish time (wall-clock seconds, once the emulator acknowledged it)."""
+        id -> publish time (wall-clock seconds, when it was handed to the client)."""
         sent = {} if sent is None else sent
         topic = self.publisher.topic_path(self.project, "chats")
         start = time.monotonic()
         for i, payload in enumerate(payloads):
             if rate_per_s:
                 time.sleep(max(0.0, start + i / rate_per_s - time.monotonic()))
+            published_at = time.time()
             future = self.publisher.publish(topic, payload)
-            sent[future.result(timeout=30)] = time.time()
+            sent[future.result(timeout=30)] = published_at
         return sent
 
     def _pull(self, sub: str) -> list[dict]:
@@ -110,6 +111,10 @@ class StreamingRun:
         seen_at: dict[str, float] = {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            state = getattr(self.result, "state", None)
+            if state in ("FAILED", "CANCELLED", "DONE"):
+                raise RuntimeError(f"the streaming pipeline stopped ({state}) before every "
+                                   "message was accounted for")
             for sink, sub in (("review", "review-sub"), ("errors", "errors-sub")):
                 for record in self._pull(sub):
                     out[sink].append(record)
@@ -129,14 +134,12 @@ class StreamingRun:
         return out
 
     def stop(self) -> None:
-        """Cancels the pipeline. A message published just before cancelling unblocks the
-        DirectRunner's pending pull (otherwise cancel() waits up to 30 s)."""
+        """Cancels the pipeline (the configured runner's read never blocks, so cancel()
+        returns within a bundle)."""
         if self.result is None:
             return
         canceller = threading.Thread(target=self.result.cancel, daemon=True)
         canceller.start()
-        time.sleep(0.2)
-        self.publish([b'{"wake": "stop"}'])
         canceller.join(timeout=60)
         self.result = None
 

@@ -33,7 +33,18 @@ def test_pull_returns_at_once_and_waits_only_when_empty(monkeypatch):
     assert full.acknowledge(subscription="s", ack_ids=["a"])[0] == "ack"
 
 
+def test_configure_refuses_a_beam_it_was_not_written_for(monkeypatch):
+    import apache_beam
+    import pytest
+
+    monkeypatch.setattr(apache_beam, "__version__", "2.99.0")
+    with pytest.raises(RuntimeError, match="not 2.99.0"):
+        direct_runner._internals()
+
+
 def test_configure_skips_empty_bundles_only_and_is_idempotent():
+    """(This patches the runner for the rest of the session, as `local.stream` does for
+    every streaming run; no test relies on the unpatched runner.)"""
     from apache_beam.runners.direct.executor import _ExecutorServiceParallelExecutor as Ex
 
     direct_runner.configure()
