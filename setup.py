@@ -52,6 +52,8 @@ setuptools.setup(
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers", "tuning",
                                                "handlers.*", "prompts", "prompts.*"]),
+    # The prompt versions are data files the workers read.
+    package_data={"prompts": ["versions/*.json"]},
     install_requires=REQUIRED,
     extras_require=EXTRAS,
 )

@@ -61,6 +61,7 @@ class ChatKey(NamedTuple):
     chat_message: str
     message_id: str | None = None
     model_variant: str = "a"
+    prompt_version: str | None = None
 
 
 class ChatParseError(ValueError):
@@ -204,6 +205,7 @@ def make_error(
     raw: bytes | str | None = None,
     message_id: str | None = None,
     model_variant: str | None = None,
+    prompt_version: str | None = None,
 ) -> dict[str, Any]:
     """An error-sink record. Non-UTF-8 raw payloads are stored as base64."""
     text, encoding, truncated = _raw_for_error(raw)
@@ -216,6 +218,7 @@ def make_error(
         raw_encoding=encoding,
         raw_truncated=truncated,
         model_variant=model_variant,
+        prompt_version=prompt_version,
         message_id=message_id,
         processed_at=processed_at,
     ).model_dump()
@@ -226,11 +229,13 @@ def _context_of(element: Any) -> dict[str, Any] | None:
         return {"raw": element.data, "message_id": element.message_id}
     if isinstance(element, ChatKey):
         return {"chat_id": element.chat_id, "raw": element.chat_message,
-                "message_id": element.message_id, "model_variant": element.model_variant}
+                "message_id": element.message_id, "model_variant": element.model_variant,
+                "prompt_version": element.prompt_version}
     if isinstance(element, dict) and "chat_id" in element:
         return {"chat_id": element.get("chat_id"), "raw": element.get("chat_message"),
                 "message_id": element.get("message_id"),
-                "model_variant": element.get("model_variant")}
+                "model_variant": element.get("model_variant"),
+                "prompt_version": element.get("prompt_version")}
     if isinstance(element, tuple):  # keyed prompts and results: (key, value), (id, key)
         for item in element:
             context = _context_of(item)
@@ -250,7 +255,8 @@ def error_for_element(stage: str, element: Any, reason: str,
         return make_error(stage, reason, processed_at,
                           chat_id=chat_id if isinstance(chat_id, int) else None,
                           raw=context.get("raw"), message_id=context.get("message_id"),
-                          model_variant=context.get("model_variant"))
+                          model_variant=context.get("model_variant"),
+                          prompt_version=context.get("prompt_version"))
     except Exception:  # noqa: BLE001
         return make_error(stage, reason, processed_at)
 
@@ -306,6 +312,7 @@ def output_row(
         sentiment=reply.sentiment,
         summary=reply.summary,
         model_variant=key.model_variant,
+        prompt_version=key.prompt_version,
         message_id=key.message_id,
         processed_at=processed_at,
         **_inference_fields(inference),

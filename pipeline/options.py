@@ -8,6 +8,8 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from prompts import DEFAULT_PROMPT_VERSION, PromptVersionError, load_prompt_set
+
 __all__ = [
     "ChatPipelineOptions",
     "OptionsError",
@@ -181,6 +183,18 @@ class ChatPipelineOptions(PipelineOptions):
             "or all (sentiment too). Default: apology.",
         )
         parser.add_argument(
+            "--prompt_version",
+            default=DEFAULT_PROMPT_VERSION,
+            help="prompt templates, a file prompts/versions/<version>.json. Every record "
+            f"carries it as prompt_version. Default: {DEFAULT_PROMPT_VERSION}.",
+        )
+        parser.add_argument(
+            "--prompt_version_b",
+            default=None,
+            help="prompt version for arm b of an A/B test (needs --model_b; give the same "
+            "preset as --model to compare prompts only). Default: --prompt_version.",
+        )
+        parser.add_argument(
             "--sampler",
             choices=["greedy", "top_k", "top_p", "random"],
             default="greedy",
@@ -340,6 +354,17 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
         if self.ab_split > 0 and not self.model_b:
             problems.append("--ab_split needs --model_b")
+        if self.prompt_version_b and not self.model_b:
+            problems.append("--prompt_version_b needs --model_b (the same preset as --model "
+                            "compares prompts only)")
+        for flag in ("prompt_version", "prompt_version_b"):
+            version = getattr(self, flag)
+            if version is None:
+                continue
+            try:
+                load_prompt_set(version)
+            except PromptVersionError as e:
+                problems.append(f"--{flag}: {e}")
         min_batch = self.min_batch_size if self.min_batch_size is not None else \
             self.max_batch_size
         if self.max_batch_size < min_batch or min_batch < 1:

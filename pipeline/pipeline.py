@@ -25,6 +25,7 @@ from pipeline.transforms import (
     InferWithIsolation,
     ParseChats,
 )
+from prompts import PromptSet, load_prompt_set
 
 __all__ = ["HandlerFactory", "ModelSet", "build_pipeline", "default_handler_factory", "run"]
 
@@ -84,6 +85,12 @@ class ModelSet:
         self._opts = opts
         self._factory = factory
         self._presets = {"a": opts.model, "b": opts.model_b}
+        self._prompts = {"a": opts.prompt_version,
+                         "b": opts.prompt_version_b or opts.prompt_version}
+
+    def prompt_set(self, variant: str) -> PromptSet:
+        """The prompt version of an arm."""
+        return load_prompt_set(self._prompts[variant])
 
     def inference(self, variant: str, task: str, stage: str) -> InferWithIsolation:
         preset = self._presets[variant]
@@ -169,7 +176,7 @@ def build_pipeline(
         analysed = arm | f"AnalyzeSentiment_{variant}" >> AnalyzeSentiment(
             models.inference(variant, "sentiment", "inference"),
             models.inference(variant, "sentiment", "inference"),
-            opts.max_summary_chars, opts.review_below_confidence)
+            opts.max_summary_chars, opts.review_below_confidence, models.prompt_set(variant))
         results.append(analysed[TAG_RESULTS])
         negatives.append(analysed[TAG_NEGATIVE])
         errors.append(analysed[TAG_ERRORS])
@@ -185,7 +192,7 @@ def build_pipeline(
     reviews = []
     for variant, arm in zip(VARIANTS, apology_arms, strict=False):
         drafted = arm | f"DraftApologies_{variant}" >> DraftApologies(
-            models.inference(variant, "apology", "apology"))
+            models.inference(variant, "apology", "apology"), models.prompt_set(variant))
         reviews.append(drafted[TAG_REVIEW])
         errors.append(drafted[TAG_ERRORS])
 

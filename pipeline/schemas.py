@@ -121,6 +121,7 @@ class _OutputBase(BaseModel):
     summary: str
     sentiment_confidence: float | None = None
     model_variant: str = "a"
+    prompt_version: str | None = None
     prompt_tokens: int | None = None
     generated_tokens: int | None = None
     inference_ms: float | None = None
@@ -154,6 +155,7 @@ class ErrorRecord(BaseModel):
     raw_truncated: bool = False
     raw_sha256: str | None = None
     model_variant: str | None = None
+    prompt_version: str | None = None
     message_id: str | None = None
     processed_at: str
 
@@ -170,6 +172,7 @@ _OUTPUT_FIELDS = [
     _bq_field("summary", "STRING", "REQUIRED"),
     _bq_field("sentiment_confidence", "FLOAT64"),
     _bq_field("model_variant", "STRING"),
+    _bq_field("prompt_version", "STRING"),
     _bq_field("prompt_tokens", "INT64"),
     _bq_field("generated_tokens", "INT64"),
     _bq_field("inference_ms", "FLOAT64"),
@@ -190,6 +193,7 @@ ERROR_TABLE_SCHEMA = {
         _bq_field("raw_truncated", "BOOL"),
         _bq_field("raw_sha256", "STRING"),
         _bq_field("model_variant", "STRING"),
+        _bq_field("prompt_version", "STRING"),
         _bq_field("message_id", "STRING"),
         _bq_field("processed_at", "TIMESTAMP", "REQUIRED"),
     ]

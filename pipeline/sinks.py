@@ -44,7 +44,8 @@ def record_error(stage: str, reason: str, record: dict[str, Any]) -> dict[str, A
     payload = {k: v for k, v in record.items() if k != "processed_at"}
     return elements.make_error(
         stage, reason, now(), chat_id=record.get("chat_id"), raw=to_json_line(payload),
-        message_id=record.get("message_id"), model_variant=record.get("model_variant"))
+        message_id=record.get("message_id"), model_variant=record.get("model_variant"),
+        prompt_version=record.get("prompt_version"))
 
 
 def failed_row_error(failed: tuple[Any, dict[str, Any], Any]) -> dict[str, Any]:

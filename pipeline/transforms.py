@@ -18,7 +18,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from handlers.errors import ModelUnavailable
 from pipeline import elements
 from pipeline.elements import ChatKey, RawChat
-from prompts import render_apology_prompt, render_sentiment_prompt
+from prompts import PromptSet, load_prompt_set, render_apology_prompt, render_sentiment_prompt
 
 __all__ = [
     "TAG_CHATS",
@@ -370,7 +370,7 @@ class _RouteReplyFn(GuardedDoFn):
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 "reply", f"malformed model reply (after a retry with a stricter prompt): {e}",
                 now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
-                model_variant=variant))
+                model_variant=variant, prompt_version=key.prompt_version))
             return
         counter("replies_valid_after_retry" if self._final else "replies_valid_first_try").inc()
         row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
@@ -385,8 +385,10 @@ class _RouteReplyFn(GuardedDoFn):
             yield row
 
 
-def _sentiment_prompt(key: ChatKey, limit: int, strict: bool):
-    return key, render_sentiment_prompt(key.chat_message, key.user_id, limit, strict=strict)
+def _sentiment_prompt(key: ChatKey, limit: int, strict: bool, prompt_set: PromptSet):
+    """(the key, stamped with the prompt version, and the prompt)."""
+    return key._replace(prompt_version=prompt_set.version), render_sentiment_prompt(
+        key.chat_message, key.user_id, limit, strict=strict, prompt_set=prompt_set)
 
 
 class AnalyzeSentiment(beam.PTransform):
@@ -395,8 +397,10 @@ class AnalyzeSentiment(beam.PTransform):
     prompt before it reaches the error sink."""
 
     def __init__(self, inference: InferWithIsolation, retry_inference: InferWithIsolation,
-                 max_summary_chars: int, review_below_confidence: float | None = None):
+                 max_summary_chars: int, review_below_confidence: float | None = None,
+                 prompt_set: PromptSet | None = None):
         super().__init__()
+        self._prompt_set = prompt_set or load_prompt_set()
         self._inference = inference
         self._retry_inference = retry_inference
         self._max_summary_chars = max_summary_chars
@@ -404,13 +408,14 @@ class AnalyzeSentiment(beam.PTransform):
 
     def expand(self, chats):
         limit = self._max_summary_chars
-        prompts = chats | "BuildPrompt" >> guarded_map("prompt", _sentiment_prompt, limit, False)
+        prompts = chats | "BuildPrompt" >> guarded_map("prompt", _sentiment_prompt, limit, False,
+                                                       self._prompt_set)
         first = prompts[TAG_CHATS] | "Generate" >> self._inference
         routed = first[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
             _RouteReplyFn(limit, False, self._review_below)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, TAG_RETRY, main=TAG_RESULTS)
         strict_prompts = routed[TAG_RETRY] | "BuildStrictPrompt" >> guarded_map(
-            "prompt", _sentiment_prompt, limit, True)
+            "prompt", _sentiment_prompt, limit, True, self._prompt_set)
         second = strict_prompts[TAG_CHATS] | "GenerateRetry" >> self._retry_inference
         rerouted = second[TAG_RESULTS] | "RouteRetriedReply" >> beam.ParDo(
             _RouteReplyFn(limit, True, self._review_below)).with_outputs(
@@ -440,22 +445,28 @@ class _BuildReviewFn(GuardedDoFn):
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 "apology", f"apology draft failed: {e}", now(), chat_id=row["chat_id"],
                 raw=text, message_id=row.get("message_id"),
-                model_variant=row.get("model_variant")))
+                model_variant=row.get("model_variant"),
+                prompt_version=row.get("prompt_version")))
 
 
-def _apology_prompt(row: dict[str, Any]):
-    return row, render_apology_prompt(row["chat_message"], row["user_id"], row["summary"])
+def _apology_prompt(row: dict[str, Any], prompt_set: PromptSet):
+    """(the row, stamped with the apology's prompt version, and the prompt)."""
+    return {**row, "prompt_version": prompt_set.version}, render_apology_prompt(
+        row["chat_message"], row["user_id"], row["summary"], prompt_set=prompt_set)
 
 
 class DraftApologies(beam.PTransform):
-    """Rows to review -> review records with an apology draft, or `errors`."""
+    """Rows to review -> review records with an apology draft, or `errors`. A review record's
+    `prompt_version`, like its `model_variant`, names what drafted the apology."""
 
-    def __init__(self, inference: InferWithIsolation):
+    def __init__(self, inference: InferWithIsolation, prompt_set: PromptSet | None = None):
         super().__init__()
         self._inference = inference
+        self._prompt_set = prompt_set or load_prompt_set()
 
     def expand(self, rows):
-        prompts = rows | "BuildPrompt" >> guarded_map("prompt", _apology_prompt)
+        prompts = rows | "BuildPrompt" >> guarded_map("prompt", _apology_prompt,
+                                                       self._prompt_set)
         inferred = prompts[TAG_CHATS] | "Generate" >> self._inference
         built = inferred[TAG_RESULTS] | "BuildReview" >> beam.ParDo(
             _BuildReviewFn()).with_outputs(TAG_ERRORS, main=TAG_REVIEW)

@@ -147,6 +147,7 @@ def render_sentiment_prompt(
     max_summary_chars: int,
     strict: bool = False,
     markers: Iterable[str] = (),
+    prompt_set: templates.PromptSet | None = None,
 ) -> Prompt:
     """Renders the sentiment + summary prompt for one chat.
 
@@ -157,8 +158,10 @@ def render_sentiment_prompt(
         strict: the stricter retry prompt.
         markers: extra strings to neutralise in the chat, on top of the prompt's own
             markers: the tokenizer's special pieces (`handlers.special_pieces`).
+        prompt_set: the prompt version (default: `templates.DEFAULT_PROMPT_VERSION`).
     """
-    template = templates.STRICT_SENTIMENT_TEMPLATE if strict else templates.SENTIMENT_TEMPLATE
+    prompt_set = prompt_set or templates.load_prompt_set()
+    template = prompt_set.strict_sentiment if strict else prompt_set.sentiment
     return _split_render(
         template,
         _chat_text(chat_message, _with_prompt_markers(markers)),
@@ -168,7 +171,8 @@ def render_sentiment_prompt(
 
 
 def render_apology_prompt(
-    chat_message: str, user_id: int, summary: str, markers: Iterable[str] = ()
+    chat_message: str, user_id: int, summary: str, markers: Iterable[str] = (),
+    prompt_set: templates.PromptSet | None = None,
 ) -> Prompt:
     """Renders the apology-draft prompt for one negative chat.
 
@@ -181,7 +185,7 @@ def render_apology_prompt(
     markers = _with_prompt_markers(markers)
     summary = _MARKUP_OPENER.sub(r"\1 ", neutralise(summary, markers))
     return _split_render(
-        templates.APOLOGY_TEMPLATE,
+        (prompt_set or templates.load_prompt_set()).apology,
         _chat_text(chat_message, markers),
         user_id=user_id,
         summary=summary,

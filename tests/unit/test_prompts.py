@@ -139,3 +139,46 @@ def test_apology_prompt_carries_summary_and_chat():
     text = render_apology_prompt("\nid 9: cold fries\n", 9, "unhappy about fries").text
     assert "user 9" in text and "unhappy about fries" in text and "cold fries" in text
     assert text.endswith("<start_of_turn>model\n")
+
+
+def test_prompt_version_files_are_checked(tmp_path, monkeypatch):
+    import json as _json
+
+    from prompts import templates
+
+    good = _json.loads(open(f"{templates.VERSIONS_DIR}/v1.json", encoding="utf-8").read())
+    cases = {
+        "nochat": {**good, "version": "nochat",
+                   "apology": good["apology"].replace("<chat>\n{chat}\n</chat>", "{chat}")},
+        "twice": {**good, "version": "twice",
+                  "sentiment": good["sentiment"].replace("{user_id}", "{user_id} {user_id}")},
+        "unknown": {**good, "version": "unknown",
+                    "apology": good["apology"].replace("{summary}", "{secret}")},
+        "noturn": {**good, "version": "noturn",
+                   "sentiment": good["sentiment"].replace("<start_of_turn>model\n", "")},
+        "liar": {**good, "version": "v1"},
+    }
+    for name, data in cases.items():
+        (tmp_path / f"{name}.json").write_text(_json.dumps(data))
+    monkeypatch.setattr(templates, "VERSIONS_DIR", str(tmp_path))
+    templates.load_prompt_set.cache_clear()
+    try:
+        for name in cases:
+            with pytest.raises(templates.PromptVersionError):
+                templates.load_prompt_set(name)
+        for bad_name in ("../v1", "", "v1/../v2", "a" * 65):
+            with pytest.raises(templates.PromptVersionError, match="plain name"):
+                templates.load_prompt_set(bad_name)
+        with pytest.raises(templates.PromptVersionError, match="known"):
+            templates.load_prompt_set("v7")
+    finally:
+        templates.load_prompt_set.cache_clear()
+
+
+def test_every_shipped_prompt_version_loads_and_v1_is_the_default():
+    from prompts import templates
+
+    for version in templates.available_versions():
+        assert templates.load_prompt_set(version).version == version
+    assert templates.DEFAULT_PROMPT_VERSION == "v1"
+    assert templates.SENTIMENT_TEMPLATE == templates.load_prompt_set("v1").sentiment

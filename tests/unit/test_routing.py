@@ -158,3 +158,29 @@ def test_token_metrics_are_exported():
     assert counters["sentiment_generated_tokens"] == 15
     assert counters["replies_valid_first_try"] == 3
     assert "sentiment_batch_ms_a" in dists
+
+
+def test_prompt_versions_follow_the_arm_into_every_record():
+    """--prompt_version_b: arm b's prompts come from another version file; results, review
+    and error records name the version that produced them."""
+    raw = ([_chat(i, '{"sentiment": -1, "summary": "bad"}', user=i) for i in range(20)]
+           + [_chat(100 + i, '{"sentiment": 1, "summary": "good"}', user=i) for i in range(20)]
+           + [_chat(200 + i, "no json", user=i) for i in range(20)])
+    p, out = _run(raw, ["--model_b", "same", "--ab_split", "0.5", "--ab_stage", "all",
+                        "--prompt_version", "v1", "--prompt_version_b", "v2"])
+    expected = {"a": "v1", "b": "v2"}
+    with p:
+        for name in ("results", "review", "errors"):
+            pairs = (out[name] | f"Pairs_{name}" >> beam.Map(
+                lambda r: (r["model_variant"], r["prompt_version"]))
+                | f"Distinct_{name}" >> beam.Distinct())
+            assert_that(pairs, equal_to(sorted(expected.items())), label=f"versions_{name}")
+
+
+def test_an_unknown_prompt_version_is_refused_before_the_pipeline_runs():
+    from pipeline.options import validate_options
+
+    with pytest.raises(ValueError, match="no prompt version 'v9'"):
+        validate_options(PipelineOptions(["--input", "samples/chats.jsonl", "--output_dir",
+                                          "/tmp/x", "--model", "models/demo-gemma",
+                                          "--prompt_version", "v9"]))
