@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -64,13 +65,19 @@ def latest_feedback(feedback: list[dict]) -> dict[int, dict]:
     latest: dict[int, dict] = {}
     for record in feedback:
         current = latest.get(record["chat_id"])
-        if current is None or record["sequence"] > current["sequence"]:
+        # Ties (which the app never writes) go to the later line of the file.
+        if current is None or record["sequence"] >= current["sequence"]:
             latest[record["chat_id"]] = record
     return latest
 
 
 def join(records: dict[str, list[dict]], feedback: list[dict]) -> Joined:
-    model = {r["chat_id"]: r for r in records.get("results", []) + records.get("review", [])}
+    model: dict[int, dict] = {}
+    for r in records.get("results", []) + records.get("review", []):
+        if r["chat_id"] in model:
+            raise ValueError(f"chat {r['chat_id']} has more than one model record (runs over "
+                             "the same chats?): evaluate one run, or runs of distinct chats")
+        model[r["chat_id"]] = r
     out = Joined(records=list(model.values()))
     for chat_id, decision in sorted(latest_feedback(feedback).items()):
         if chat_id in model:
@@ -186,7 +193,12 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
     if reviewed:
         _plot_confusions(dict(sorted(groups.items())), os.path.join(out_dir, "confusion.png"))
     sections.append("<h2>Sentiment agreement with reviewers</h2>"
-                    "<p>Only chats that reached review (negative or low confidence).</p>"
+                    "<p>Only chats that reached review (negative or low confidence), and each "
+                    "arm's own model chose which of its chats did. A record's arm and prompt "
+                    "version name what produced it; on a review record from a run with "
+                    "<code>--ab_stage apology</code> they name the apology's arm, while every "
+                    "sentiment came from arm a: compare sentiment by arm only for runs with "
+                    "<code>--ab_stage all</code>.</p>"
                     + _table(["arm / prompt", "reviewed", "agreement"], rows)
                     + ('<img src="confusion.png" alt="confusion matrices">' if reviewed else ""))
 
@@ -224,7 +236,18 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
          for arm, rs in sorted(per_arm.items())]))
 
     # Calibration.
-    scored = [r for r in reviewed if r.record.get("sentiment_confidence") is not None]
+    # Calibration of the confidence threshold: only chats the model did not call negative
+    # (negatives are reviewed whatever their confidence); invalid confidences are counted.
+    scored, invalid = [], 0
+    for r in reviewed:
+        conf = r.record.get("sentiment_confidence")
+        if conf is None or r.record["sentiment"] < 0:
+            continue
+        if isinstance(conf, int | float) and math.isfinite(conf) and 0.0 <= conf <= 1.0:
+            scored.append(r)
+        else:
+            invalid += 1
+    figures["invalid_confidences"] = invalid
     if scored:
         conf = [float(r.record["sentiment_confidence"]) for r in scored]
         ok = [r.agrees for r in scored]
@@ -236,7 +259,10 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
         _plot_reliability(table, os.path.join(out_dir, "reliability.png"))
         sections.append(
             "<h2>Confidence calibration</h2>"
-            f"<p>Expected calibration error {ece:.3f} over {len(scored)} reviewed chats. "
+            f"<p>Expected calibration error {ece:.3f} over {len(scored)} reviewed chats the "
+            f"model did not call negative ({invalid} with an invalid confidence left out). "
+            "They reached review for a low confidence, so they all lie below the current "
+            "threshold: the figures describe that range. "
             + (f"<code>--review_below_confidence {threshold:.3f}</code> would send "
                f"{RECALL_SHARE:.0%} of the wrong answers to review." if threshold is not None
                else "No wrong answer among them.")

@@ -1,7 +1,8 @@
 """The statistics of the evaluation report: pure functions over plain lists.
 
 Agreement is a proportion per arm; the A/B difference between two arms is reported with a
-95% Wald interval on the difference and a two-sided two-proportion z-test (pooled), and the
+95% Wald interval on the difference (too narrow near 0% or 100% and for small arms: the
+report prints the counts beside it) and a two-sided two-proportion z-test (pooled), and the
 number of reviewed chats per arm needed to detect a given difference (normal approximation,
 alpha 0.05 two-sided, power 0.8). Calibration: a reliability table over equal-width
 confidence bins, the expected calibration error (bin-weighted |accuracy - confidence|), and
@@ -50,7 +51,8 @@ def ab_test(successes_a: int, n_a: int, successes_b: int, n_b: int) -> ABResult 
     if se_pooled == 0:
         p_value = 1.0 if pa == pb else 0.0
     else:
-        p_value = 2 * (1 - normal_cdf(abs(pb - pa) / se_pooled))
+        # erfc keeps precision in the far tail, where 1 - cdf would round to 0.
+        p_value = math.erfc(abs(pb - pa) / se_pooled / math.sqrt(2.0))
     return ABResult(n_a, n_b, pa, pb, pb - pa, pb - pa - Z_95 * se, pb - pa + Z_95 * se,
                     min(1.0, p_value))
 
@@ -61,6 +63,8 @@ def sample_size_per_arm(base_rate: float, difference: float) -> int:
     if difference == 0:
         raise ValueError("difference must be non-zero")
     p1, p2 = base_rate, min(1.0, max(0.0, base_rate + difference))
+    if p1 == p2 or p1 in (0.0, 1.0) and p2 in (0.0, 1.0):
+        raise ValueError(f"no sample size tells {p1} from {p2}")
     p_bar = (p1 + p2) / 2
     numerator = (Z_95 * math.sqrt(2 * p_bar * (1 - p_bar))
                  + Z_80 * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2

@@ -63,7 +63,7 @@ def _check(version: str, name: str, template: str) -> None:
     if sorted(fields) != sorted(_FIELDS[name]):
         raise PromptVersionError(f"prompt version {version}: {name} must use each of "
                                  f"{sorted(_FIELDS[name])} exactly once, uses {sorted(fields)}")
-    if template.count(_CHAT_BLOCK) != 1:
+    if template.count(_CHAT_BLOCK) != 1 or template.count("{chat}") != 1:
         raise PromptVersionError(f"prompt version {version}: {name} must put the chat "
                                  f"between {CHAT_START} and {CHAT_END} on lines of its own")
     if not template.startswith(f"{TURN_START}user\n") or \
@@ -84,6 +84,11 @@ def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
     except FileNotFoundError as e:
         known = sorted(n[:-5] for n in os.listdir(VERSIONS_DIR) if n.endswith(".json"))
         raise PromptVersionError(f"no prompt version {version!r}; known: {known}") from e
+    except (OSError, ValueError) as e:
+        raise PromptVersionError(f"prompt version {version}: cannot read {path}: "
+                                 f"{type(e).__name__}") from e
+    if not isinstance(data, dict):
+        raise PromptVersionError(f"{path} is not a JSON object")
     if data.get("version") != version:
         raise PromptVersionError(f"{path} says it is version {data.get('version')!r}")
     for name in _FIELDS:

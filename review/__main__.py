@@ -30,25 +30,42 @@ def _pull_forever(subscription: str, path: str, queue: ReviewQueue,
 
     subscriber = pubsub_v1.SubscriberClient()
     while not stop.is_set():
-        response = subscriber.pull(subscription=subscription, max_messages=100, timeout=30)
-        items, acks = [], []
-        with open(path, "ab") as f:
-            for message in response.received_messages:
-                try:
-                    items.append(ReviewItem.model_validate_json(message.message.data))
-                    f.write(message.message.data.rstrip(b"\n") + b"\n")
-                except ValueError:
-                    _LOGGER.error("review message %s is not a review record; left "
-                                  "unacknowledged", message.message.message_id)
-                    continue
-                acks.append(message.ack_id)
-            f.flush()
-            os.fsync(f.fileno())
-        if acks:
-            subscriber.acknowledge(subscription=subscription, ack_ids=acks)
-        queue.add(items)
-        if not response.received_messages:
+        try:
+            received = _pull_once(subscriber, subscription, path, queue)
+        except Exception:  # noqa: BLE001 (a transient error must not end the loop)
+            _LOGGER.exception("pulling review messages failed; retrying in 5 s")
+            time.sleep(5.0)
+            continue
+        if not received:
             time.sleep(1.0)
+
+
+def _pull_once(subscriber, subscription: str, path: str, queue: ReviewQueue) -> int:
+    """One pull: valid records are appended to `path` as one JSON line each (fsync'ed)
+    before they are acknowledged; a message that is not a review record is acknowledged
+    after it is kept in `<path>.rejected` (it would be redelivered forever otherwise)."""
+    response = subscriber.pull(subscription=subscription, max_messages=100, timeout=30)
+    items, acks = [], []
+    with open(path, "a", encoding="utf-8") as f, \
+            open(path + ".rejected", "ab") as rejected:
+        for message in response.received_messages:
+            try:
+                item = ReviewItem.model_validate_json(message.message.data)
+            except ValueError:
+                _LOGGER.error("review message %s is not a review record; kept in %s",
+                              message.message.message_id, rejected.name)
+                rejected.write(message.message.data.replace(b"\n", b" ") + b"\n")
+            else:
+                items.append(item)
+                f.write(item.model_dump_json() + "\n")
+            acks.append(message.ack_id)
+        for handle in (f, rejected):
+            handle.flush()
+            os.fsync(handle.fileno())
+    if acks:
+        subscriber.acknowledge(subscription=subscription, ack_ids=acks)
+    queue.add(items)
+    return len(response.received_messages)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--feedback", help="feedback JSONL file (local)")
     target.add_argument("--feedback_topic", help="Pub/Sub topic for feedback records")
     serve.add_argument("--state_dir", default="review-state",
-                       help="where pulled review messages are kept (with --subscription)")
+                       help="pulled review messages (with --subscription) and the journal of "
+                       "decisions published to --feedback_topic")
     serve.add_argument("--host", default="127.0.0.1",
                        help="bind address (default: this machine only)")
     serve.add_argument("--port", type=int, default=8085)
@@ -71,13 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     token = os.environ.get(args.token_env, "")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _LOGGER.warning("listening on %s: the token and session cookie travel in clear "
+                        "text unless a TLS proxy is in front", args.host)
     if len(token) < 12:
         print(f"set {args.token_env} to an access token of at least 12 characters",
               file=sys.stderr)
         return 2
     from review.app import create_app
 
-    sink = JsonlSink(args.feedback) if args.feedback else PubSubSink(args.feedback_topic)
+    os.makedirs(args.state_dir, exist_ok=True)
+    sink = JsonlSink(args.feedback) if args.feedback else PubSubSink(
+        args.feedback_topic, os.path.join(args.state_dir, "feedback-journal.jsonl"))
     previous = sink.existing()
     if args.queue:
         items, problems = load_review_records(args.queue)
@@ -85,9 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             _LOGGER.warning("skipped a review line: %s", problem)
         queue = ReviewQueue(items, sink, previous)
     else:
-        os.makedirs(args.state_dir, exist_ok=True)
         pulled = os.path.join(args.state_dir, "pulled.jsonl")
-        queue = ReviewQueue(load_review_records(pulled)[0], sink, previous)
+        items, problems = load_review_records(pulled)
+        for problem in problems:
+            _LOGGER.warning("skipped a pulled review line: %s", problem)
+        queue = ReviewQueue(items, sink, previous)
         threading.Thread(target=_pull_forever, daemon=True,
                          args=(args.subscription, pulled, queue, threading.Event())).start()
     app = create_app(queue, token)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from typing import Any
 
@@ -66,7 +67,7 @@ def create_app(queue: ReviewQueue, token: str, secret_key: str | None = None) ->
                 abort(401)
             return redirect(url_for("login"))
         if request.method == "POST" and not hmac.compare_digest(
-                request.form.get("csrf", ""), session.get("csrf", "-")):
+                request.form.get("csrf", "").encode(), session.get("csrf", "-").encode()):
             abort(400, "missing or wrong CSRF token")
         return None
 
@@ -103,6 +104,8 @@ def create_app(queue: ReviewQueue, token: str, secret_key: str | None = None) ->
 
     @app.get("/chat/<int:chat_id>")
     def item(chat_id: int):
+        if not session.get("reviewer"):
+            abort(401)  # the pages are for signed-in reviewers; scripts use /api/
         found = queue_.get(chat_id)
         if found is None:
             abort(404)
@@ -111,6 +114,8 @@ def create_app(queue: ReviewQueue, token: str, secret_key: str | None = None) ->
 
     @app.post("/chat/<int:chat_id>")
     def decide_item(chat_id: int):
+        if not session.get("reviewer"):
+            abort(401)
         feedback = _decide(chat_id, request.form, session["reviewer"])
         session["message"] = (f"Chat #{chat_id}: {feedback.decision.value} recorded "
                               f"(decision {feedback.sequence}).")
@@ -137,7 +142,12 @@ def create_app(queue: ReviewQueue, token: str, secret_key: str | None = None) ->
             abort(404)
         corrected = form.get("corrected_sentiment")
         try:
-            corrected = None if corrected in (None, "") else int(corrected)
+            if corrected in (None, ""):
+                corrected = None
+            elif isinstance(corrected, str) and re.fullmatch(r"-?[01]", corrected):
+                corrected = int(corrected)
+            elif type(corrected) is not int:
+                raise ValueError("corrected_sentiment must be 1, 0 or -1")
             feedback = queue_.record(chat_id, form.get("decision", ""), reviewer,
                                      form.get("final_reply"), corrected)
         except (TypeError, ValueError) as e:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -20,10 +21,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+_LOGGER = logging.getLogger(__name__)
+
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
            "decide", "load_review_records"]
 
 SENTIMENTS = (1, 0, -1)
+MAX_REPLY_CHARS = 4000
+
+
+def _normalise(text: str) -> str:
+    """A reply as the reviewer means it: browsers send a textarea's newlines as CRLF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class Decision(StrEnum):
@@ -59,7 +68,7 @@ class Feedback(BaseModel):
     corrected_sentiment: int | None = None
     final_reply: str | None = None
     draft_edited: bool = False
-    reviewer: str = Field(min_length=1, max_length=200)
+    reviewer: str = Field(min_length=1, max_length=200, pattern=r"\S")
     decided_at: str
     sequence: int = Field(ge=1)
     model_variant: str
@@ -93,18 +102,24 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
     none is given); rejecting sends nothing. A corrected sentiment must be 1, 0 or -1 and is
     kept only when it differs from the model's."""
     decision = Decision(decision)
-    if corrected_sentiment is not None and corrected_sentiment not in SENTIMENTS:
+    if corrected_sentiment is not None and (isinstance(corrected_sentiment, bool) or
+                                            corrected_sentiment not in SENTIMENTS):
         raise ValueError(f"corrected sentiment must be one of {SENTIMENTS}")
+    if final_reply is not None and not isinstance(final_reply, str):
+        raise ValueError("final_reply must be text")
+    draft = _normalise(item.apology_draft)
     reply = None
     if decision is Decision.APPROVE:
-        reply = item.apology_draft if final_reply is None else final_reply.strip()
+        reply = draft if final_reply is None else _normalise(final_reply)
         if not reply:
             raise ValueError("an approved reply cannot be empty (reject it instead)")
+        if len(reply) > MAX_REPLY_CHARS:
+            raise ValueError(f"a reply is limited to {MAX_REPLY_CHARS} characters")
     return Feedback(
         chat_id=item.chat_id, decision=decision,
         corrected_sentiment=None if corrected_sentiment == item.sentiment
         else corrected_sentiment,
-        final_reply=reply, draft_edited=reply is not None and reply != item.apology_draft,
+        final_reply=reply, draft_edited=reply is not None and reply != draft,
         reviewer=reviewer, sequence=sequence,
         decided_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         model_variant=item.model_variant, prompt_version=item.prompt_version)
@@ -126,16 +141,29 @@ class JsonlSink:
             os.fsync(f.fileno())
 
     def existing(self) -> Iterable[Feedback]:
+        """Earlier decisions; a torn or foreign line is skipped and logged by number only
+        (never its content: it may hold a reply)."""
         if not os.path.exists(self.path):
             return []
-        with open(self.path, encoding="utf-8") as f:
-            return [Feedback.model_validate_json(line) for line in f if line.strip()]
+        out = []
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    out.append(Feedback.model_validate_json(line))
+                except ValueError:
+                    _LOGGER.error("%s:%d is not a feedback record; skipped", self.path, number)
+        return out
 
 
 class PubSubSink:
-    """Publishes feedback to a Pub/Sub topic; returns once Pub/Sub acknowledged it."""
+    """Publishes feedback to a Pub/Sub topic; returns once Pub/Sub acknowledged it. Every
+    decision is also journaled locally first (`journal`, fsync'ed), so a restarted app
+    knows what was decided and numbers the next decision after it."""
 
-    def __init__(self, topic: str, publisher: Any = None, timeout_secs: float = 60.0):
+    def __init__(self, topic: str, journal: str, publisher: Any = None,
+                 timeout_secs: float = 60.0):
         if publisher is None:
             from google.cloud import pubsub_v1
 
@@ -143,14 +171,16 @@ class PubSubSink:
         self._publisher = publisher
         self._topic = topic
         self._timeout = timeout_secs
+        self._journal = JsonlSink(journal)
 
     def write(self, feedback: Feedback) -> None:
+        self._journal.write(feedback)
         future = self._publisher.publish(self._topic, feedback.model_dump_json().encode(),
                                          chat_id=str(feedback.chat_id))
         future.result(timeout=self._timeout)
 
     def existing(self) -> Iterable[Feedback]:
-        return []
+        return self._journal.existing()
 
 
 class ReviewQueue:
@@ -162,6 +192,7 @@ class ReviewQueue:
         self._sink = sink
         self._lock = threading.Lock()
         self._decisions: dict[int, list[Feedback]] = {}
+        self._used: dict[int, int] = {}
         for feedback in previous:
             self._decisions.setdefault(feedback.chat_id, []).append(feedback)
 
@@ -177,7 +208,7 @@ class ReviewQueue:
 
     def latest(self, chat_id: int) -> Feedback | None:
         decisions = self._decisions.get(chat_id)
-        return decisions[-1] if decisions else None
+        return max(decisions, key=lambda d: d.sequence) if decisions else None
 
     def pending(self) -> list[ReviewItem]:
         return [self._items[c] for c in self._order if c not in self._decisions]
@@ -204,9 +235,13 @@ class ReviewQueue:
         if item is None:
             raise KeyError(chat_id)
         with self._lock:
-            sequence = len(self._decisions.get(chat_id, [])) + 1
+            # max + 1, and a number is used up even when its write fails (a timed-out
+            # publish may still land): two records never share a sequence.
+            sequence = max(self._used.get(chat_id, 0),
+                           *(d.sequence for d in self._decisions.get(chat_id, [])), 0) + 1
             feedback = decide(item, decision, reviewer, sequence, final_reply,
                               corrected_sentiment)
+            self._used[chat_id] = sequence
             self._sink.write(feedback)
             self._decisions.setdefault(chat_id, []).append(feedback)
         return feedback

@@ -30,8 +30,12 @@ def test_report_joins_last_decisions_and_compares_arms(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     # Arm a: 40 reviewed, 20 corrected (50% agreement); arm b: 40 reviewed, 4 corrected.
-    review = [_row(i, "a" if i < 40 else "b", -1, 0.3 + (i % 7) / 10,
-                   review_reason="negative", apology_draft="Sorry.") for i in range(80)]
+    # Every third chat is a low-confidence positive (the calibration's population); chat 3's
+    # confidence is NaN (a broken producer): counted as invalid, not a crash.
+    review = [_row(i, "a" if i < 40 else "b", 1 if i % 3 == 0 else -1,
+                   float("nan") if i == 3 else 0.3 + (i % 7) / 10,
+                   review_reason="low_confidence" if i % 3 == 0 else "negative",
+                   apology_draft="Sorry.") for i in range(80)]
     _write(run / "review-00000-of-00001.jsonl", review)
     _write(run / "results-00000-of-00001.jsonl", [_row(100, "a", 1, 0.9)])
     feedback = []
@@ -55,6 +59,7 @@ def test_report_joins_last_decisions_and_compares_arms(tmp_path):
     assert abs(ab["difference"] - 0.4) < 1e-9 and ab["p_value"] < 0.001
     assert ab["ci_low"] > 0.2 and ab["needed_per_arm"] > 100
     assert 0 <= figures["ece"] <= 1 and figures["review_threshold"] is not None
+    assert figures["invalid_confidences"] == 1
     page = (out / "index.html").read_text()
     assert "<b>x</b>" not in page  # nothing from a chat reaches the page unescaped
     for png in ("confusion.png", "reliability.png", "mix.png"):
@@ -64,6 +69,17 @@ def test_report_joins_last_decisions_and_compares_arms(tmp_path):
                                        "rejected": 1}
     assert figures["apology"]["b"] == {"drafted": 40, "approved_as_is": 30, "edited": 10,
                                        "rejected": 0}
+
+
+def test_runs_over_the_same_chats_are_refused(tmp_path):
+    import pytest
+
+    for name in ("r1", "r2"):
+        (tmp_path / name).mkdir()
+        _write(tmp_path / name / "results-0.jsonl", [_row(1, "a", 1, 0.9)])
+    with pytest.raises(ValueError, match="more than one model record"):
+        main(["--run", str(tmp_path / "r1"), "--run", str(tmp_path / "r2"), "--feedback",
+              str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "out")])
 
 
 def test_latest_feedback_keeps_the_highest_sequence_whatever_the_file_order():
