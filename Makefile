@@ -93,11 +93,13 @@ demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pu
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
 
 # The review app's browser tests drive Debian's chromium through its chromedriver.
-browser: ## Install Debian's chromium and chromium-driver (apt; root or sudo)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+browser: ## Install Debian's chromium, chromium-driver and CJK fonts (apt; root or sudo)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list 2>/dev/null | grep -qi "noto sans cjk" || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver \
+	    fonts-noto-cjk; }
 
 test: $(STAMP) $(BQ_STAMP) browser ## Run unit and integration tests (slow end-to-end ones included)
 	$(PY) -m pytest -q -rs -p no:cacheprovider tests

@@ -1,7 +1,10 @@
 """`make demo-loop`: the whole loop on one machine, no cloud account.
 
 1. runs the pipeline on the sample chats with an A/B split (`--model` tuned, `--model_b`
-   the base model it was tuned from, half the users each, sentiment and apology);
+   the base model it was tuned from, half the users each, sentiment and apology), with
+   `--review_below_confidence 1.0`: every chat goes to review (an audit of the whole demo
+   set), so the arms are compared on all their chats, not only on those each arm's own model
+   chose to send to review;
 2. starts the review app on 127.0.0.1 with a fresh random token;
 3. a scripted reviewer works through the queue through the app's own HTTP interface: it
    knows the hand labels (`samples/labels.json`), corrects a wrong sentiment, approves a
@@ -64,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-m", "pipeline", "--input", args.input,
                     "--output_dir", args.out, "--model", args.model, "--model_b",
                     args.model_b, "--ab_split", "0.5", "--ab_stage", "all",
+                    "--review_below_confidence", "1.0",
                     "--compilation_cache_dir", os.path.abspath(".jax_cache")], check=True)
 
     from werkzeug.serving import make_server
