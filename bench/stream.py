@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import time
 
 import apache_beam as beam
@@ -54,12 +53,11 @@ class _MinimalRun(StreamingRun):
 
 
 def synthetic_payloads(n: int, seed: int = 5) -> list[bytes]:
-    """`n` well-formed chats of 50-600 characters."""
-    rng = random.Random(seed)
-    words = "order refund late broken thanks great delivery support item size".split()
-    return [json.dumps({"id": i, "user_id": 10_000 + i, "chat_message": " ".join(
-        rng.choice(words) for _ in range(rng.randint(8, 100)))}).encode()
-        for i in range(n)]
+    """`n` well-formed chats (the benchmarks' synthetic chats), as Pub/Sub payloads."""
+    from bench.run import chats
+
+    return [json.dumps({k: e[k] for k in ("id", "user_id", "chat_message")},
+                       ensure_ascii=False).encode() for e in chats(n, seed=seed)]
 
 
 def drain(run: StreamingRun, payloads: list[bytes], timeout: float) -> dict:

@@ -82,8 +82,8 @@ def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except FileNotFoundError as e:
-        known = sorted(n[:-5] for n in os.listdir(VERSIONS_DIR) if n.endswith(".json"))
-        raise PromptVersionError(f"no prompt version {version!r}; known: {known}") from e
+        raise PromptVersionError(f"no prompt version {version!r}; known: "
+                                 f"{available_versions()}") from e
     except (OSError, ValueError) as e:
         raise PromptVersionError(f"prompt version {version}: cannot read {path}: "
                                  f"{type(e).__name__}") from e

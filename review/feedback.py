@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.schemas import ReviewRecord
+
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
@@ -40,22 +42,11 @@ class Decision(StrEnum):
     REJECT = "reject"     # the draft is not sent; no reply
 
 
-class ReviewItem(BaseModel):
-    """One chat waiting for review, as the pipeline's review sink wrote it."""
+class ReviewItem(ReviewRecord):
+    """One chat waiting for review: the pipeline's own `ReviewRecord`, read tolerantly
+    (fields a newer pipeline adds are ignored, not refused)."""
 
     model_config = ConfigDict(extra="ignore")
-
-    chat_id: int
-    user_id: int
-    chat_message: str
-    sentiment: int
-    summary: str
-    apology_draft: str
-    review_reason: str
-    sentiment_confidence: float | None = None
-    model_variant: str = "a"
-    prompt_version: str | None = None
-    processed_at: str
 
 
 class Feedback(BaseModel):
