@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.schemas import ReviewRecord
 
@@ -59,11 +59,19 @@ class Feedback(BaseModel):
     corrected_sentiment: int | None = None
     final_reply: str | None = None
     draft_edited: bool = False
-    reviewer: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    reviewer: str = Field(min_length=1, max_length=200)
     decided_at: str
     sequence: int = Field(ge=1)
     model_variant: str
     prompt_version: str | None = None
+
+    @field_validator("reviewer")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        """Printable and not blank: the name shows on the queue page and in reports."""
+        if not name.strip() or not name.isprintable():
+            raise ValueError("reviewer must be a printable, non-blank name")
+        return name
 
 
 def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:

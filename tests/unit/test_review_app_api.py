@@ -43,6 +43,8 @@ def test_api_refuses_a_sentiment_that_is_not_1_0_or_minus_1(client, value):
 
 @pytest.mark.parametrize("body", [
     {"reviewer": "   ", "decision": "approve"},
+    {"reviewer": "a\x00b", "decision": "approve"},
+    {"reviewer": "line\nbreak", "decision": "approve"},
     {"reviewer": "bot", "decision": "maybe"},
     {"reviewer": "bot", "decision": "approve", "final_reply": ["not", "text"]},
     {"reviewer": "bot", "decision": "approve", "final_reply": "x" * 5000},
