@@ -13,10 +13,13 @@ Security, since it shows customer conversations:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import re
 import secrets
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -33,7 +36,7 @@ from flask import (
 
 from review.feedback import SENTIMENTS, ReviewQueue
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "serving"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -157,3 +160,17 @@ def create_app(queue: ReviewQueue, token: str, secret_key: str | None = None) ->
         return feedback
 
     return app
+
+
+@contextlib.contextmanager
+def serving(app: Flask, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serves `app` on a background thread for the block; yields its base URL (port 0:
+    any free port). For the demo loop, screenshots and tests."""
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()

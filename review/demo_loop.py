@@ -21,7 +21,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import urllib.request
 
 from review.feedback import JsonlSink, ReviewQueue, load_review_records
@@ -70,24 +69,17 @@ def main(argv: list[str] | None = None) -> int:
                     "--review_below_confidence", "1.0",
                     "--compilation_cache_dir", os.path.abspath(".jax_cache")], check=True)
 
-    from werkzeug.serving import make_server
-
     from evaluate.report import build_report
-    from review.app import create_app
+    from review.app import create_app, serving
 
     token = secrets.token_urlsafe(24)
     feedback_path = os.path.join(args.out, "feedback.jsonl")
     items, _ = load_review_records(os.path.join(args.out, "review*.jsonl"))
     app = create_app(ReviewQueue(items, JsonlSink(feedback_path)), token)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     with open(args.labels, encoding="utf-8") as f:
         labels = {int(k): v for k, v in json.load(f)["labels"].items()}
-    try:
-        decisions = review_through_http(f"http://127.0.0.1:{server.server_port}", token,
-                                        labels)
-    finally:
-        server.shutdown()
+    with serving(app) as url:
+        decisions = review_through_http(url, token, labels)
     print(f"scripted reviewer: {len(decisions)} decisions through the app's HTTP API")
     figures = build_report([args.out], feedback_path, args.report)
     print(json.dumps({k: figures[k] for k in ("reviewed", "agreement", "ab")

@@ -11,7 +11,6 @@ import argparse
 import os
 import secrets
 import shutil
-import threading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,10 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from werkzeug.serving import make_server
 
-    from review.app import create_app
+    from review.app import create_app, serving
     from review.feedback import JsonlSink, ReviewQueue, load_review_records
 
     os.makedirs(args.out, exist_ok=True)
@@ -34,16 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     # A scratch feedback file: the screenshot shows the queue before anyone decided.
     scratch = os.path.join(args.out, ".screenshot-feedback.jsonl")
     app = create_app(ReviewQueue(items, JsonlSink(scratch)), token)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                  "--window-size=1100,1300"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    with serving(app) as base:
+        _shoot(driver, base, token, items, args)
+    if os.path.exists(scratch):
+        os.remove(scratch)
+    print(f"screenshots in {args.out}/")
+    return 0
+
+
+def _shoot(driver, base: str, token: str, items, args) -> None:
+    from selenium.webdriver.common.by import By
+
     try:
-        base = f"http://127.0.0.1:{server.server_port}"
         driver.get(base + "/login")
         driver.find_element(By.ID, "reviewer").send_keys("reviewer")
         driver.find_element(By.ID, "token").send_keys(token)
@@ -56,11 +61,6 @@ def main(argv: list[str] | None = None) -> int:
         driver.save_screenshot(os.path.join(args.out, "report.png"))
     finally:
         driver.quit()
-        server.shutdown()
-        if os.path.exists(scratch):
-            os.remove(scratch)
-    print(f"screenshots in {args.out}/")
-    return 0
 
 
 if __name__ == "__main__":

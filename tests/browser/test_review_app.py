@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import threading
 
 import pytest
 
@@ -22,9 +21,7 @@ def _item(chat_id, message, sentiment=-1, draft="We are sorry.", processed_at=No
 
 @pytest.fixture()
 def server(tmp_path):
-    from werkzeug.serving import make_server
-
-    from review.app import create_app
+    from review.app import create_app, serving
     from review.feedback import JsonlSink, ReviewQueue, load_review_records
 
     review = tmp_path / "review-00000-of-00001.jsonl"
@@ -35,11 +32,8 @@ def server(tmp_path):
     assert len(problems) == 1
     feedback = tmp_path / "feedback.jsonl"
     app = create_app(ReviewQueue(items, JsonlSink(str(feedback))), TOKEN)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", feedback
-    httpd.shutdown()
+    with serving(app) as url:
+        yield url, feedback
 
 
 @pytest.fixture()

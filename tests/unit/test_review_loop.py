@@ -1,7 +1,6 @@
 """The scripted reviewer of `make demo-loop`, through the review app's own HTTP API."""
 
 import json
-import threading
 
 from review.demo_loop import review_through_http, scripted_decision
 from review.feedback import JsonlSink, ReviewItem, ReviewQueue
@@ -14,21 +13,14 @@ def _item(chat_id, sentiment=-1):
 
 
 def test_scripted_reviewer_decides_every_pending_chat_through_http(tmp_path):
-    from werkzeug.serving import make_server
-
-    from review.app import create_app
+    from review.app import create_app, serving
 
     feedback = tmp_path / "feedback.jsonl"
     token = "t" * 20
     app = create_app(ReviewQueue([_item(1), _item(2), _item(3, 0)], JsonlSink(str(feedback))),
                      token)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = review_through_http(f"http://127.0.0.1:{server.server_port}", token,
-                                   {1: -1, 2: 1})
-    finally:
-        server.shutdown()
+    with serving(app) as url:
+        done = review_through_http(url, token, {1: -1, 2: 1})
     written = [json.loads(line) for line in feedback.read_text().splitlines()]
     assert written == done
     by_chat = {r["chat_id"]: r for r in written}
