@@ -57,3 +57,10 @@ def test_image_sets_the_runtime_environment():
     assert re.search(r"FROM nvidia/cuda:12\.", text)
     assert 'ENTRYPOINT ["/opt/apache/beam/boot"]' in text
     assert 'jax[cuda12]' in text
+
+
+def test_the_local_runner_patch_names_the_pinned_beam():
+    """local/direct_runner.py patches Beam internals for one version: the pinned one."""
+    from local.direct_runner import WRITTEN_FOR_BEAM
+
+    assert WRITTEN_FOR_BEAM == _setup_pins()["apache-beam"]
