@@ -1,4 +1,5 @@
-"""`python -m tuning --base PRESET --data CHATS.jsonl --out ADAPTER.npz [options]`."""
+"""`python -m tuning --base PRESET --data CHATS.jsonl --out ADAPTER.npz [options]`, or with
+`--feedback FEEDBACK.jsonl --records RUN_DIR` instead of (or as well as) `--data`."""
 
 import logging
 import sys

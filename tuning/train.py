@@ -1,5 +1,8 @@
 """LoRA fine-tuning on labelled chats: `python -m tuning --base PRESET --data FILE --out FILE`.
 
+The chats come from `--data` (labelled chats), from reviewers' feedback joined with the
+pipeline's records (`--feedback GLOB --records DIR`, see `tuning.feedback`), or both.
+
 The train step is one jitted JAX function over keras's stateless API: the backbone runs with
 the LoRA factors (trainable) and every frozen weight passed as arguments (so no weight is
 baked into the program as a constant), to final hidden states; only the positions that
@@ -36,17 +39,22 @@ from tuning.examples import (  # noqa: E402
     TASK_APOLOGY,
     TASK_SENTIMENT,
     Encoder,
+    LabelledChat,
     TrainingSequence,
     read_labelled_chats,
 )
+from tuning.feedback import load as load_feedback  # noqa: E402
+from tuning.feedback import log_problems  # noqa: E402
 
 __all__ = [
     "Batch",
     "TrainConfig",
     "Trainer",
+    "check_sources",
     "make_batches",
     "main",
     "sequence_loss",
+    "training_chats",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -295,12 +303,57 @@ def _epoch_line(epoch: int, epochs: int, totals: np.ndarray, seconds: float, n: 
             f"{n / max(seconds, 1e-9):.2f} examples/s")
 
 
-def train(base: str, data: str, out: str, config: TrainConfig,
-          command: str | None = None) -> dict[str, Any]:
-    """Trains an adapter on `data` for the preset `base` and writes it to `out`.
+def check_sources(data: str | None, feedback: Sequence[str] | None,
+                  records: Sequence[str] | None) -> None:
+    """The data flags make sense together.
+
+    Raises:
+        ValueError: naming the flag.
+    """
+    if not data and not feedback:
+        raise ValueError("no training data: give --data, or --feedback with --records, or both")
+    if feedback and not records:
+        raise ValueError("--feedback needs --records: the pipeline output directories that "
+                         "hold the reviewed chats (review*.jsonl, results*.jsonl)")
+    if records and not feedback:
+        raise ValueError("--records is read only with --feedback")
+
+
+def training_chats(data: str | None, feedback: Sequence[str] | None = None,
+                   records: Sequence[str] | None = None,
+                   max_summary_chars: int | None = None) -> tuple[list[LabelledChat], dict]:
+    """The chats of `data`, then those derived from `feedback` and `records` (by chat_id), and
+    where they came from: `data`, `data_sha256` (None without `--data`) and, with feedback,
+    `feedback` (the files with their sha256, the counts, the derived chats' sha256).
+
+    Raises:
+        ValueError: naming the flag; also when the feedback yields no chat.
+    """
+    check_sources(data, feedback, records)
+    chats: list[LabelledChat] = []
+    source: dict[str, Any] = {"data": None, "data_sha256": None}
+    if data:
+        chats = read_labelled_chats(data)
+        source.update(data=os.path.basename(data), data_sha256=sha256_file(data))
+    if feedback:
+        derived, source["feedback"] = load_feedback(feedback, records or (), max_summary_chars)
+        log_problems(derived.problems)
+        if not derived.chats:
+            raise ValueError(f"--feedback: no labelled chat derived ({derived.counts})")
+        _LOGGER.info("feedback: %s", derived.counts)
+        chats += [chat for _, chat in derived.chats]
+    return chats, source
+
+
+def train(base: str, data: str | None, out: str, config: TrainConfig,
+          command: str | None = None, feedback: Sequence[str] | None = None,
+          records: Sequence[str] | None = None) -> dict[str, Any]:
+    """Trains an adapter for the preset `base` and writes it to `out`, on the chats of `data`
+    and those derived from the `feedback` files joined with the run directories `records`.
 
     Returns the run's record (also stored in the adapter header under "training"):
-    losses, examples/s (sequences per second of training, compile excluded), timings.
+    where the data came from, losses, examples/s (sequences per second of training, compile
+    excluded), timings.
     """
     import keras
     import keras_hub
@@ -308,7 +361,7 @@ def train(base: str, data: str, out: str, config: TrainConfig,
     started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    chats = read_labelled_chats(data)
+    chats, source = training_chats(data, feedback, records, config.max_summary_chars)
     if config.max_examples is not None and config.max_examples < len(chats):
         keep = np.sort(rng.permutation(len(chats))[: config.max_examples])
         chats = [chats[i] for i in keep]
@@ -359,8 +412,7 @@ def train(base: str, data: str, out: str, config: TrainConfig,
     record = {
         "command": command,
         "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
-        "data": os.path.basename(data),
-        "data_sha256": sha256_file(data),
+        **source,
         "chats": len(chats),
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
@@ -402,15 +454,23 @@ def _positive_ints(text: str) -> tuple[int, ...]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m tuning",
-        description="LoRA-tune a keras-hub Gemma preset on labelled chats (both pipeline "
-        "tasks) and write an adapter; merge it with `python -m tuning.apply`.")
+        description="LoRA-tune a keras-hub Gemma preset on labelled chats and/or reviewers' "
+        "feedback (both pipeline tasks) and write an adapter; merge it with "
+        "`python -m tuning.apply`.")
     d = TrainConfig()
     p.add_argument("--base", required=True,
                    help="Base preset: anything CausalLM.from_preset takes "
                    "(models/gemma3-270m-base).")
-    p.add_argument("--data", required=True,
-                   help='JSON lines: {"user_id", "chat_message", "sentiment", "summary", '
-                   '"apology" or null, "language"}.')
+    p.add_argument("--data", default=None,
+                   help='Labelled chats, JSON lines: {"user_id", "chat_message", "sentiment", '
+                   '"summary", "apology" or null, "language"}. Optional with --feedback.')
+    p.add_argument("--feedback", action="append", default=None,
+                   help="Reviewers' feedback JSON lines, a file or a glob (the review app's "
+                   "feedback.jsonl, or a run's feedback*.jsonl); needs --records. Its chats "
+                   "are added after --data's. Repeatable. Default: none.")
+    p.add_argument("--records", action="append", default=None,
+                   help="A pipeline --output_dir whose review*.jsonl and results*.jsonl hold "
+                   "the chats the feedback is about. Repeatable. Default: none.")
     p.add_argument("--out", required=True,
                    help="Adapter file to write (.npz); a JSON sidecar <out>.json records the run.")
     p.add_argument("--epochs", type=int, default=d.epochs,
@@ -479,10 +539,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
     try:
         config = config_from_args(args)
+        check_sources(args.data, args.feedback, args.records)
     except ValueError as e:
         parser().error(str(e))
     command = "python -m tuning " + " ".join(shlex.quote(a) for a in argv)
-    record = train(args.base, args.data, args.out, config, command=command)
+    record = train(args.base, args.data, args.out, config, command=command,
+                   feedback=args.feedback, records=args.records)
     import json
 
     with open(args.out + ".json", "w") as f:

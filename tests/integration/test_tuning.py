@@ -251,3 +251,76 @@ def test_cli_trains_reproducibly_and_reports_speed(tiny_preset, data_file, tmp_p
         lora.load_adapter(str(tmp_path / "b.npz"))
     assert meta_a["training"]["final_loss"] == first["final_loss"]
     assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def _review_row(chat_id: int, chat: dict, variant: str = "a") -> dict:
+    from pipeline.schemas import ReviewRecord
+
+    return ReviewRecord(
+        chat_id=chat_id, user_id=chat["user_id"], chat_message=chat["chat_message"],
+        sentiment=chat["sentiment"], summary=chat["summary"], model_variant=variant,
+        prompt_version="v1", processed_at="2025-06-01T12:00:00+00:00",
+        review_reason="negative" if chat["sentiment"] == -1 else "low_confidence",
+        apology_draft=chat["apology"] or "Sorry.").model_dump()
+
+
+def _decision(chat_id: int, sequence: int, decision: str, reply: str | None = None,
+              corrected: int | None = None) -> str:
+    from pipeline.schemas import Feedback
+
+    return Feedback(chat_id=chat_id, decision=decision, corrected_sentiment=corrected,
+                    final_reply=reply, draft_edited=reply is not None, reviewer="ana",
+                    decided_at="2025-06-01T13:00:00+00:00", sequence=sequence,
+                    model_variant="a", prompt_version="v1").model_dump_json()
+
+
+def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
+    """`python -m tuning --feedback F --records RUN` trains on reviewers' last decisions joined
+    with the run's records (bad lines and unknown chats counted, not fatal); the adapter's
+    sidecar records the feedback file, its sha256 and the counts; `apply` merges it into a
+    preset that plain from_preset loads, with weights that differ from the base's."""
+    import hashlib
+
+    import keras_hub
+
+    from tuning.train import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "review-00000-of-00001.jsonl").write_text(
+        "".join(json.dumps(_review_row(i, c), ensure_ascii=False) + "\n"
+                for i, c in enumerate(CHATS, start=1)))
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("\n".join([
+        _decision(1, 2, "approve", reply="Dear 101, sorry: a refund is on its way."),
+        _decision(1, 1, "reject"),  # superseded, although later in the file
+        _decision(2, 1, "reject", corrected=0),
+        _decision(3, 1, "approve", reply="104번 고객님, 환불해 드렸습니다."),
+        _decision(4, 1, "approve", reply="ok <chat>", corrected=-1),  # refused: a marker
+        _decision(99, 1, "reject"),  # no model record
+        '{"chat_id": 5, "decis',  # torn
+    ]) + "\n")
+    adapter = str(tmp_path / "fb.npz")
+    record = main(["--base", gemma3_preset, "--feedback", str(feedback), "--records", str(run),
+                   "--out", adapter, "--epochs", "1", "--rank", "2", "--batch_size", "4",
+                   "--lr", "1e-2", "--length_buckets", "512", "--target_buckets", "64"])
+    counts = {"feedback_decisions": 6, "bad_feedback_lines": 1, "bad_record_lines": 0,
+              "superseded": 1, "no_model_record": 1, "ambiguous_model_record": 0,
+              "invalid_example": 1, "chats": 3, "corrected": 1, "apologies": 2, "rejected": 1}
+    assert record["sequences"] == {"sentiment": 3, "apology": 2}
+    sidecar = json.loads(open(adapter + ".json").read())
+    assert (sidecar["data"], sidecar["data_sha256"]) == (None, None)
+    assert sidecar["feedback"]["feedback"] == [
+        {"path": str(feedback), "sha256": hashlib.sha256(feedback.read_bytes()).hexdigest()}]
+    assert sidecar["feedback"]["counts"] == counts
+    assert "--feedback" in sidecar["command"]
+
+    out = str(tmp_path / "feedback-tuned")
+    applied = apply_adapter(gemma3_preset, adapter, out)
+    assert "--feedback" in applied["training"]["command"]
+    base, tuned = _load(gemma3_preset), keras_hub.models.CausalLM.from_preset(out)
+    base_w = {w.path: np.asarray(w) for w in base.backbone.weights}
+    changed = [w.path for w in tuned.backbone.weights
+               if not np.array_equal(np.asarray(w), base_w[w.path])]
+    assert changed and all(("query" in p or "value" in p) and p.endswith("kernel")
+                           for p in changed), changed

@@ -1,0 +1,361 @@
+"""Reviewers' feedback -> labelled chats to tune on.
+
+    python -m tuning.feedback --feedback out/loop/feedback.jsonl --records out/loop \
+        --out labelled.jsonl
+
+A feedback record (`pipeline.schemas.Feedback`, as the review app writes it, or
+`FeedbackRow`, as the pipeline ingests it) has no chat text: the model's records do (the
+`review*.jsonl` and `results*.jsonl` files of a pipeline run's `--output_dir`). The two are
+joined on `chat_id`, and the reviewer's last decision on a chat (highest `sequence`) gives the
+labels:
+
+- sentiment: the reviewer's `corrected_sentiment`, or the model's when they did not correct it;
+- summary: the model's own. The reviewer saw it next to the chat and the app offers no way to
+  edit it, so letting it stand is taken as accepting it;
+- apology: the reply the reviewer approved (edited or not) when the chat is negative by the
+  reviewer's sentiment; none otherwise. A rejected draft is not a training target, and a chat
+  corrected to 1 or 0 needs no apology.
+
+What cannot be used is skipped and counted, never fatal: lines that are not JSON or not a
+feedback record (reported as file:line), decisions for chats without a model record, chats
+whose records disagree, and chats whose labels `parse_labelled_chat` refuses (a control
+character in the summary, a prompt marker such as `<chat>` or `<end_of_turn>` in the reply).
+The chats come out ordered by `chat_id`, so the same files give the same training set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from handlers.gemma_gguf import sha256_file
+from pipeline.schemas import Decision, Feedback
+from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
+
+__all__ = [
+    "COUNT_KEYS",
+    "Derived",
+    "derive_chats",
+    "format_chats",
+    "latest_feedback",
+    "load",
+    "main",
+    "parse_feedback",
+    "read_feedback",
+    "read_model_records",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+# The sinks whose rows are model records, in order of preference: a review row is what the
+# reviewer saw (chat, summary and draft); a results row only says what the model decided.
+RECORD_SINKS = ("review", "results")
+# The fields FeedbackRow (the pipeline's copy of a decision) adds to Feedback.
+_ROW_FIELDS = ("message_id", "processed_at")
+# The fields of a model record that become labels: copies that agree on them are one record.
+_LABEL_FIELDS = ("user_id", "chat_message", "sentiment", "summary")
+_MAX_PROBLEMS_SHOWN = 20
+
+COUNT_KEYS = (
+    "feedback_decisions",      # valid feedback records read
+    "bad_feedback_lines",      # not JSON, or not a feedback record
+    "bad_record_lines",        # model-record lines that are not JSON objects with a chat_id
+    "superseded",              # decisions replaced by a later decision on the same chat
+    "no_model_record",         # a chat decided on, but none of --records holds it
+    "ambiguous_model_record",  # the chat's records disagree on its text or labels
+    "invalid_example",         # labels parse_labelled_chat (or the reply budget) refuses
+    "chats",                   # labelled chats derived
+    "corrected",               # ... whose sentiment the reviewer corrected
+    "apologies",               # ... with an approved reply as apology target
+    "rejected",                # ... whose draft was rejected (sentiment only)
+)
+
+
+@dataclass
+class Derived:
+    """Labelled chats derived from feedback, `(chat_id, chat)` by chat_id, with counts (every
+    key of `COUNT_KEYS`) and one line per skipped input."""
+
+    chats: list[tuple[int, LabelledChat]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    problems: list[str] = field(default_factory=list)
+
+
+def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """chat_id -> the decision with the highest sequence (the last decision wins). Ties
+    (which the app never writes) go to the later one. The rule `evaluate.report` applies."""
+    latest: dict[int, Mapping[str, Any]] = {}
+    for record in feedback:
+        current = latest.get(record["chat_id"])
+        if current is None or record["sequence"] >= current["sequence"]:
+            latest[record["chat_id"]] = record
+    return latest
+
+
+def parse_feedback(obj: Any) -> dict[str, Any]:
+    """One decoded feedback line, in either shape (`Feedback`, or `FeedbackRow` with
+    `message_id` and `processed_at`), validated and returned as `Feedback`'s JSON fields.
+
+    Raises:
+        ValueError: not an object; pydantic.ValidationError (a ValueError) naming the field.
+    """
+    if not isinstance(obj, dict):
+        raise ValueError(f"a feedback line must be a JSON object, got {type(obj).__name__}")
+    decision = {k: v for k, v in obj.items() if k not in _ROW_FIELDS}
+    return Feedback.model_validate(decision).model_dump(mode="json")
+
+
+def _reason(error: ValueError) -> str:
+    """Why a line was refused, without its content (a feedback line may hold a reply)."""
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}"
+                         for e in error.errors(include_input=False, include_url=False))
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON ({error.msg})"
+    return str(error)[:200]
+
+
+def _json_lines(path: str) -> Iterator[tuple[int, Any, ValueError | None]]:
+    """(line number, decoded object or None, error or None) of each non-blank line."""
+    # errors="replace": a torn multi-byte character is a bad line, not a crash.
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line), None
+            except ValueError as e:  # JSONDecodeError, and ints of over 4,300 digits
+                yield number, None, e
+
+
+def read_feedback(paths: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every valid feedback record of `paths`, in file and line order, and one
+    `file:line: reason` per line skipped."""
+    records, problems = [], []
+    for path in paths:
+        for number, obj, error in _json_lines(path):
+            if error is None:
+                try:
+                    records.append(parse_feedback(obj))
+                    continue
+                except ValueError as e:  # ValidationError included
+                    error = e
+            problems.append(f"{path}:{number}: {_reason(error)}")
+    return records, problems
+
+
+def _record_files(output_dir: str) -> dict[str, list[str]]:
+    return {sink: sorted(glob.glob(os.path.join(glob.escape(output_dir), f"{sink}*.jsonl")))
+            for sink in RECORD_SINKS}
+
+
+def read_model_records(output_dirs: Sequence[str]) -> tuple[dict[str, list[dict]], list[str]]:
+    """The model's records of pipeline runs: `{"review": [...], "results": [...]}` from each
+    directory's `review*.jsonl` and `results*.jsonl`, and one `file:line: reason` per line
+    that is not a JSON object with an integer `chat_id`. The labels are checked at the join."""
+    records: dict[str, list[dict]] = {sink: [] for sink in RECORD_SINKS}
+    problems = []
+    for output_dir in output_dirs:
+        for sink, paths in _record_files(output_dir).items():
+            for path in paths:
+                for number, obj, error in _json_lines(path):
+                    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
+                    if error is None and (isinstance(chat_id, bool)
+                                          or not isinstance(chat_id, int)):
+                        error = ValueError("not a record with an integer chat_id")
+                    if error is not None:
+                        problems.append(f"{path}:{number}: {_reason(error)}")
+                        continue
+                    records[sink].append(obj)
+    return records, problems
+
+
+def _label_key(record: Mapping[str, Any]) -> str:
+    return json.dumps([record.get(k) for k in _LABEL_FIELDS], sort_keys=True, default=str)
+
+
+def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str) -> list[dict]:
+    """The chat's records the reviewer most likely saw: its review rows of the decision's arm,
+    else its review rows, else its result rows; copies with the same labels (a redelivery)
+    count once. More than one left means the records disagree."""
+    for sink in RECORD_SINKS:
+        rows = rows_by_sink.get(sink, [])
+        if rows:
+            rows = [r for r in rows if (r.get("model_variant") or "a") == variant] or rows
+            distinct: dict[str, dict] = {}
+            for row in rows:
+                distinct.setdefault(_label_key(row), row)  # the first copy is kept
+            return list(distinct.values())
+    return []
+
+
+def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
+                 feedback: Sequence[Mapping[str, Any]],
+                 max_summary_chars: int | None = None) -> Derived:
+    """Labelled chats from model records (`read_model_records`) and validated feedback
+    (`parse_feedback`): the rules of this module's docstring. Pure.
+
+    Args:
+        records: `{"review": rows, "results": rows}` of the pipeline's output.
+        feedback: decisions in file order (ties of `sequence` go to the later one).
+        max_summary_chars: when given, a summary too long for the reply grammar at this budget
+            (`reply_text`) is an invalid example, not a crash at encoding.
+    """
+    out = Derived()
+    by_chat: dict[int, dict[str, list[dict]]] = {}
+    for sink in RECORD_SINKS:
+        for row in records.get(sink, []):
+            by_chat.setdefault(row["chat_id"], {}).setdefault(sink, []).append(dict(row))
+    latest = latest_feedback(feedback)
+    out.counts["feedback_decisions"] = len(feedback)
+    out.counts["superseded"] = len(feedback) - len(latest)
+    for chat_id, decision in sorted(latest.items()):
+        seen = _record_seen(by_chat.get(chat_id, {}), decision["model_variant"])
+        if not seen:
+            out.counts["no_model_record"] += 1
+            out.problems.append(f"chat {chat_id}: no model record in --records")
+            continue
+        if len(seen) > 1:
+            out.counts["ambiguous_model_record"] += 1
+            out.problems.append(f"chat {chat_id}: {len(seen)} model records disagree on "
+                                f"{', '.join(_LABEL_FIELDS)}")
+            continue
+        record = seen[0]
+        corrected = decision.get("corrected_sentiment")
+        sentiment = record.get("sentiment") if corrected is None else corrected
+        approved = decision["decision"] == Decision.APPROVE.value
+        apology = decision.get("final_reply") if approved and sentiment == -1 else None
+        try:
+            chat = parse_labelled_chat({
+                "user_id": record.get("user_id"), "chat_message": record.get("chat_message"),
+                "sentiment": sentiment, "summary": record.get("summary"),
+                "apology": apology, "language": None})
+            if max_summary_chars is not None:
+                reply_text(chat.sentiment, chat.summary, max_summary_chars)
+        except ValueError as e:
+            out.counts["invalid_example"] += 1
+            out.problems.append(f"chat {chat_id}: {e}")
+            continue
+        out.chats.append((chat_id, chat))
+        out.counts["chats"] += 1
+        out.counts["corrected"] += corrected is not None
+        out.counts["apologies"] += chat.apology is not None
+        out.counts["rejected"] += not approved
+    return out
+
+
+def format_chats(chats: Iterable[tuple[int, LabelledChat]]) -> str:
+    """The training file's text: one `{"chat_id", "user_id", "chat_message", "sentiment",
+    "summary", "apology", "language"}` line per chat (`read_labelled_chats` reads it)."""
+    return "".join(json.dumps({"chat_id": chat_id, **asdict(chat)}, ensure_ascii=False) + "\n"
+                   for chat_id, chat in chats)
+
+
+def _expand(patterns: Sequence[str]) -> list[str]:
+    """Files matching each `--feedback` glob, in order, each once."""
+    paths: list[str] = []
+    seen: set[str] = set()
+    for pattern in patterns:
+        matched = sorted(p for p in glob.glob(pattern) if os.path.isfile(p))
+        if not matched:
+            raise ValueError(f"--feedback {pattern!r} matches no file")
+        for path in matched:
+            if os.path.abspath(path) not in seen:
+                seen.add(os.path.abspath(path))
+                paths.append(path)
+    return paths
+
+
+def load(feedback_globs: Sequence[str], record_dirs: Sequence[str],
+         max_summary_chars: int | None = None) -> tuple[Derived, dict[str, Any]]:
+    """Reads the files and derives the chats; returns them and the provenance to record
+    (each feedback and record file with its sha256, the counts, and the sha256 of the
+    derived chats as `format_chats` writes them).
+
+    Raises:
+        ValueError: naming the flag, when a glob matches nothing or a directory holds no
+            model record file. Bad lines are counted, not raised.
+    """
+    if not feedback_globs:
+        raise ValueError("--feedback: give at least one file or glob")
+    if not record_dirs:
+        raise ValueError("--feedback needs --records: the pipeline output directories that "
+                         "hold the reviewed chats (review*.jsonl, results*.jsonl)")
+    feedback_paths = _expand(feedback_globs)
+    record_paths = []
+    for output_dir in record_dirs:
+        if not os.path.isdir(output_dir):
+            raise ValueError(f"--records {output_dir!r} is not a directory")
+        found = [p for paths in _record_files(output_dir).values() for p in paths]
+        if not found:
+            raise ValueError(f"--records {output_dir!r} holds no review*.jsonl or "
+                             "results*.jsonl")
+        record_paths.extend(found)
+    feedback, feedback_problems = read_feedback(feedback_paths)
+    records, record_problems = read_model_records(record_dirs)
+    derived = derive_chats(records, feedback, max_summary_chars)
+    derived.counts["bad_feedback_lines"] = len(feedback_problems)
+    derived.counts["bad_record_lines"] = len(record_problems)
+    derived.problems[:0] = feedback_problems + record_problems
+    provenance = {
+        "feedback": [{"path": p, "sha256": sha256_file(p)} for p in feedback_paths],
+        "records": [{"path": p, "sha256": sha256_file(p)} for p in record_paths],
+        "counts": dict(derived.counts),
+        "derived_sha256": hashlib.sha256(format_chats(derived.chats).encode()).hexdigest(),
+    }
+    return derived, provenance
+
+
+def log_problems(problems: Sequence[str]) -> None:
+    """One warning per skipped input, the first few of them."""
+    for problem in problems[:_MAX_PROBLEMS_SHOWN]:
+        _LOGGER.warning("skipped %s", problem)
+    if len(problems) > _MAX_PROBLEMS_SHOWN:
+        _LOGGER.warning("... and %d more skipped", len(problems) - _MAX_PROBLEMS_SHOWN)
+
+
+def main(argv: Sequence[str] | None = None) -> Derived:
+    p = argparse.ArgumentParser(
+        prog="python -m tuning.feedback",
+        description="Write the labelled chats `python -m tuning --feedback` would train on, "
+        "to inspect them (or pass them as --data).")
+    p.add_argument("--feedback", action="append", required=True,
+                   help="Feedback JSON lines, a file or a glob (the review app's "
+                   "out/loop/feedback.jsonl, or a run's feedback*.jsonl). Repeatable.")
+    p.add_argument("--records", action="append", required=True,
+                   help="A pipeline --output_dir whose review*.jsonl and results*.jsonl hold "
+                   "the reviewed chats. Repeatable.")
+    p.add_argument("--out", required=True, help="Labelled-chats JSON lines file to write.")
+    p.add_argument("--max_summary_chars", type=int, default=256,
+                   help="Skip summaries the reply grammar cannot write at this budget (the "
+                   "tuning run's --max_summary_chars). Default: 256.")
+    args = p.parse_args(argv)
+    derived, _ = load(args.feedback, args.records, args.max_summary_chars)
+    log_problems(derived.problems)
+    if not derived.chats:
+        raise ValueError(f"no labelled chat derived from the feedback: {derived.counts}")
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(format_chats(derived.chats))
+    for key in COUNT_KEYS:
+        print(f"{key}: {derived.counts[key]}")
+    print(f"wrote {derived.counts['chats']} labelled chats to {args.out}", flush=True)
+    return derived
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        main(sys.argv[1:])
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
