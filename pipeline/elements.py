@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from pipeline.schemas import (
     ChatMessage,
     ErrorRecord,
+    Feedback,
+    FeedbackRow,
     ResultRow,
     ReviewRecord,
     SentimentReply,
@@ -31,6 +33,9 @@ __all__ = [
     "delivery_verdict",
     "RawChat",
     "decode_chat",
+    "decode_feedback",
+    "feedback_digest",
+    "feedback_row",
     "describe_validation_error",
     "error_for_element",
     "extract_first_json_object",
@@ -82,9 +87,9 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _best_effort_chat_id(obj: Any) -> int | None:
+def _best_effort_chat_id(obj: Any, field: str = "id") -> int | None:
     if isinstance(obj, dict):
-        value = obj.get("id")
+        value = obj.get(field)
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
             return value
     return None
@@ -120,16 +125,11 @@ _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
                             parse_constant=_refuse_constant)
 
 
-def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
-    """Decodes and validates one chat payload.
-
-    A leading UTF-8 byte-order mark is stripped (Windows tools write one); NaN, Infinity,
-    numbers that overflow a float and integer literals of more than `MAX_INT_DIGITS` digits
-    are refused anywhere in the payload, extra fields included.
+def _decode_object(data: bytes, max_bytes: int) -> dict[str, Any]:
+    """Decodes one JSON-object payload with the strict number rules of `decode_chat`.
 
     Raises:
-        ChatParseError: not bytes, too large, not UTF-8, not JSON, not an object, or a
-            field is missing, mistyped, out of range or empty.
+        ChatParseError: not bytes, too large, not UTF-8, not JSON, or not an object.
     """
     if not isinstance(data, bytes | bytearray):
         raise ChatParseError(f"payload must be bytes, got {type(data).__name__}")
@@ -154,19 +154,70 @@ def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
         raise ChatParseError(f"payload is not valid JSON ({e})") from None
     if not isinstance(obj, dict):
         raise ChatParseError(f"payload must be a JSON object, got {type(obj).__name__}")
-    chat_id = _best_effort_chat_id(obj)
+    return obj
+
+
+def _encodable(text: str | None, field: str, chat_id: int | None) -> None:
+    """Lone surrogates ("\ud800") are valid JSON escapes but not encodable text: they would
+    break every downstream encoder (tokenizer, BigQuery, Pub/Sub)."""
+    try:
+        (text or "").encode("utf-8")
+    except UnicodeEncodeError:
+        raise ChatParseError(f"{field}: contains an unpaired surrogate escape",
+                             chat_id) from None
+
+
+def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
+    """Decodes and validates one chat payload.
+
+    A leading UTF-8 byte-order mark is stripped (Windows tools write one); NaN, Infinity,
+    numbers that overflow a float and integer literals of more than `MAX_INT_DIGITS` digits
+    are refused anywhere in the payload, extra fields included.
+
+    Raises:
+        ChatParseError: not bytes, too large, not UTF-8, not JSON, not an object, or a
+            field is missing, mistyped, out of range or empty.
+    """
+    obj = _decode_object(data, max_bytes)
+    chat_id = _best_effort_chat_id(obj, "id")
     try:
         chat = ChatMessage.model_validate(obj)
     except ValidationError as e:
         raise ChatParseError(describe_validation_error(e), chat_id) from None
-    # Lone surrogates ("\ud800") are valid JSON escapes but not encodable text: they would
-    # break every downstream encoder (tokenizer, BigQuery, Pub/Sub).
-    try:
-        chat.chat_message.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ChatParseError("chat_message: contains an unpaired surrogate escape",
-                             chat.id) from None
+    _encodable(chat.chat_message, "chat_message", chat.id)
     return chat
+
+
+def decode_feedback(data: bytes, max_bytes: int) -> Feedback:
+    """Decodes and validates one reviewer decision (the review app's feedback record), with
+    the same byte, UTF-8 and number rules as `decode_chat`.
+
+    Raises:
+        ChatParseError: as `decode_chat`, or a field of `Feedback` is missing or wrong
+            (the reason names it; `chat_id` is set when one could be read).
+    """
+    obj = _decode_object(data, max_bytes)
+    chat_id = _best_effort_chat_id(obj, "chat_id")
+    try:
+        feedback = Feedback.model_validate(obj)
+    except ValidationError as e:
+        raise ChatParseError(describe_validation_error(e), chat_id) from None
+    for field in ("final_reply", "reviewer", "prompt_version", "decided_at"):
+        _encodable(getattr(feedback, field), field, chat_id)
+    return feedback
+
+
+def feedback_row(feedback: Feedback, message_id: str | None, processed_at: str) -> dict[str, Any]:
+    """The `--feedback_table` row of one decision."""
+    return FeedbackRow(**feedback.model_dump(), message_id=message_id,
+                       processed_at=processed_at).model_dump(mode="json")
+
+
+def feedback_digest(row: dict[str, Any]) -> str:
+    """A digest of a decision's content (not of when or how it was delivered)."""
+    content = {k: v for k, v in row.items() if k not in ("message_id", "processed_at")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode(
+        "ascii")).hexdigest()
 
 
 def _raw_for_error(raw: bytes | str | None) -> tuple[str | None, str, bool]:
@@ -232,7 +283,9 @@ def _context_of(element: Any) -> dict[str, Any] | None:
                 "message_id": element.message_id, "model_variant": element.model_variant,
                 "prompt_version": element.prompt_version}
     if isinstance(element, dict) and "chat_id" in element:
-        return {"chat_id": element.get("chat_id"), "raw": element.get("chat_message"),
+        raw = element.get("chat_message") if "chat_message" in element else json.dumps(
+            element, ensure_ascii=False, sort_keys=True, default=str)
+        return {"chat_id": element.get("chat_id"), "raw": raw,
                 "message_id": element.get("message_id"),
                 "model_variant": element.get("model_variant"),
                 "prompt_version": element.get("prompt_version")}

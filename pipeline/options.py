@@ -57,16 +57,16 @@ def _looks_like_path(value: str) -> bool:
     return value.startswith((".", "~")) or any(sep in value for sep in separators)
 
 
-def _input_errors(pattern: str) -> list[str]:
+def _input_errors(pattern: str, flag: str = "--input") -> list[str]:
     if _is_remote(pattern):
         return []  # gs://...: matching needs the cloud; Beam reports it when the job reads.
     from apache_beam.io.filesystems import FileSystems
 
     matched = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
     if not matched:
-        return [f"--input matches no file: {pattern!r}"]
+        return [f"{flag} matches no file: {pattern!r}"]
     if not any(os.path.isfile(path) for path in matched):
-        return [f"--input matches only directories, not files: {pattern!r}"]
+        return [f"{flag} matches only directories, not files: {pattern!r}"]
     return []
 
 
@@ -140,6 +140,32 @@ class ChatPipelineOptions(PipelineOptions):
             "--error_topic",
             default=None,
             help="Pub/Sub topic for the error sink: projects/<p>/topics/<t>. Default: none.",
+        )
+        parser.add_argument(
+            "--review_table",
+            default=None,
+            help="BigQuery table that also receives every review record (what the model said "
+            "about a chat sent to review, and its draft), so reviewers' feedback joins it by "
+            "chat_id: <project>:<dataset>.<table>. Default: none.",
+        )
+        # Reviewers' feedback (the review app's decisions): a second, optional source.
+        parser.add_argument(
+            "--feedback_input",
+            default=None,
+            help="Batch feedback input: file glob of the review app's feedback JSONL, e.g. "
+            "out/loop/feedback.jsonl. Default: none.",
+        )
+        parser.add_argument(
+            "--feedback_subscription",
+            default=None,
+            help="Streaming feedback input: projects/<p>/subscriptions/<s> of the review app's "
+            "--feedback_topic. Implies --streaming. Default: none.",
+        )
+        parser.add_argument(
+            "--feedback_table",
+            default=None,
+            help="BigQuery table for validated, deduplicated feedback records: "
+            "<project>:<dataset>.<table>. Default: none.",
         )
         parser.add_argument(
             "--create_tables",
@@ -324,11 +350,24 @@ class ChatPipelineOptions(PipelineOptions):
         """Problems with the combination of flags, each naming the flag. Pure: reads no
         file (see `environment_errors`)."""
         problems = []
-        if bool(self.input) == bool(self.input_subscription):
-            problems.append("give exactly one of --input or --input_subscription")
-        if self.input_subscription and not _SUBSCRIPTION_RE.match(self.input_subscription):
-            problems.append("--input_subscription must be projects/<p>/subscriptions/<s>")
-        for flag in ("output_table", "error_table"):
+        chats = bool(self.input or self.input_subscription)
+        feedback = bool(self.feedback_input or self.feedback_subscription)
+        streaming = bool(self.input_subscription or self.feedback_subscription)
+        if self.input and self.input_subscription:
+            problems.append("give one of --input or --input_subscription, not both")
+        if self.feedback_input and self.feedback_subscription:
+            problems.append("give one of --feedback_input or --feedback_subscription, not both")
+        if not chats and not feedback:
+            problems.append("give --input or --input_subscription (chats), and/or "
+                            "--feedback_input or --feedback_subscription (reviewers' feedback)")
+        if streaming and (self.input or self.feedback_input):
+            problems.append("a job is batch or streaming: --input and --feedback_input do not "
+                            "mix with --input_subscription or --feedback_subscription")
+        for flag in ("input_subscription", "feedback_subscription"):
+            value = getattr(self, flag)
+            if value and not _SUBSCRIPTION_RE.match(value):
+                problems.append(f"--{flag} must be projects/<p>/subscriptions/<s>")
+        for flag in ("output_table", "error_table", "review_table", "feedback_table"):
             value = getattr(self, flag)
             if value and not _TABLE_RE.match(value):
                 problems.append(f"--{flag} must be <project>:<dataset>.<table>, got {value!r}")
@@ -336,20 +375,30 @@ class ChatPipelineOptions(PipelineOptions):
             value = getattr(self, flag)
             if value and not _TOPIC_RE.match(value):
                 problems.append(f"--{flag} must be projects/<p>/topics/<t>, got {value!r}")
-        if self.input_subscription:
+        if streaming:
             if self.output_dir:
                 problems.append("--output_dir is batch only; streaming needs --output_table, "
                                 "--review_topic and --error_table or --error_topic")
-            if not self.output_table or not self.review_topic:
+            if chats and (not self.output_table or not self.review_topic):
                 problems.append("streaming needs --output_table and --review_topic")
+            if feedback and not self.feedback_table:
+                problems.append("streaming feedback (--feedback_subscription) needs "
+                                "--feedback_table")
             if not (self.error_table or self.error_topic):
                 problems.append("streaming needs --error_table or --error_topic")
         else:
             cloud = (self.output_table, self.review_topic)
-            if not self.output_dir and not all(cloud):
+            if chats and not self.output_dir and not all(cloud):
                 problems.append("batch needs --output_dir, or --output_table and --review_topic")
+            if feedback and not (self.output_dir or self.feedback_table):
+                problems.append("--feedback_input needs --output_dir or --feedback_table")
             if not self.output_dir and not (self.error_table or self.error_topic):
                 problems.append("without --output_dir, give --error_table or --error_topic")
+        if not chats and (self.output_table or self.review_topic or self.review_table):
+            problems.append("--output_table, --review_topic and --review_table need a chat "
+                            "source (--input or --input_subscription)")
+        if not feedback and self.feedback_table:
+            problems.append("--feedback_table needs --feedback_input or --feedback_subscription")
         if not 0.0 <= self.ab_split <= 1.0:
             problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
         if self.ab_split > 0 and not self.model_b:
@@ -414,7 +463,9 @@ class ChatPipelineOptions(PipelineOptions):
         problems = []
         if self.input:
             problems.extend(_input_errors(self.input))
-        if _local_runner(self):
+        if self.feedback_input:
+            problems.extend(_input_errors(self.feedback_input, "--feedback_input"))
+        if _local_runner(self) and (self.input or self.input_subscription):
             problems.extend(_model_errors("--model", self.model))
             if self.model_b:
                 problems.extend(_model_errors("--model_b", self.model_b))

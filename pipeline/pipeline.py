@@ -16,6 +16,7 @@ from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.transforms import (
     TAG_CHATS,
     TAG_ERRORS,
+    TAG_FEEDBACK,
     TAG_NEGATIVE,
     TAG_RESULTS,
     TAG_REVIEW,
@@ -23,6 +24,7 @@ from pipeline.transforms import (
     DeduplicateChats,
     DraftApologies,
     InferWithIsolation,
+    IngestFeedback,
     ParseChats,
 )
 from prompts import PromptSet, load_prompt_set
@@ -117,18 +119,27 @@ def _by_variant(record: Any, n: int) -> int:
     return VARIANTS.index(variant)
 
 
-def _read(p: beam.Pipeline, opts: ChatPipelineOptions):
-    if opts.input_subscription:
+# Step labels of each source: the chat source keeps the labels it always had (a Dataflow
+# streaming job is updated in place only when its step names stay the same).
+_CHAT_SOURCE = ("ReadPubSub", "ReadFiles", "ToRawChat")
+_FEEDBACK_SOURCE = ("ReadFeedbackPubSub", "ReadFeedbackFiles", "FeedbackToRaw")
+
+
+def _read(p: beam.Pipeline, subscription: str | None, pattern: str | None,
+          labels: tuple[str, str, str]):
+    """Raw payloads from a Pub/Sub subscription or from the lines of files."""
+    read_pubsub, read_files, to_raw = labels
+    if subscription:
         return (
             p
-            | "ReadPubSub" >> beam.io.ReadFromPubSub(
-                subscription=opts.input_subscription, with_attributes=True)
-            | "ToRawChat" >> beam.Map(lambda m: RawChat(m.data, m.message_id))
+            | read_pubsub >> beam.io.ReadFromPubSub(subscription=subscription,
+                                                    with_attributes=True)
+            | to_raw >> beam.Map(lambda m: RawChat(m.data, m.message_id))
         )
     return (
         p
-        | "ReadFiles" >> beam.io.ReadFromText(opts.input, coder=beam.coders.BytesCoder())
-        | "ToRawChat" >> beam.Map(lambda line: RawChat(line, None))
+        | read_files >> beam.io.ReadFromText(pattern, coder=beam.coders.BytesCoder())
+        | to_raw >> beam.Map(lambda line: RawChat(line, None))
     )
 
 
@@ -138,20 +149,48 @@ def build_pipeline(
     handler_factory: HandlerFactory | None = None,
     raw_chats: beam.PCollection | None = None,
     write: bool = True,
+    raw_feedback: beam.PCollection | None = None,
 ) -> dict[str, beam.PCollection]:
-    """Adds the whole pipeline to `p` and returns its `results`, `review` and `errors`.
+    """Adds the whole pipeline to `p` and returns its outputs: `results`, `review` (with a
+    chat source), `feedback` (with a feedback source) and `errors`.
 
     Args:
         p: the pipeline.
         options: pipeline options; a `ChatPipelineOptions` view is validated.
         handler_factory: builds ModelHandlers (tests pass a fake); default keras-hub.
-        raw_chats: a PCollection of `RawChat` to use instead of the configured source.
+        raw_chats: a PCollection of `RawChat` to use instead of the configured sources.
         write: add the configured sinks (tests may only assert on the returned outputs).
+        raw_feedback: a PCollection of `RawChat` holding feedback payloads, instead of the
+            configured sources.
     """
     opts = options.view_as(ChatPipelineOptions)
-    if raw_chats is None:
+    if raw_chats is None and raw_feedback is None:
         validate_options(options)
-        raw_chats = _read(p, opts)
+        if opts.input or opts.input_subscription:
+            raw_chats = _read(p, opts.input_subscription, opts.input, _CHAT_SOURCE)
+        if opts.feedback_input or opts.feedback_subscription:
+            raw_feedback = _read(p, opts.feedback_subscription, opts.feedback_input,
+                                 _FEEDBACK_SOURCE)
+    outputs: dict[str, beam.PCollection] = {}
+    errors: list[beam.PCollection] = []
+    if raw_chats is not None:
+        errors.extend(_analyse_chats(raw_chats, opts, handler_factory, outputs))
+    if raw_feedback is not None:
+        ingested = raw_feedback | "IngestFeedback" >> IngestFeedback(
+            schemas.MAX_FEEDBACK_BYTES, opts.dedup_window_secs)
+        outputs[TAG_FEEDBACK] = ingested[TAG_FEEDBACK]
+        errors.append(ingested[TAG_ERRORS])
+    if write:
+        errors.extend(_write_outputs(opts, outputs))
+    outputs[TAG_ERRORS] = errors | "MergeAllErrors" >> beam.Flatten()
+    if write:
+        _write_errors(opts, outputs[TAG_ERRORS])
+    return outputs
+
+
+def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: HandlerFactory | None,
+                   outputs: dict[str, beam.PCollection]) -> list[beam.PCollection]:
+    """The chat stages: adds `results` and `review` to `outputs`; returns error collections."""
     models = ModelSet(opts, handler_factory or default_handler_factory)
     ab = bool(opts.model_b)
     split = opts.ab_split if ab else 0.0
@@ -196,34 +235,33 @@ def build_pipeline(
         reviews.append(drafted[TAG_REVIEW])
         errors.append(drafted[TAG_ERRORS])
 
-    outputs = {
-        TAG_RESULTS: results[0] if len(results) == 1 else
-        results | "MergeResults" >> beam.Flatten(),
-        TAG_REVIEW: reviews[0] if len(reviews) == 1 else
-        reviews | "MergeReviews" >> beam.Flatten(),
-    }
-    if write:
-        errors.extend(_write_outputs(opts, outputs))
-    outputs[TAG_ERRORS] = errors | "MergeAllErrors" >> beam.Flatten()
-    if write:
-        _write_errors(opts, outputs[TAG_ERRORS])
-    return outputs
+    outputs[TAG_RESULTS] = results[0] if len(results) == 1 else \
+        results | "MergeResults" >> beam.Flatten()
+    outputs[TAG_REVIEW] = reviews[0] if len(reviews) == 1 else \
+        reviews | "MergeReviews" >> beam.Flatten()
+    return errors
 
 
 def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]:
-    """Writes results and review; returns error records from rejected writes."""
+    """Writes results, review and feedback; returns error records from rejected writes."""
     write_errors = []
-    if opts.output_dir:
-        outputs[TAG_RESULTS] | "WriteResultsFiles" >> sinks.WriteJsonFiles(
-            opts.output_dir, "results")
-        outputs[TAG_REVIEW] | "WriteReviewFiles" >> sinks.WriteJsonFiles(
-            opts.output_dir, "review")
-    if opts.output_table:
-        write_errors.append(outputs[TAG_RESULTS] | "WriteResultsBigQuery" >>
-                            sinks.WriteRowsToBigQuery(opts.output_table,
-                                                      schemas.RESULT_TABLE_SCHEMA,
-                                                      opts.create_tables))
-    if opts.review_topic:
+    for tag, name in ((TAG_RESULTS, "Results"), (TAG_REVIEW, "Review"),
+                      (TAG_FEEDBACK, "Feedback")):
+        if opts.output_dir and tag in outputs:
+            outputs[tag] | f"Write{name}Files" >> sinks.WriteJsonFiles(opts.output_dir, tag)
+    tables = (
+        (TAG_RESULTS, "Results", opts.output_table, schemas.RESULT_TABLE_SCHEMA,
+         sinks.insert_id),
+        (TAG_REVIEW, "Review", opts.review_table, schemas.REVIEW_TABLE_SCHEMA, sinks.insert_id),
+        (TAG_FEEDBACK, "Feedback", opts.feedback_table, schemas.FEEDBACK_TABLE_SCHEMA,
+         sinks.feedback_insert_id),
+    )
+    for tag, name, table, schema, row_id in tables:
+        if table and tag in outputs:
+            write_errors.append(outputs[tag] | f"Write{name}BigQuery" >>
+                                sinks.WriteRowsToBigQuery(table, schema, opts.create_tables,
+                                                          row_id=row_id))
+    if opts.review_topic and TAG_REVIEW in outputs:
         write_errors.append(outputs[TAG_REVIEW] | "PublishReview" >> sinks.PublishJson(
             opts.review_topic))
     return write_errors
@@ -263,7 +301,7 @@ def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = Non
     `handler_factory` replaces the keras-hub handlers (benchmarks of the pipeline itself)."""
     options = PipelineOptions(argv)
     opts = validate_options(options)
-    if opts.input_subscription:
+    if opts.input_subscription or opts.feedback_subscription:
         options.view_as(StandardOptions).streaming = True
     _choose_runner(options)
     p = test_pipeline or beam.Pipeline(options=options)

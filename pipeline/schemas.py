@@ -7,16 +7,20 @@ against it, and the constrained decoder (handlers/constrained.py) is built from
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 INT64_MAX = 2**63 - 1
@@ -26,7 +30,8 @@ SENTIMENT_VALUES: tuple[int, ...] = (1, 0, -1)
 # JSON key order the model is asked for, and the order the constrained decoder enforces.
 REPLY_KEYS: tuple[str, ...] = ("sentiment", "summary")
 
-Stage = Literal["parse", "dedup", "prompt", "inference", "reply", "apology", "write", "publish"]
+Stage = Literal["parse", "dedup", "prompt", "inference", "reply", "apology", "write", "publish",
+                "feedback"]
 ReviewReason = Literal["negative", "low_confidence"]
 
 
@@ -160,6 +165,87 @@ class ErrorRecord(BaseModel):
     processed_at: str
 
 
+class Decision(StrEnum):
+    """What a reviewer decided on a chat's apology draft."""
+
+    APPROVE = "approve"   # the draft as is, or as edited (`final_reply` differs then)
+    REJECT = "reject"     # the draft is not sent; no reply
+
+
+MAX_REPLY_CHARS = 4000
+# A feedback payload holds at most a 4000-character reply (up to 4 bytes each as UTF-8, 6
+# as a JSON escape) plus short fields.
+MAX_FEEDBACK_BYTES = 64 * 1024
+MAX_REVIEWER_CHARS = 200
+
+
+class Feedback(BaseModel):
+    """A reviewer's decision on one chat, as the review app publishes it (`--feedback_topic`
+    or its feedback JSONL) and the pipeline ingests it (`--feedback_subscription`).
+
+    Deciding twice on one chat is allowed: each decision has a per-chat `sequence` (1, 2, ...)
+    and the highest one is the chat's current decision. Types are strict, as for chats: a
+    producer that sends `"chat_id": "7"` or `"sequence": true` has a bug the error sink shows.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chat_id: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+    decision: Decision
+    corrected_sentiment: StrictInt | None = None
+    final_reply: Annotated[StrictStr, Field(max_length=MAX_REPLY_CHARS)] | None = None
+    draft_edited: StrictBool = False
+    reviewer: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REVIEWER_CHARS)]
+    decided_at: StrictStr
+    sequence: Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]
+    model_variant: Literal["a", "b"]
+    prompt_version: Annotated[StrictStr, Field(max_length=64)] | None = None
+
+    @field_validator("reviewer")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        """Printable and not blank: the name shows on the queue page and in reports."""
+        if not name.strip() or not name.isprintable():
+            raise ValueError("reviewer must be a printable, non-blank name")
+        return name
+
+    @field_validator("corrected_sentiment")
+    @classmethod
+    def _known_sentiment(cls, value: int | None) -> int | None:
+        if value is not None and value not in SENTIMENT_VALUES:
+            raise ValueError(f"corrected_sentiment must be one of {SENTIMENT_VALUES}")
+        return value
+
+    @field_validator("decided_at")
+    @classmethod
+    def _aware_timestamp(cls, value: str) -> str:
+        """An ISO-8601 time with its offset (a BigQuery TIMESTAMP), not after 9999."""
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"decided_at {value[:40]!r} is not an ISO-8601 time") from None
+        if parsed.tzinfo is None:
+            raise ValueError("decided_at has no UTC offset")
+        return value
+
+    @model_validator(mode="after")
+    def _reply_matches_decision(self) -> Feedback:
+        if self.decision is Decision.APPROVE and not (self.final_reply or "").strip():
+            raise ValueError("final_reply: an approved decision needs the reply it approves")
+        if self.decision is Decision.REJECT and self.final_reply is not None:
+            raise ValueError("final_reply: a rejected draft sends no reply")
+        if self.decision is Decision.REJECT and self.draft_edited:
+            raise ValueError("draft_edited: a rejected draft cannot be edited")
+        return self
+
+
+class FeedbackRow(Feedback):
+    """A feedback record as the pipeline writes it (`--feedback_table`, `feedback*.jsonl`)."""
+
+    message_id: str | None = None
+    processed_at: str
+
+
 def _bq_field(name: str, type_: str, mode: str = "NULLABLE") -> dict[str, str]:
     return {"name": name, "type": type_, "mode": mode}
 
@@ -182,6 +268,27 @@ _OUTPUT_FIELDS = [
 ]
 
 RESULT_TABLE_SCHEMA = {"fields": _OUTPUT_FIELDS}
+
+REVIEW_TABLE_SCHEMA = {"fields": [
+    *_OUTPUT_FIELDS,
+    _bq_field("review_reason", "STRING", "REQUIRED"),
+    _bq_field("apology_draft", "STRING", "REQUIRED"),
+]}
+
+FEEDBACK_TABLE_SCHEMA = {"fields": [
+    _bq_field("chat_id", "INT64", "REQUIRED"),
+    _bq_field("decision", "STRING", "REQUIRED"),
+    _bq_field("corrected_sentiment", "INT64"),
+    _bq_field("final_reply", "STRING"),
+    _bq_field("draft_edited", "BOOL"),
+    _bq_field("reviewer", "STRING", "REQUIRED"),
+    _bq_field("decided_at", "TIMESTAMP", "REQUIRED"),
+    _bq_field("sequence", "INT64", "REQUIRED"),
+    _bq_field("model_variant", "STRING", "REQUIRED"),
+    _bq_field("prompt_version", "STRING"),
+    _bq_field("message_id", "STRING"),
+    _bq_field("processed_at", "TIMESTAMP", "REQUIRED"),
+]}
 
 ERROR_TABLE_SCHEMA = {
     "fields": [

@@ -15,6 +15,7 @@ from pipeline.transforms import counter, now, to_json_line
 __all__ = [
     "PublishJson",
     "error_insert_id",
+    "feedback_insert_id",
     "insert_id",
     "record_error",
     "WriteJsonFiles",
@@ -60,6 +61,12 @@ def insert_id(row: dict[str, Any]) -> str:
     """A deterministic BigQuery insertId per chat: a redelivered chat reuses it, so BigQuery's
     streaming-insert deduplication (best effort, about a minute) drops the second copy."""
     return f"chat-{row['chat_id']}"
+
+
+def feedback_insert_id(row: dict[str, Any]) -> str:
+    """A deterministic insertId per decision: a chat's decisions are numbered (`sequence`),
+    so a redelivered decision repeats it and a later decision on the chat does not."""
+    return f"feedback-{row['chat_id']}-{row['sequence']}"
 
 
 def error_insert_id(record: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from prompts import PromptSet, load_prompt_set, render_apology_prompt, render_se
 __all__ = [
     "TAG_CHATS",
     "TAG_ERRORS",
+    "TAG_FEEDBACK",
     "TAG_NEGATIVE",
     "TAG_RESULTS",
     "TAG_RETRY",
@@ -31,6 +32,7 @@ __all__ = [
     "GuardedDoFn",
     "DeduplicateChats",
     "DraftApologies",
+    "IngestFeedback",
     "InferWithIsolation",
     "ParseChats",
     "guarded_map",
@@ -45,6 +47,7 @@ TAG_NEGATIVE = "negative"
 TAG_REVIEW = "review"
 TAG_ERRORS = "errors"
 TAG_RETRY = "retry"
+TAG_FEEDBACK = "feedback"
 
 NAMESPACE = "chat_pipeline"
 # Set on a row routed to review for a reason other than negative sentiment.
@@ -271,19 +274,40 @@ def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
         counter("xla_compiles").inc()
 
 
-class _DeduplicateFn(beam.DoFn):
-    """Keeps the first delivery of each chat id for `window_secs` of event time.
+def _chat_conflict(key: ChatKey, window_secs: float) -> dict[str, Any]:
+    return elements.make_error(
+        "dedup", f"chat id {key.chat_id} was already received with different content "
+        f"within {window_secs:g}s", now(), chat_id=key.chat_id, raw=key.chat_message,
+        message_id=key.message_id)
 
-    A redelivery (same id, same content as any earlier copy) is dropped and counted; the same
-    id with new content is a producer bug and goes to the error sink once per distinct
-    content, rather than overwrite anything.
+
+def _feedback_conflict(row: dict[str, Any], window_secs: float) -> dict[str, Any]:
+    return elements.make_error(
+        "feedback", f"decision {row['sequence']} on chat {row['chat_id']} was already received "
+        f"with different content within {window_secs:g}s (two review apps numbering the same "
+        "chat?)", now(), chat_id=row["chat_id"], raw=to_json_line(row),
+        message_id=row.get("message_id"), model_variant=row.get("model_variant"),
+        prompt_version=row.get("prompt_version"))
+
+
+class _DeduplicateFn(beam.DoFn):
+    """Keeps the first delivery of each key for `window_secs` of event time.
+
+    Elements are (key, value). A redelivery (same key, same content as any earlier copy, by
+    `digest(value)`) is dropped and counted; the same key with new content is a producer bug
+    and goes to the error sink (`conflict(value, window_secs)`) once per distinct content,
+    rather than overwrite anything.
     """
 
     SEEN = ReadModifyWriteStateSpec("seen_digests", StrUtf8Coder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    def __init__(self, window_secs: float):
+    def __init__(self, window_secs: float, stage: str, digest, conflict, metric_prefix: str = ""):
         self._window_secs = window_secs
+        self._stage = stage
+        self._digest = digest
+        self._conflict = conflict
+        self._prefix = metric_prefix
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
                 seen=beam.DoFn.StateParam(SEEN), expiry=beam.DoFn.TimerParam(EXPIRY)):
@@ -292,30 +316,27 @@ class _DeduplicateFn(beam.DoFn):
             outputs = list(self._keep_first(element, timestamp, seen, expiry))
         except Exception as exc:  # noqa: BLE001 (every failure becomes an error record)
             counter("unexpected_errors").inc()
-            _LOGGER.warning("stage dedup: unexpected %s for one element; sent to errors",
-                            type(exc).__name__)
+            _LOGGER.warning("stage %s: unexpected %s for one element; sent to errors",
+                            self._stage, type(exc).__name__)
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.error_for_element(
-                "dedup", element, f"unexpected {describe_exception(exc)}", now()))
+                self._stage, element, f"unexpected {describe_exception(exc)}", now()))
             return
         yield from outputs
 
     def _keep_first(self, element, timestamp, seen, expiry):
-        _, key = element
+        _, value = element
         previous = seen.read()
-        verdict, digests = elements.delivery_verdict(previous, elements.chat_digest(key))
+        verdict, digests = elements.delivery_verdict(previous, self._digest(value))
         if digests != previous:
             seen.write(digests)
         if verdict == elements.FIRST_DELIVERY:
             expiry.set(timestamp + self._window_secs)
-            yield key
+            yield value
         elif verdict == elements.REDELIVERY:
-            counter("duplicates_dropped").inc()
+            counter(f"{self._prefix}duplicates_dropped").inc()
         else:
-            counter("duplicate_ids_conflicting").inc()
-            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "dedup", f"chat id {key.chat_id} was already received with different content "
-                f"within {self._window_secs:g}s", now(), chat_id=key.chat_id,
-                raw=key.chat_message, message_id=key.message_id))
+            counter(f"{self._prefix}duplicate_ids_conflicting").inc()
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, self._conflict(value, self._window_secs))
 
     @on_timer(EXPIRY)
     def expire(self, seen=beam.DoFn.StateParam(SEEN)):
@@ -334,9 +355,60 @@ class DeduplicateChats(beam.PTransform):
             chats
             | "KeyByChatId" >> beam.Map(lambda key: (key.chat_id, key)).with_output_types(
                 tuple[int, Any])
-            | "KeepFirst" >> beam.ParDo(_DeduplicateFn(self._window_secs)).with_outputs(
+            | "KeepFirst" >> beam.ParDo(_DeduplicateFn(
+                self._window_secs, "dedup", elements.chat_digest, _chat_conflict)).with_outputs(
                 TAG_ERRORS, main=TAG_CHATS)
         )
+
+
+class _ParseFeedbackFn(GuardedDoFn):
+    STAGE = "feedback"
+
+    def __init__(self, max_bytes: int):
+        self._max_bytes = max_bytes
+
+    def handle(self, raw: RawChat):
+        try:
+            feedback = elements.decode_feedback(raw.data, self._max_bytes)
+        except elements.ChatParseError as e:
+            counter("feedback_invalid").inc()
+            yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
+                "feedback", f"invalid feedback record: {e.reason}", now(), chat_id=e.chat_id,
+                raw=raw.data, message_id=raw.message_id))
+            return
+        counter("feedback_valid").inc()
+        yield elements.feedback_row(feedback, raw.message_id, now())
+
+
+def _feedback_key(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # A string key: Beam's deterministic coder for state keys, and one key per decision.
+    return f"{row['chat_id']}:{row['sequence']}", row
+
+
+class IngestFeedback(beam.PTransform):
+    """Reviewers' decisions (raw feedback payloads) -> validated feedback rows, redeliveries
+    of one decision (chat id, sequence) within `dedup_window_secs` dropped; `errors` for
+    invalid payloads and for a decision number reused with different content."""
+
+    def __init__(self, max_bytes: int, dedup_window_secs: float):
+        super().__init__()
+        self._max_bytes = max_bytes
+        self._window_secs = dedup_window_secs
+
+    def expand(self, raw_feedback):
+        parsed = raw_feedback | "DecodeAndValidate" >> beam.ParDo(
+            _ParseFeedbackFn(self._max_bytes)).with_outputs(TAG_ERRORS, main=TAG_FEEDBACK)
+        if self._window_secs <= 0:
+            return {TAG_FEEDBACK: parsed[TAG_FEEDBACK], TAG_ERRORS: parsed[TAG_ERRORS]}
+        unique = (
+            parsed[TAG_FEEDBACK]
+            | "KeyByDecision" >> beam.Map(_feedback_key).with_output_types(tuple[str, Any])
+            | "KeepFirst" >> beam.ParDo(_DeduplicateFn(
+                self._window_secs, "feedback", elements.feedback_digest, _feedback_conflict,
+                metric_prefix="feedback_")).with_outputs(TAG_ERRORS, main=TAG_FEEDBACK)
+        )
+        errors = (parsed[TAG_ERRORS], unique[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        return {TAG_FEEDBACK: unique[TAG_FEEDBACK], TAG_ERRORS: errors}
 
 
 class _RouteReplyFn(GuardedDoFn):

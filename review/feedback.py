@@ -16,20 +16,17 @@ import os
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, ValidationError
 
-from pipeline.schemas import ReviewRecord
+from pipeline.schemas import MAX_REPLY_CHARS, Decision, Feedback, ReviewRecord
+from pipeline.schemas import SENTIMENT_VALUES as SENTIMENTS
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
            "decide", "load_review_records"]
-
-SENTIMENTS = (1, 0, -1)
-MAX_REPLY_CHARS = 4000
 
 
 def _normalise(text: str) -> str:
@@ -37,41 +34,11 @@ def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-class Decision(StrEnum):
-    APPROVE = "approve"   # the draft as is, or as edited (`final_reply` differs then)
-    REJECT = "reject"     # the draft is not sent; no reply
-
-
 class ReviewItem(ReviewRecord):
     """One chat waiting for review: the pipeline's own `ReviewRecord`, read tolerantly
     (fields a newer pipeline adds are ignored, not refused)."""
 
     model_config = ConfigDict(extra="ignore")
-
-
-class Feedback(BaseModel):
-    """A reviewer's decision on one chat (`--feedback_topic` or the feedback JSONL)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    chat_id: int
-    decision: Decision
-    corrected_sentiment: int | None = None
-    final_reply: str | None = None
-    draft_edited: bool = False
-    reviewer: str = Field(min_length=1, max_length=200)
-    decided_at: str
-    sequence: int = Field(ge=1)
-    model_variant: str
-    prompt_version: str | None = None
-
-    @field_validator("reviewer")
-    @classmethod
-    def _printable_name(cls, name: str) -> str:
-        """Printable and not blank: the name shows on the queue page and in reports."""
-        if not name.strip() or not name.isprintable():
-            raise ValueError("reviewer must be a printable, non-blank name")
-        return name
 
 
 def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:

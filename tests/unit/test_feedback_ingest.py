@@ -1,0 +1,169 @@
+"""Reviewers' feedback into the pipeline: decoding, validation, deduplication, the sinks."""
+
+import glob
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that
+
+from pipeline import elements, sinks
+from pipeline.elements import ChatParseError, RawChat
+from pipeline.pipeline import build_pipeline, run
+from pipeline.schemas import FEEDBACK_TABLE_SCHEMA, Feedback, FeedbackRow
+
+GOOD = {"chat_id": 7, "decision": "approve", "corrected_sentiment": None,
+        "final_reply": "Sorry about the late order.", "draft_edited": False,
+        "reviewer": "mina", "decided_at": "2026-12-01T10:00:00+00:00", "sequence": 1,
+        "model_variant": "a", "prompt_version": "v1"}
+
+
+def _payload(**changes) -> bytes:
+    record = {**GOOD, **changes}
+    return json.dumps({k: v for k, v in record.items() if v is not ...}).encode()
+
+
+def test_a_review_app_record_decodes():
+    """The review app's own record (model_dump_json of Feedback) is accepted as is."""
+    feedback = elements.decode_feedback(Feedback(**GOOD).model_dump_json().encode(), 65536)
+    assert feedback.chat_id == 7 and feedback.decision == "approve"
+    assert feedback.final_reply == "Sorry about the late order."
+
+
+@pytest.mark.parametrize("payload,field", [
+    (_payload(chat_id="7"), "chat_id"),
+    (_payload(chat_id=-1), "chat_id"),
+    (_payload(chat_id=2**63), "chat_id"),
+    (_payload(sequence=0), "sequence"),
+    (_payload(sequence=True), "sequence"),
+    (_payload(corrected_sentiment=2), "corrected_sentiment"),
+    (_payload(corrected_sentiment="-1"), "corrected_sentiment"),
+    (_payload(decision="maybe"), "decision"),
+    (_payload(final_reply=None), "final_reply"),
+    (_payload(final_reply="   "), "final_reply"),
+    (_payload(decision="reject"), "final_reply"),
+    (_payload(decision="reject", final_reply=None, draft_edited=True), "draft_edited"),
+    (_payload(final_reply="x" * 4001), "final_reply"),
+    (_payload(decided_at="yesterday"), "decided_at"),
+    (_payload(decided_at="2026-12-01T10:00:00"), "decided_at"),
+    (_payload(reviewer="mina\nadmin"), "reviewer"),
+    (_payload(reviewer=""), "reviewer"),
+    (_payload(model_variant="c"), "model_variant"),
+    (_payload(chat_id=...), "chat_id"),
+    (_payload(extra="field"), "extra"),
+    (_payload(final_reply="\ud800 lone surrogate"), "final_reply"),
+])
+def test_bad_fields_are_refused_by_name(payload, field):
+    """Each hostile or careless field is refused with a reason that names it."""
+    with pytest.raises(ChatParseError) as info:
+        elements.decode_feedback(payload, 65536)
+    assert field in info.value.reason
+
+
+@pytest.mark.parametrize("payload,words", [
+    (b"", "empty"),
+    (b"\xff\xfe{}", "UTF-8"),
+    (b"[1, 2]", "JSON object"),
+    (b'{"chat_id": NaN}', "not a JSON value"),
+    (b'{"chat_id": ' + b"9" * 5000 + b"}", "digits"),
+    (b"[" * 60000, "nested too deeply"),
+    (b'{"chat_id": 1' + b" " * 70000 + b"}", "over the limit"),
+])
+def test_undecodable_payloads_are_refused(payload, words):
+    """Bytes that are not one JSON object of a sane size are refused before validation."""
+    with pytest.raises(ChatParseError) as info:
+        elements.decode_feedback(payload, 65536)
+    assert words in info.value.reason
+
+
+def test_chat_id_is_kept_when_readable():
+    """A record with a readable chat id keeps it on its error, to find the chat."""
+    with pytest.raises(ChatParseError) as info:
+        elements.decode_feedback(_payload(sequence=-5), 65536)
+    assert info.value.chat_id == 7
+
+
+def test_feedback_row_matches_the_table_schema():
+    """A row has exactly the feedback table's columns, the decision as plain text."""
+    row = elements.feedback_row(Feedback(**GOOD), "m-1", "2026-12-01T10:00:05+00:00")
+    assert set(row) == {f["name"] for f in FEEDBACK_TABLE_SCHEMA["fields"]}
+    assert set(row) == set(FeedbackRow.model_fields)
+    assert row["decision"] == "approve" and type(row["decision"]) is str
+    json.dumps(row)
+
+
+def test_insert_id_is_per_decision():
+    """A redelivered decision repeats its insert id; a later decision on the chat does not."""
+    first = elements.feedback_row(Feedback(**GOOD), "m-1", "t1")
+    again = elements.feedback_row(Feedback(**GOOD), "m-2", "t2")
+    later = elements.feedback_row(Feedback(**{**GOOD, "sequence": 2}), "m-3", "t3")
+    assert sinks.feedback_insert_id(first) == sinks.feedback_insert_id(again)
+    assert sinks.feedback_insert_id(first) != sinks.feedback_insert_id(later)
+    assert elements.feedback_digest(first) == elements.feedback_digest(again)
+    assert elements.feedback_digest(first) != elements.feedback_digest(later)
+
+
+def _ingest(raw, argv=()):
+    options = PipelineOptions(["--runner", "FnApiRunner", *argv])
+    p = TestPipeline(options=options)
+    out = build_pipeline(p, options, raw_feedback=p | beam.Create(raw), write=False)
+    return p, out
+
+
+def test_ingest_keeps_each_decision_once_and_reports_the_rest():
+    """Redeliveries are dropped, both decisions on one chat kept, a reused sequence number
+    with other content and every bad payload reach the error sink with a reason."""
+    raw = [
+        RawChat(_payload(), "m-1"),
+        RawChat(_payload(), "m-2"),                                        # redelivery
+        RawChat(_payload(sequence=2, decision="reject", final_reply=None), "m-3"),
+        RawChat(_payload(sequence=2, corrected_sentiment=0), "m-4"),       # reused number
+        RawChat(_payload(chat_id=8, decided_at="soon"), "m-5"),
+        RawChat(b"<html>", "m-6"),
+    ]
+    p, out = _ingest(raw)
+    with p:
+        # Which copy of the reused number comes first is the runner's choice: one is kept,
+        # the other reported.
+        kept = out["feedback"] | beam.Map(lambda r: (r["chat_id"], r["sequence"], r["message_id"]))
+        reported = out["errors"] | beam.Map(lambda e: (e["stage"], e["chat_id"], e["message_id"],
+                                                       e["reason"].split(":")[0]))
+        assert_that((kept, reported) | beam.Flatten(), _one_of_the_reused_pair_each_way(),
+                    label="outcomes")
+
+
+def _one_of_the_reused_pair_each_way():
+    def check(actual):
+        kept = sorted(a for a in actual if len(a) == 3)
+        reported = sorted((a for a in actual if len(a) == 4), key=repr)
+        assert kept[0] == (7, 1, "m-1") and len(kept) == 2, kept
+        assert kept[1][:2] == (7, 2) and kept[1][2] in ("m-3", "m-4"), kept
+        other = ({"m-3", "m-4"} - {kept[1][2]}).pop()
+        assert reported == sorted([
+            ("feedback", 7, other, "decision 2 on chat 7 was already received with different "
+             "content within 600s (two review apps numbering the same chat?)"),
+            ("feedback", 8, "m-5", "invalid feedback record"),
+            ("feedback", None, "m-6", "invalid feedback record")], key=repr), reported
+    return check
+
+
+def test_feedback_only_job_writes_files(tmp_path):
+    """`--feedback_input` alone (no chats, no model) is a complete batch job: every line
+    ends in feedback*.jsonl or errors*.jsonl."""
+    src = tmp_path / "feedback.jsonl"
+    src.write_bytes(_payload() + b"\n" + _payload(sequence=2, corrected_sentiment=1) + b"\n"
+                    + _payload() + b"\n" + b'{"chat_id": 9}\n')
+    out_dir = tmp_path / "out"
+    run(["--feedback_input", str(src), "--output_dir", str(out_dir)])
+
+    def read(name):
+        return [json.loads(line) for path in glob.glob(str(out_dir / f"{name}*.jsonl"))
+                for line in open(path, encoding="utf-8")]
+
+    rows, errors = read("feedback"), read("errors")
+    assert sorted((r["chat_id"], r["sequence"], r["corrected_sentiment"]) for r in rows) == [
+        (7, 1, None), (7, 2, 1)]
+    assert [(e["stage"], e["chat_id"]) for e in errors] == [("feedback", 9)]
+    assert "decision" in errors[0]["reason"] and "reviewer" in errors[0]["reason"]
