@@ -55,7 +55,7 @@ TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 -
 	--label_weight 4 --seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 \
 	--target_buckets 48,64
 
-.PHONY: tune tuned-model eval
+.PHONY: tune tuned-model eval tune-feedback
 
 tune: $(GEMMA_BASE)/config.json ## LoRA-tune Gemma 3 270M on tuning/data/train.jsonl -> the adapter
 	$(PY) -m tuning --base $(GEMMA_BASE) --data $(TUNING_DATA) --out $(ADAPTER) $(TUNE_FLAGS)
@@ -88,6 +88,23 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 demo-loop: $(DEMO_MODEL)/config.json ## The review loop: A/B run (tuned vs base), scripted reviews via the app, report
 	$(PY) -m review.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \
 		--report out/report
+
+# Tuning from reviewers' feedback: the demo loop's decisions joined with its run's records,
+# LoRA on top of the demo model; the merged preset is the tuned arm to deploy as --model_b.
+FEEDBACK_BASE ?= $(DEMO_MODEL)
+FEEDBACK_RUN ?= out/loop
+FEEDBACK_ADAPTER := out/feedback-tuned.npz
+FEEDBACK_MODEL := models/feedback-tuned
+FEEDBACK_TUNE_FLAGS := --epochs 2 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 --label_weight 4 \
+	--seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 --target_buckets 48,64
+
+tune-feedback: $(FEEDBACK_BASE)/config.json ## LoRA-tune on out/loop's feedback + its run's records -> models/feedback-tuned (deploy as --model_b)
+	@test -s $(FEEDBACK_RUN)/feedback.jsonl || { echo "no $(FEEDBACK_RUN)/feedback.jsonl: run make demo-loop first"; exit 1; }
+	mkdir -p out
+	$(PY) -m tuning --base $(FEEDBACK_BASE) --feedback '$(FEEDBACK_RUN)/ingested/feedback*.jsonl' \
+		--records $(FEEDBACK_RUN) --out $(FEEDBACK_ADAPTER) $(FEEDBACK_TUNE_FLAGS)
+	rm -rf $(FEEDBACK_MODEL)
+	$(PY) -m tuning.apply --base $(FEEDBACK_BASE) --adapter $(FEEDBACK_ADAPTER) --out $(FEEDBACK_MODEL)
 
 demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
 	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)

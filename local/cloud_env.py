@@ -8,14 +8,20 @@ What differs from Google Cloud, and why:
 * Beam's BigQuery table-management client has a hard-coded Google base URL, so tables are
   created here up front (through google-cloud-bigquery, which honours the emulator host), and
   the pipeline runs with `--create_tables false` (CREATE_NEVER), which skips that client.
-  The write itself, its schema and its failed-rows output are the production `WriteToBigQuery`.
+  The write itself, its schema and its failed-rows output are the production ones
+  (`BigQueryWriteFn`, the function `WriteToBigQuery` applies for streaming inserts).
 """
 
 from __future__ import annotations
 
 import os
 
-from pipeline.schemas import ERROR_TABLE_SCHEMA, RESULT_TABLE_SCHEMA
+from pipeline.schemas import (
+    ERROR_TABLE_SCHEMA,
+    FEEDBACK_TABLE_SCHEMA,
+    RESULT_TABLE_SCHEMA,
+    REVIEW_TABLE_SCHEMA,
+)
 
 __all__ = ["create_resources", "use_emulators"]
 
@@ -59,7 +65,8 @@ def create_resources(project: str, topics: list[str], subscriptions: dict[str, s
                                        ack_deadline_seconds=60)
     client = bigquery_client(project)
     client.create_dataset(dataset, exists_ok=True)
-    schemas = {"results": RESULT_TABLE_SCHEMA, "errors": ERROR_TABLE_SCHEMA}
+    schemas = {"results": RESULT_TABLE_SCHEMA, "errors": ERROR_TABLE_SCHEMA,
+               "review": REVIEW_TABLE_SCHEMA, "feedback": FEEDBACK_TABLE_SCHEMA}
     for table, kind in tables.items():
         client.create_table(bigquery.Table(f"{project}.{dataset}.{table}",
                                            schema=_schema(schemas[kind]["fields"])),

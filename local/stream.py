@@ -31,8 +31,11 @@ class StreamingRun:
     (emulator) and Pub/Sub topics."""
 
     def __init__(self, env: dict[str, str], model: str, extra_argv: tuple[str, ...] = (),
-                 handler_factory=None):
+                 handler_factory=None, feedback: bool = True):
         self.env = env
+        # The review app's decisions: read from the feedback topic into the feedback table,
+        # beside the review table they join by chat_id (off in the throughput benchmarks).
+        self.feedback = feedback
         self.project = env["PROJECT"]
         self.model = model
         self.extra_argv = list(extra_argv)
@@ -50,9 +53,10 @@ class StreamingRun:
             return
         cloud_env.use_emulators(self.env)
         cloud_env.create_resources(
-            self.project, ["chats", "review", "errors"],
-            {"chats-sub": "chats", "review-sub": "review", "errors-sub": "errors"},
-            DATASET, {"results": "results"})
+            self.project, ["chats", "review", "errors", "feedback"],
+            {"chats-sub": "chats", "review-sub": "review", "errors-sub": "errors",
+             "feedback-sub": "feedback"},
+            DATASET, {"results": "results", "review": "review", "feedback": "feedback"})
         from google.cloud import pubsub_v1
 
         self.publisher = pubsub_v1.PublisherClient()
@@ -76,15 +80,21 @@ class StreamingRun:
             "--streaming",
             *self.extra_argv,
         ]
+        if self.feedback:
+            argv += [
+                "--review_table", f"{self.project}:{DATASET}.review",
+                "--feedback_subscription", f"projects/{self.project}/subscriptions/feedback-sub",
+                "--feedback_table", f"{self.project}:{DATASET}.feedback",
+            ]
         self.started_at = time.monotonic()
         self.result = run(argv, wait=False, handler_factory=self.handler_factory)
 
     def publish(self, payloads: list[bytes], rate_per_s: float | None = None,
-                sent: dict[str, float] | None = None) -> dict[str, float]:
-        """Publishes payloads, at `rate_per_s` if given; fills and returns `sent`: message
-        id -> publish time (wall-clock seconds, when it was handed to the client)."""
+                sent: dict[str, float] | None = None, topic: str = "chats") -> dict[str, float]:
+        """Publishes payloads to `topic`, at `rate_per_s` if given; fills and returns `sent`:
+        message id -> publish time (wall-clock seconds, when it was handed to the client)."""
         sent = {} if sent is None else sent
-        topic = self.publisher.topic_path(self.project, "chats")
+        topic = self.publisher.topic_path(self.project, topic)
         start = time.monotonic()
         for i, payload in enumerate(payloads):
             if rate_per_s:
@@ -119,18 +129,38 @@ class StreamingRun:
                 for record in self._pull(sub):
                     out[sink].append(record)
                     seen_at.setdefault(record.get("message_id"), time.time())
-            # A query, not list_rows: bqemulator 1.4.0's tabledata.list leaves its DuckDB
-            # connection busy, and every later insertAll then fails with a 500.
-            rows = [dict(r) for r in self.bq.query(
-                f"SELECT * FROM `{self.project}.{DATASET}.results`").result()]
-            out["results"] = rows
-            for row in rows:
+            out["results"] = self.table("results")
+            for row in out["results"]:
                 seen_at.setdefault(row.get("message_id"), time.time())
             done_publishing = publishing is None or not publishing.is_alive()
             if done_publishing and set(expected_ids) <= set(seen_at):
                 break
             time.sleep(0.5)
         self.seen_at = seen_at
+        return out
+
+    def table(self, name: str) -> list[dict]:
+        """Every row of a table of the run's dataset."""
+        # A query, not list_rows: bqemulator 1.4.0's tabledata.list leaves its DuckDB
+        # connection busy, and every later insertAll then fails with a 500.
+        return [dict(r) for r in self.bq.query(
+            f"SELECT * FROM `{self.project}.{DATASET}.{name}`").result()]
+
+    def collect_feedback(self, expected_ids, timeout: float = 120.0) -> dict[str, list[dict]]:
+        """Polls the feedback table and the error topic until every expected feedback message
+        id is seen in one of them, or timeout."""
+        out = {"feedback": [], "errors": []}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = getattr(self.result, "state", None)
+            if state in ("FAILED", "CANCELLED", "DONE"):
+                raise RuntimeError(f"the streaming pipeline stopped ({state})")
+            out["errors"].extend(self._pull("errors-sub"))
+            out["feedback"] = self.table("feedback")
+            seen = {r.get("message_id") for records in out.values() for r in records}
+            if set(expected_ids) <= seen:
+                break
+            time.sleep(0.5)
         return out
 
     def stop(self) -> None:
@@ -198,6 +228,26 @@ def measure(run: StreamingRun, payloads: list[bytes], rate: float | None,
     return sinks, figures
 
 
+def demo_feedback(run: StreamingRun, reviewed: list[dict], timeout: float) -> dict:
+    """A scripted reviewer's decisions on the review topic's chats, made by the review app's
+    own `decide`: approve the draft of a negative chat, reject one sent for low confidence.
+    They are published to the feedback topic, which the running job ingests; returns the
+    feedback table joined with the review table by chat_id, and the refused records."""
+    from review.feedback import ReviewItem, decide
+
+    payloads = []
+    for record in reviewed:
+        item = ReviewItem.model_validate(record)
+        decision = "approve" if item.review_reason == "negative" else "reject"
+        payloads.append(decide(item, decision, "demo-reviewer", 1).model_dump_json().encode())
+    sent = run.publish(payloads, topic="feedback")
+    out = run.collect_feedback(set(sent), timeout=timeout)
+    model = {r["chat_id"]: r for r in run.table("review")}
+    joined = [{**model[f["chat_id"]], **f} for f in sorted(
+        out["feedback"], key=lambda f: (f["chat_id"], f["sequence"])) if f["chat_id"] in model]
+    return {"joined": joined, "errors": [e for e in out["errors"] if e["stage"] == "feedback"]}
+
+
 def _print_table(rows: list[dict]) -> None:
     cols = ("chat_id", "user_id", "sentiment", "sentiment_confidence", "model_variant", "summary")
     print(" | ".join(cols))
@@ -226,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run.start()
             sinks, summary = measure(run, payloads, args.rate, args.timeout)
+            feedback = demo_feedback(run, sinks["review"], args.timeout)
         finally:
             run.stop()
     print(f"\n== BigQuery {DATASET}.results ({len(sinks['results'])} rows) ==")
@@ -237,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== errors topic ({len(sinks['errors'])} messages) ==")
     for r in sinks["errors"]:
         print(f"#{r['chat_id']} {r['stage']}: {r['reason'][:90]}")
+    print(f"\n== BigQuery {DATASET}.feedback joined with {DATASET}.review by chat_id "
+          f"({len(feedback['joined'])} rows; {len(feedback['errors'])} refused) ==")
+    for row in feedback["joined"]:
+        print(f"#{row['chat_id']} decision {row['sequence']}: {row['decision']} by "
+              f"{row['reviewer']}; model said {row['sentiment']} ({row['review_reason']}); "
+              f"reply: {str(row['final_reply'])[:60]!r}")
     print("\n== accounting ==")
     print(f"published {summary['published']}, results {len(sinks['results'])}, review "
           f"{len(sinks['review'])}, errors {len(sinks['errors'])}, lost "

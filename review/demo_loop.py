@@ -9,12 +9,17 @@
 3. a scripted reviewer works through the queue through the app's own HTTP interface: it
    knows the hand labels (`samples/labels.json`), corrects a wrong sentiment, approves a
    draft for a chat that really is negative and rejects the others;
-4. writes the evaluation report from the run and the feedback, and prints where it is.
+4. ingests the feedback with the pipeline itself (`--feedback_input`: validated, deduplicated,
+   into `<out>/ingested/feedback*.jsonl`, bad records into its error files), as the streaming
+   job does into the BigQuery feedback table;
+5. writes the evaluation report from the run and the ingested feedback, and prints where it
+   is.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import secrets
@@ -53,6 +58,15 @@ def review_through_http(base_url: str, token: str, labels: dict[int, int]) -> li
     return done
 
 
+def count_lines(pattern: str) -> int:
+    """Non-blank lines in every file matching `pattern`."""
+    total = 0
+    for path in glob.glob(pattern):
+        with open(path, encoding="utf-8") as f:
+            total += sum(1 for line in f if line.strip())
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--input", default="samples/chats.jsonl")
@@ -81,7 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     with serving(app) as url:
         decisions = review_through_http(url, token, labels)
     print(f"scripted reviewer: {len(decisions)} decisions through the app's HTTP API")
-    figures = build_report([args.out], feedback_path, args.report)
+    ingested = os.path.join(args.out, "ingested")
+    subprocess.run([sys.executable, "-m", "pipeline", "--feedback_input", feedback_path,
+                    "--output_dir", ingested], check=True)
+    counts = {sink: count_lines(os.path.join(ingested, f"{sink}*.jsonl"))
+              for sink in ("feedback", "errors")}
+    print(f"feedback ingested by the pipeline: {counts['feedback']} records, "
+          f"{counts['errors']} refused ({ingested})")
+    figures = build_report([args.out], os.path.join(ingested, "feedback*.jsonl"), args.report)
     print(json.dumps({k: figures[k] for k in ("reviewed", "agreement", "ab")
                       if k in figures}, indent=2, default=str))
     print(f"report: {os.path.abspath(os.path.join(args.report, 'index.html'))}")

@@ -8,6 +8,8 @@ base preset and saves a preset that plain `keras_hub.models.CausalLM.from_preset
 
 - `tuning.examples`: reading and validating labelled chats, prompts, targets, token ids.
 - `tuning.lora`: enabling LoRA, the base fingerprint, saving, loading and merging adapters.
+- `tuning.feedback`: reviewers' decisions (the review app's feedback) joined with a run's
+  records by chat_id, as labelled chats (`python -m tuning --feedback ... --records ...`).
 - `tuning.train`: the jitted train step (logits only at target positions) and the CLI.
 - `tuning.apply`: the merge CLI.
 """

@@ -64,7 +64,7 @@ def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
         "targets": meta["targets"],
         "merged_kernels": merged,
         "training": {k: meta.get("training", {}).get(k)
-                     for k in ("command", "data_sha256", "final_loss")},
+                     for k in ("command", "data_sha256", "feedback", "final_loss")},
     }
     with open(os.path.join(out, "tuning.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)

@@ -34,6 +34,7 @@ def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset
         run.start()
         sent = run.publish(good + [b for b in bad if b])
         sinks = run.collect(set(sent), timeout=180)
+        _check_feedback(run, sinks)
     finally:
         run.stop()
     summary = account(sent, sinks)
@@ -45,3 +46,37 @@ def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset
         e["chat_id"] for e in sinks["errors"] if e["stage"] != "parse"} == set(range(10))
     for row in sinks["results"]:
         assert row["message_id"] and row["model_variant"] == "a"
+
+
+def _decision(chat_id: int, sequence: int, approve: bool) -> bytes:
+    from pipeline.schemas import Feedback
+
+    return Feedback(chat_id=chat_id, decision="approve" if approve else "reject",
+                    final_reply="Sorry for the trouble." if approve else None,
+                    reviewer="tester", decided_at="2026-12-01T10:00:00+00:00",
+                    sequence=sequence, model_variant="a",
+                    prompt_version="v1").model_dump_json().encode()
+
+
+def _check_feedback(run, sinks):
+    """The same job ingests reviewers' decisions: both decisions on a chat reach the feedback
+    table once each (a redelivery is dropped), bad feedback reaches the error topic, and the
+    review table holds what the model said for every chat on the review topic, so feedback
+    joins it by chat_id."""
+    chat_id = min(r["chat_id"] for r in sinks["results"] + sinks["review"])
+    first = _decision(chat_id, 1, approve=True)
+    bad = [b'{"chat_id": "x", "decision": "approve"}', b"not json"]
+    sent = run.publish([first, _decision(chat_id, 2, approve=False), *bad], topic="feedback")
+    redelivered = run.publish([first], topic="feedback")
+    out = run.collect_feedback(set(sent), timeout=120)
+    assert sorted((r["chat_id"], r["sequence"], r["decision"]) for r in out["feedback"]) == [
+        (chat_id, 1, "approve"), (chat_id, 2, "reject")]
+    assert not set(redelivered) & {r["message_id"] for r in out["feedback"]}
+    feedback_errors = [e for e in out["errors"] if e["stage"] == "feedback"]
+    assert sorted(e["message_id"] for e in feedback_errors) == sorted(list(sent)[2:])
+    assert all(e["reason"].startswith("invalid feedback record") for e in feedback_errors)
+    review_table = run.table("review")
+    assert sorted((r["chat_id"], r["apology_draft"]) for r in review_table) == sorted(
+        (r["chat_id"], r["apology_draft"]) for r in sinks["review"])
+    model_said = {r["chat_id"] for r in review_table + sinks["results"]}
+    assert {r["chat_id"] for r in out["feedback"]} <= model_said

@@ -189,3 +189,53 @@ def test_unknown_flags_are_refused(chats, preset):
     """A typo in a flag name fails up front instead of running with the default."""
     with pytest.raises(OptionsError, match="--modle is not an option"):
         _validate("--input", chats, "--output_dir", "out", "--model", preset, "--modle", "x")
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (("--feedback_input", "f.jsonl", "--feedback_subscription", "projects/p/subscriptions/s",
+      "--feedback_table", "p:d.f", "--error_topic", "projects/p/topics/e"),
+     "one of --feedback_input or --feedback_subscription"),
+    (("--input", "c.jsonl", "--feedback_subscription", "projects/p/subscriptions/s",
+      "--output_dir", "out"), "a job is batch or streaming"),
+    (("--feedback_subscription", "projects/p/subscriptions/s", "--error_topic",
+      "projects/p/topics/e"), "--feedback_subscription) needs --feedback_table"),
+    (("--feedback_subscription", "topics/s", "--feedback_table", "p:d.f", "--error_topic",
+      "projects/p/topics/e"), "--feedback_subscription must be projects/<p>/subscriptions/<s>"),
+    (("--feedback_input", "f.jsonl", "--error_topic", "projects/p/topics/e"),
+     "--feedback_input needs --output_dir or --feedback_table"),
+    (("--feedback_input", "f.jsonl", "--output_dir", "out", "--feedback_table", "feedback"),
+     "--feedback_table must be <project>:<dataset>.<table>"),
+    (("--input", "c.jsonl", "--output_dir", "out", "--feedback_table", "p:d.f"),
+     "--feedback_table needs --feedback_input or --feedback_subscription"),
+    (("--feedback_input", "f.jsonl", "--output_dir", "out", "--review_table", "p:d.r"),
+     "need a chat source"),
+    (("--input", "c.jsonl", "--output_dir", "out", "--review_table", "p.d"),
+     "--review_table must be <project>:<dataset>.<table>"),
+])
+def test_feedback_flag_combinations_are_checked(argv, fragment):
+    """Each wrong combination of the feedback and review-table flags is named."""
+    assert any(fragment in p for p in _problems(*argv)), _problems(*argv)
+
+
+def test_feedback_only_jobs_are_complete():
+    """Feedback alone, batch or streaming, needs no chat source and no model."""
+    assert _problems("--feedback_input", "f.jsonl", "--output_dir", "out") == []
+    assert _problems("--feedback_subscription", "projects/p/subscriptions/s", "--feedback_table",
+                     "p:d.f", "--error_table", "p:d.e") == []
+    assert _problems("--input_subscription", "projects/p/subscriptions/c", "--output_table",
+                     "p:d.r", "--review_topic", "projects/p/topics/r", "--error_topic",
+                     "projects/p/topics/e", "--review_table", "p:d.v",
+                     "--feedback_subscription", "projects/p/subscriptions/f",
+                     "--feedback_table", "p:d.f") == []
+
+
+def test_feedback_only_job_does_not_need_the_model(tmp_path):
+    """A feedback-only run on a machine without the demo model validates (no --model check),
+    while a missing --feedback_input file is named."""
+    feedback = tmp_path / "f.jsonl"
+    feedback.write_text("{}\n")
+    _validate("--feedback_input", str(feedback), "--output_dir", str(tmp_path),
+              "--model", str(tmp_path / "missing-model"))
+    with pytest.raises(OptionsError) as info:
+        _validate("--feedback_input", str(tmp_path / "none*.jsonl"), "--output_dir", "out")
+    assert any("--feedback_input matches no file" in p for p in info.value.problems)
