@@ -1,4 +1,9 @@
-"""`python -m evaluate --run OUT_DIR [--run ...] --feedback FEEDBACK.jsonl --out DIR`"""
+r"""Writes the evaluation report of local files or of the pipeline's BigQuery tables:
+
+    python -m evaluate --run OUT_DIR [--run ...] --feedback FEEDBACK [--feedback ...] --out DIR
+    python -m evaluate --bq_results P.D.results --bq_review P.D.review \
+        --bq_feedback P.D.feedback [--project P] --out DIR
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,83 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 
-from evaluate.report import build_report
+from evaluate import sources
+from evaluate.report import write_report
+
+_BQ_TABLE_FLAGS = ("bq_results", "bq_review", "bq_feedback")
+
+
+def _checked(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse `type=` from a parser that raises ValueError: the message is kept (argparse
+    shows it after the flag's name)."""
+    def check(value: str) -> str:
+        try:
+            return parse(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return check
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m evaluate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    local = p.add_argument_group("local files")
+    local.add_argument("--run", action="append",
+                       help="A pipeline run's --output_dir, whose results*.jsonl and "
+                       "review*.jsonl hold the model's records. Repeatable.")
+    local.add_argument("--feedback", action="append",
+                       help="Feedback JSON lines: a file or a glob (the review app's "
+                       "out/loop/feedback.jsonl, or a run's out/x/feedback*.jsonl). One that "
+                       "matches nothing gives no decisions. Repeatable.")
+    bq = p.add_argument_group("BigQuery tables (project.dataset.table or project:dataset.table)")
+    bq.add_argument("--bq_results", type=_checked(sources.parse_table_id),
+                    help="The pipeline's --output_table (results rows). Default: none.")
+    bq.add_argument("--bq_review", type=_checked(sources.parse_table_id),
+                    help="The pipeline's --review_table (review records). Default: none.")
+    bq.add_argument("--bq_feedback", type=_checked(sources.parse_table_id),
+                    help="The pipeline's --feedback_table (reviewers' decisions).")
+    bq.add_argument("--project", type=_checked(sources.parse_project),
+                    help="The project the queries run (and are billed) in. Default: the "
+                    "project of the first table given.")
+    p.add_argument("--out", default="out/report",
+                   help="Directory for index.html, its PNGs and figures.json. "
+                   "Default: out/report.")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The flags, with the choice of source checked: `--run`/`--feedback` or the BigQuery
+    flags, never a mix (argparse exits with status 2 and the reason)."""
+    p = parser()
+    args = p.parse_args(argv)
+    local = [f"--{name}" for name in ("run", "feedback") if getattr(args, name)]
+    bigquery = [f"--{name}" for name in (*_BQ_TABLE_FLAGS, "project") if getattr(args, name)]
+    if local and bigquery:
+        p.error(f"{', '.join(local)} read local files and {', '.join(bigquery)} BigQuery "
+                "tables: give one source, not both")
+    if bigquery:
+        if not args.bq_feedback:
+            p.error("--bq_feedback is required with the BigQuery flags (the reviewers' "
+                    "decisions: the pipeline's --feedback_table)")
+        if not (args.bq_results or args.bq_review):
+            p.error("give --bq_results or --bq_review (or both): the tables of the model's "
+                    "records")
+    elif not (args.run and args.feedback):
+        p.error("give --run and --feedback (local files), or --bq_results/--bq_review and "
+                "--bq_feedback (BigQuery tables)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluate", description=__doc__)
-    parser.add_argument("--run", action="append", required=True,
-                        help="a pipeline run's --output_dir (repeatable)")
-    parser.add_argument("--feedback", required=True, help="feedback JSONL (the review app's)")
-    parser.add_argument("--out", default="out/report")
-    args = parser.parse_args(argv)
-    figures = build_report(args.run, args.feedback, args.out)
+    args = parse_args(argv)
+    if args.bq_feedback:
+        records, feedback = sources.load_bigquery(args.bq_results, args.bq_review,
+                                                  args.bq_feedback, args.project)
+    else:
+        records, feedback = sources.load_local(args.run, args.feedback)
+    figures = write_report(records, feedback, args.out)
     print(json.dumps(figures, indent=2, default=str))
     print(f"report: {os.path.abspath(os.path.join(args.out, 'index.html'))}")
     return 0

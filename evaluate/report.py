@@ -1,12 +1,17 @@
-"""The evaluation report: what reviewers decided, joined with what the model said.
+r"""The evaluation report: what reviewers decided, joined with what the model said.
 
     python -m evaluate --run out/demo --feedback out/feedback.jsonl --out out/report
 
+    python -m evaluate --bq_results P.D.results --bq_review P.D.review \
+        --bq_feedback P.D.feedback --out out/report
+
 Writes `index.html` with PNG plots. Every reviewed chat is joined by `chat_id` with the
-model's record (results or review rows of the run); the reviewer's LAST decision counts
-(highest `sequence`). A reviewer "agrees" with the model's sentiment when they did not
-correct it. Only chats that reached review are reviewed (negatives and low-confidence ones),
-so agreement describes those chats, not the whole stream: the report says so.
+model's record (results or review rows of the run, or of the pipeline's BigQuery tables:
+`evaluate.sources`, which also says how copies of a record or a decision count); the
+reviewer's LAST decision counts (highest `sequence`). A reviewer "agrees" with the model's
+sentiment when they did not correct it. Only chats that reached review are reviewed
+(negatives and low-confidence ones), so agreement describes those chats, not the whole
+stream: the report says so.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import json
 import math
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evaluate import stats
+from evaluate.sources import load_local, one_copy_per_decision, one_record_per_chat
 from pipeline.evaluation import VALUES, confusion
-from pipeline.summary import load
+from tuning.feedback import latest_feedback
 
-__all__ = ["Reviewed", "build_report", "join", "latest_feedback"]
+__all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
 
 DETECTABLE_DIFFERENCE = 0.05
 RECALL_SHARE = 0.8
@@ -58,30 +65,20 @@ class Joined:
     reviewed: list[Reviewed] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     unmatched_feedback: int = 0
+    record_copies: int = 0    # copies of a model record counted once
+    decision_copies: int = 0  # copies of a decision (same chat and sequence) counted once
 
 
-def latest_feedback(feedback: list[dict]) -> dict[int, dict]:
-    """chat_id -> the decision with the highest sequence (the last decision wins)."""
-    latest: dict[int, dict] = {}
-    for record in feedback:
-        current = latest.get(record["chat_id"])
-        # Ties (which the app never writes) go to the later line of the file.
-        if current is None or record["sequence"] >= current["sequence"]:
-            latest[record["chat_id"]] = record
-    return latest
-
-
-def join(records: dict[str, list[dict]], feedback: list[dict]) -> Joined:
-    model: dict[int, dict] = {}
-    for r in records.get("results", []) + records.get("review", []):
-        if r["chat_id"] in model:
-            raise ValueError(f"chat {r['chat_id']} has more than one model record (runs over "
-                             "the same chats?): evaluate one run, or runs of distinct chats")
-        model[r["chat_id"]] = r
-    out = Joined(records=list(model.values()))
-    for chat_id, decision in sorted(latest_feedback(feedback).items()):
+def join(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]) -> Joined:
+    """Each chat's last decision with the chat's model record (`evaluate.sources` rules for
+    copies; raises ValueError for records of one chat that differ)."""
+    model, copies = one_record_per_chat(records)
+    decisions, decision_copies = one_copy_per_decision(feedback)
+    out = Joined(records=list(model.values()), record_copies=copies,
+                 decision_copies=decision_copies)
+    for chat_id, decision in sorted(latest_feedback(decisions).items()):
         if chat_id in model:
-            out.reviewed.append(Reviewed(model[chat_id], decision))
+            out.reviewed.append(Reviewed(model[chat_id], dict(decision)))
         else:
             out.unmatched_feedback += 1
     return out
@@ -131,15 +128,20 @@ def _plot_reliability(table: list[dict], path: str) -> None:
     plt.close(fig)
 
 
-def _plot_mix(records: list[dict], path: str) -> None:
+def _mix(records: list[dict]) -> dict[str, Counter]:
+    """Day of `processed_at` (its first 10 characters) -> sentiment -> model records."""
+    by_day: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        by_day[str(r.get("processed_at", ""))[:10]][r["sentiment"]] += 1
+    return by_day
+
+
+def _plot_mix(by_day: dict[str, Counter], path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    by_day: dict[str, Counter] = defaultdict(Counter)
-    for r in records:
-        by_day[str(r.get("processed_at", ""))[:10]][r["sentiment"]] += 1
     days = sorted(by_day)
     fig, ax = plt.subplots(figsize=(5, 3.2))
     bottom = [0.0] * len(days)
@@ -165,21 +167,29 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
-    """Writes the report; returns its figures (also written as `figures.json`)."""
-    records: dict[str, list[dict]] = defaultdict(list)
-    for run in run_dirs:
-        for sink, rows in load(run).items():
-            records[sink].extend(rows)
-    feedback = []
-    if os.path.exists(feedback_path):
-        with open(feedback_path, encoding="utf-8") as f:
-            feedback = [json.loads(line) for line in f if line.strip()]
+def build_report(run_dirs: Iterable[str], feedback: str | Iterable[str], out_dir: str) -> dict:
+    """The report of local runs (`--output_dir`s) and feedback files (a path or glob, or
+    several; one that matches nothing gives no decisions): `write_report` of `load_local`."""
+    records, decisions = load_local(run_dirs, feedback)
+    return write_report(records, decisions, out_dir)
+
+
+def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict],
+                 out_dir: str) -> dict:
+    """Writes the report of loaded inputs (`evaluate.sources`); returns its figures (also
+    written as `figures.json`).
+
+    Args:
+        records: `{"results": rows, "review": rows}`, the pipeline's model records.
+        feedback: the reviewers' decisions, in input order.
+    """
     joined = join(records, feedback)
     os.makedirs(out_dir, exist_ok=True)
     reviewed = joined.reviewed
     figures: dict = {"reviewed": len(reviewed), "records": len(joined.records),
-                     "unmatched_feedback": joined.unmatched_feedback}
+                     "unmatched_feedback": joined.unmatched_feedback,
+                     "record_copies": joined.record_copies,
+                     "decision_copies": joined.decision_copies}
     sections = []
 
     # Agreement per arm and per prompt version.
@@ -286,8 +296,11 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
         ["arm", "drafted", "approved as is", "edited", "mean edit distance", "rejected"],
         outcome_rows))
 
+    by_day = _mix(joined.records)
+    figures["mix"] = {day: {str(v): counts[v] for v in VALUES}
+                      for day, counts in sorted(by_day.items())}
     if joined.records:
-        _plot_mix(joined.records, os.path.join(out_dir, "mix.png"))
+        _plot_mix(by_day, os.path.join(out_dir, "mix.png"))
         sections.append('<h2>Sentiment mix over time</h2><img src="mix.png" alt="mix">')
 
     page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -295,7 +308,9 @@ def build_report(run_dirs: list[str], feedback_path: str, out_dir: str) -> dict:
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem}"
             "</style></head><body><h1>Evaluation report</h1>"
             f"<p>{len(joined.records)} model records, {len(reviewed)} reviewed chats, "
-            f"{joined.unmatched_feedback} decisions without a model record.</p>"
+            f"{joined.unmatched_feedback} decisions without a model record; "
+            f"{joined.record_copies} copies of a model record and {joined.decision_copies} "
+            "of a decision counted once.</p>"
             + "".join(sections) + "</body></html>")
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write(page)

@@ -72,12 +72,14 @@ def test_report_joins_last_decisions_and_compares_arms(tmp_path):
 
 
 def test_runs_over_the_same_chats_are_refused(tmp_path):
+    """Two runs that said different things about one chat: the report cannot tell which one the
+    reviewer saw, so it refuses (naming the field, not its value)."""
     import pytest
 
-    for name in ("r1", "r2"):
+    for name, sentiment in (("r1", 1), ("r2", 0)):
         (tmp_path / name).mkdir()
-        _write(tmp_path / name / "results-0.jsonl", [_row(1, "a", 1, 0.9)])
-    with pytest.raises(ValueError, match="more than one model record"):
+        _write(tmp_path / name / "results-0.jsonl", [_row(1, "a", sentiment, 0.9)])
+    with pytest.raises(ValueError, match="more than one model record, differing in sentiment"):
         main(["--run", str(tmp_path / "r1"), "--run", str(tmp_path / "r2"), "--feedback",
               str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "out")])
 
