@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime
 import glob
-import json
 import logging
 import math
 import os
@@ -188,11 +187,13 @@ def feedback_paths(patterns: Iterable[str]) -> list[str]:
 
 
 def read_feedback_files(paths: Iterable[str]) -> list[dict]:
-    """Every decision of `paths`, in file and line order."""
-    rows: list[dict] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            rows.extend(json.loads(line) for line in f if line.strip())
+    """Every valid decision of `paths`, in file and line order (the rule `tuning` trains by):
+    a torn or foreign line is skipped and logged by `file:line` and reason, never content."""
+    from tuning.feedback import read_feedback
+
+    rows, problems = read_feedback(list(paths))
+    for problem in problems:
+        _LOGGER.warning("feedback line skipped: %s", problem)
     return rows
 
 

@@ -20,6 +20,8 @@ def _row(chat_id, arm, sentiment, conf, **extra):
 
 def _decision(chat_id, arm, sequence=1, corrected=None, decision="approve", reply=None,
               edited=False):
+    if reply is None and decision == "approve":
+        reply = "Sorry."  # the draft, approved as is
     return {"chat_id": chat_id, "decision": decision, "corrected_sentiment": corrected,
             "final_reply": reply, "draft_edited": edited, "reviewer": "r",
             "decided_at": "2026-11-25T00:00:00+00:00", "sequence": sequence,

@@ -315,3 +315,16 @@ def test_a_malformed_table_id_is_refused_naming_its_flag(capsys):
 ])
 def test_an_incomplete_source_is_refused(capsys, argv, says):
     assert says in _refused(capsys, argv)
+
+
+def test_a_torn_feedback_line_is_skipped_not_fatal(tmp_path):
+    """A half-written or foreign line in a feedback file is skipped; the valid decisions on
+    either side of it still count."""
+    from evaluate.sources import read_feedback_files
+
+    good = {"chat_id": 3, "decision": "reject", "reviewer": "r", "sequence": 1,
+            "decided_at": "2026-12-01T10:00:00+00:00", "model_variant": "a"}
+    path = tmp_path / "feedback.jsonl"
+    path.write_text(json.dumps(good) + "\n" + '{"chat_id": 4, "decis\n' + '{"foo": 1}\n'
+                    + json.dumps({**good, "chat_id": 5}) + "\n")
+    assert [r["chat_id"] for r in read_feedback_files([str(path)])] == [3, 5]
