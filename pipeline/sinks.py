@@ -10,7 +10,8 @@ from typing import Any
 import apache_beam as beam
 
 from pipeline import elements
-from pipeline.transforms import counter, now, to_json_line
+from pipeline.metrics import counter
+from pipeline.records import now, to_json_line
 
 __all__ = [
     "PublishJson",

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-import functools
-import json
 import logging
-import math
 from typing import Any
 
 import apache_beam as beam
@@ -18,6 +14,8 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from handlers.errors import ModelUnavailable
 from pipeline import elements
 from pipeline.elements import ChatKey, RawChat
+from pipeline.metrics import counter, distribution
+from pipeline.records import describe_exception, now, to_json_line
 from prompts import PromptSet, load_prompt_set, render_apology_prompt, render_sentiment_prompt
 
 __all__ = [
@@ -36,7 +34,6 @@ __all__ = [
     "InferWithIsolation",
     "ParseChats",
     "guarded_map",
-    "to_json_line",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,52 +46,12 @@ TAG_ERRORS = "errors"
 TAG_RETRY = "retry"
 TAG_FEEDBACK = "feedback"
 
-NAMESPACE = "chat_pipeline"
 # Set on a row routed to review for a reason other than negative sentiment.
 REVIEW_REASON_FIELD = "_review_reason"
 
 
-def now() -> str:
-    """Processing time as ISO-8601 UTC, the `processed_at` of every record."""
-    return datetime.datetime.now(datetime.UTC).isoformat()
-
-
-@functools.cache
-def counter(name: str):
-    """A Beam counter in the pipeline's namespace. Cached: hot paths name metrics per
-    element, and the delegating metric object finds the current container at update time."""
-    return beam.metrics.Metrics.counter(NAMESPACE, name)
-
-
-@functools.cache
-def distribution(name: str):
-    """A Beam distribution in the pipeline's namespace (cached like `counter`)."""
-    return beam.metrics.Metrics.distribution(NAMESPACE, name)
-
-
 def _reply_text(inference: Any) -> str:
     return inference.get("text", "") if isinstance(inference, dict) else str(inference)
-
-
-def to_json_line(record: dict[str, Any]) -> str:
-    """One record as a JSON line; non-ASCII kept readable. Total, so a sink cannot fail on a
-    record: values JSON cannot hold are written as their `str`, NaN/Infinity as null, and
-    lone surrogates as JSON escapes (the line stays valid UTF-8 and decodes to the same
-    string)."""
-    line = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    if "NaN" in line or "Infinity" in line:
-        line = json.dumps(_finite(record), ensure_ascii=False, sort_keys=True, default=str)
-    return line.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
 
 
 class GuardedDoFn(beam.DoFn):
@@ -175,14 +132,6 @@ class ParseChats(beam.PTransform):
     def expand(self, raw_chats):
         return raw_chats | "DecodeAndValidate" >> beam.ParDo(
             _ParseChatFn(self._max_bytes)).with_outputs(TAG_ERRORS, main=TAG_CHATS)
-
-
-def describe_exception(exc: BaseException) -> str:
-    """`Type: message`, even for an exception whose `str` itself fails."""
-    try:
-        return f"{type(exc).__name__}: {exc}"
-    except Exception:  # noqa: BLE001
-        return f"{type(exc).__name__} (message could not be rendered)"
 
 
 def _exception_text(exc_info: Any) -> str:

@@ -14,7 +14,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from handlers.deadline import DeadlineRunner, InferenceTimeout, ModelUnavailable
-from pipeline import elements, transforms
+from pipeline import elements, records, transforms
 from pipeline.elements import RawChat
 from pipeline.pipeline import build_pipeline
 from pipeline.sinks import PublishJson, error_insert_id
@@ -261,7 +261,7 @@ def test_unexpected_exception_with_an_unprintable_message_is_still_recorded():
         def __str__(self):
             raise RuntimeError("no")
 
-    text = transforms.describe_exception(Unprintable())
+    text = records.describe_exception(Unprintable())
     assert text.startswith("Unprintable")
 
 
@@ -382,7 +382,7 @@ def test_an_undecided_publish_is_retried_not_recorded_as_an_error():
 def test_json_lines_are_total():
     """A sink cannot fail on a record: lone surrogates, NaN and odd types still serialise to
     a valid UTF-8 JSON line."""
-    line = transforms.to_json_line({"a": "x\udc80", "b": float("nan"), "c": {1, 2},
+    line = records.to_json_line({"a": "x\udc80", "b": float("nan"), "c": {1, 2},
                                     "d": [float("inf")]})
     decoded = json.loads(line.encode("utf-8"))
     assert decoded["a"] == "x\udc80" and decoded["b"] is None and decoded["d"] == [None]
