@@ -10,7 +10,7 @@ bfloat16 weights, and the real Gemma 3 tokenizer (262,144 pieces, taken from
 `--tokenizer_preset`), so the constraint's per-step tables are full size. It is saved as a
 preset and loaded through `from_preset`, like any preset.
 
-* ours: `CausalLMEngine.generate(..., task="reply")`, the schema-constrained sentiment reply
+* ours: `CausalLMEngine.generate(..., task=Task.SENTIMENT)`, the schema-constrained sentiment reply
   the pipeline runs. Random weights end a reply wherever the grammar lets them, so the
   figure is generated tokens / s and the step time is seconds / decode steps (the longest
   row).
@@ -102,7 +102,8 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
     import numpy as np
 
     from bench.run import metric
-    from handlers.engine import TASK_REPLY, CausalLMEngine
+    from handlers.engine import CausalLMEngine
+    from handlers.generation import Task
     from pipeline.schemas import reply_constraint_spec
 
     out: dict = {}
@@ -116,14 +117,14 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
         backbone = ours.model.backbone
         for batch in sizes:
             prompts = _prompts(batch)
-            ours.generate(prompts, new_tokens, TASK_REPLY)  # compile
-            results = ours.generate(prompts, new_tokens, TASK_REPLY)
-            assert results[0]["padded_batch_size"] == batch, results[0]["padded_batch_size"]
-            ours_s = results[0]["inference_ms"] / 1000.0
-            generated = sum(r["generated_tokens"] for r in results)
-            steps = max(r["generated_tokens"] for r in results)
-            cache = results[0]["max_length"]
-            prompt_width = max(r["prompt_tokens"] for r in results)
+            ours.generate(prompts, new_tokens, Task.SENTIMENT)  # compile
+            results = ours.generate(prompts, new_tokens, Task.SENTIMENT)
+            assert results.padded_batch_size == batch, results.padded_batch_size
+            ours_s = results.inference_ms / 1000.0
+            generated = sum(r.generated_tokens for r in results)
+            steps = max(r.generated_tokens for r in results)
+            cache = results.max_length
+            prompt_width = max(r.prompt_tokens for r in results)
 
             ids = ours.model.preprocessor.generate_preprocess(prompts,
                                                               sequence_length=cache)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
 
+from handlers.generation import BatchGeneration, Generation, Task
 from handlers.keras_hub_handler import KerasHubCausalLMHandler
 
 __all__ = ["InstantEngine", "instant_factory"]
@@ -21,21 +21,19 @@ __all__ = ["InstantEngine", "instant_factory"]
 class InstantEngine:
     """`CausalLMEngine.generate`'s contract with no model behind it."""
 
-    def generate(self, prompts, max_new_tokens: int, task: str,
-                 timeout_secs: float | None = None) -> list[dict[str, Any]]:
-        out = []
-        for row, prompt in enumerate(prompts):
-            if task == "reply":
+    def generate(self, prompts, max_new_tokens: int, task: Task,
+                 timeout_secs: float | None = None) -> BatchGeneration:
+        rows = []
+        for prompt in prompts:
+            if task == Task.SENTIMENT:
                 sentiment = zlib.crc32(prompt.chat.encode("utf-8")) % 3 - 1
                 text = json.dumps({"sentiment": sentiment, "summary": "instant reply"})
             else:
                 text = "We are sorry for the trouble."
-            out.append({"text": text, "token_ids": [], "prompt_tokens": len(prompt.chat),
-                        "generated_tokens": 8, "inference_ms": 0.0, "truncated": False,
-                        "sentiment_confidence": 1.0, "finished": True, "compiled": False,
-                        "first_in_batch": row == 0, "batch_size": len(prompts),
-                        "padded_batch_size": len(prompts), "max_length": 0})
-        return out
+            rows.append(Generation(text=text, prompt_tokens=len(prompt.chat),
+                                   generated_tokens=8, inference_ms=0.0,
+                                   sentiment_confidence=1.0))
+        return BatchGeneration(tuple(rows), padded_batch_size=len(prompts))
 
 
 class _InstantHandler(KerasHubCausalLMHandler):
@@ -46,7 +44,7 @@ class _InstantHandler(KerasHubCausalLMHandler):
         return False
 
 
-def instant_factory(preset: str, task: str, opts) -> KerasHubCausalLMHandler:
+def instant_factory(preset: str, task: Task, arm: str, opts) -> KerasHubCausalLMHandler:
     from pipeline.pipeline import default_handler_factory
 
-    return default_handler_factory(preset, task, opts, handler_class=_InstantHandler)
+    return default_handler_factory(preset, task, arm, opts, handler_class=_InstantHandler)

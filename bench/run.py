@@ -23,7 +23,8 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 from handlers.demo_model import synthetic_examples  # noqa: E402
-from handlers.engine import TASK_REPLY, TASK_TEXT, CausalLMEngine  # noqa: E402
+from handlers.engine import CausalLMEngine  # noqa: E402
+from handlers.generation import Task  # noqa: E402
 from pipeline.schemas import reply_constraint_spec  # noqa: E402
 from prompts import render_apology_prompt, render_sentiment_prompt  # noqa: E402
 
@@ -74,8 +75,8 @@ def engine(model: str, constrained: bool = True, max_batch: int = BATCH, **kw) -
 def iterations(results) -> int:
     """Decode-loop iterations of one batch: from the shortest prompt to the last token (the
     right-padded layout of the small Gemma 2 model these figures run on)."""
-    starts = [r["prompt_tokens"] for r in results]
-    ends = [r["prompt_tokens"] + r["generated_tokens"] for r in results]
+    starts = [r.prompt_tokens for r in results]
+    ends = [r.prompt_tokens + r.generated_tokens for r in results]
     return max(ends) - min(starts)
 
 
@@ -88,14 +89,14 @@ def bench_constrained_overhead(model: str, reps: int) -> dict:
 
     prompts = sentiment_prompts(chats(BATCH, seed=5))
     eng = engine(model)
-    results = eng.generate(prompts, MAX_NEW, TASK_REPLY)  # compile
-    max_length = results[0]["max_length"]
+    results = eng.generate(prompts, MAX_NEW, Task.SENTIMENT)  # compile
+    max_length = results.max_length
     samples = []
     for _ in range(reps):
         start = time.perf_counter()
-        results = eng.generate(prompts, MAX_NEW, TASK_REPLY)
+        results = eng.generate(prompts, MAX_NEW, Task.SENTIMENT)
         samples.append(time.perf_counter() - start)
-    ours_tokens = sum(r["generated_tokens"] for r in results)
+    ours_tokens = sum(r.generated_tokens for r in results)
     ours = statistics.median(samples) / ours_tokens
 
     stock = keras_hub.models.CausalLM.from_preset(model)
@@ -155,11 +156,11 @@ def bench_reference(model: str, n_ref: int, n_ours: int) -> dict:
         ref_chars += len(out) - len(p.text)
     ref_rate = n_ref / (time.perf_counter() - start)
     eng = engine(model)
-    eng.generate(prompts[:BATCH], MAX_NEW, TASK_REPLY)  # compile
+    eng.generate(prompts[:BATCH], MAX_NEW, Task.SENTIMENT)  # compile
     start, our_chars = time.perf_counter(), 0
     for i in range(0, n_ours, BATCH):
-        our_chars += sum(len(r["text"]) for r in eng.generate(prompts[i:i + BATCH], MAX_NEW,
-                                                              TASK_REPLY))
+        our_chars += sum(len(r.text) for r in eng.generate(prompts[i:i + BATCH], MAX_NEW,
+                                                              Task.SENTIMENT))
     ours_rate = n_ours / (time.perf_counter() - start)
     metric("speedup_vs_reference", ours_rate / ref_rate,
            f"ours {ours_rate:.2f} chats/s vs reference {ref_rate:.3f} chats/s "
@@ -209,14 +210,14 @@ def bench_pipeline_efficiency(model: str, n: int) -> dict:
     prompts = sentiment_prompts(examples)
     apologies = [render_apology_prompt(r["chat_message"], r["user_id"], r["summary"])
                  for r in records["review"]]
-    eng.generate(prompts[:BATCH], MAX_NEW, TASK_REPLY)
+    eng.generate(prompts[:BATCH], MAX_NEW, Task.SENTIMENT)
     if apologies:
-        eng.generate(apologies[:BATCH], 128, TASK_TEXT)
+        eng.generate(apologies[:BATCH], 128, Task.APOLOGY)
     start = time.perf_counter()
     for i in range(0, n, BATCH):
-        eng.generate(prompts[i:i + BATCH], MAX_NEW, TASK_REPLY)
+        eng.generate(prompts[i:i + BATCH], MAX_NEW, Task.SENTIMENT)
     for i in range(0, len(apologies), BATCH):
-        eng.generate(apologies[i:i + BATCH], 128, TASK_TEXT)
+        eng.generate(apologies[i:i + BATCH], 128, Task.APOLOGY)
     direct_rate = n / (time.perf_counter() - start)
     pipeline_rate = n / t_full
     steady_rate = (n - len(small)) / max(1e-9, t_full - t_small)
@@ -258,8 +259,8 @@ def bench_compiles(model: str, n: int) -> dict:
     start = time.perf_counter()
     batches = 0
     for batch in length_bucketed_batches(texts):
-        res = eng.generate([prompts[i] for i in batch], MAX_NEW, TASK_REPLY)
-        truncated += sum(r["truncated"] for r in res)
+        res = eng.generate([prompts[i] for i in batch], MAX_NEW, Task.SENTIMENT)
+        truncated += sum(r.truncated for r in res)
         batches += 1
     elapsed = time.perf_counter() - start
     metric("xla_compiles", eng.compiles,
@@ -279,11 +280,11 @@ def bench_batch_sizes(model: str, sizes) -> dict:
     rates = {}
     for size in sizes:
         eng = engine(model, max_batch=size)
-        eng.generate(prompts[:size], MAX_NEW, TASK_REPLY)
+        eng.generate(prompts[:size], MAX_NEW, Task.SENTIMENT)
         start = time.perf_counter()
         n = 0
         for i in range(0, len(prompts), size):
-            n += len(eng.generate(prompts[i:i + size], MAX_NEW, TASK_REPLY))
+            n += len(eng.generate(prompts[i:i + size], MAX_NEW, Task.SENTIMENT))
         rates[size] = n / (time.perf_counter() - start)
     os.makedirs(RESULTS_DIR, exist_ok=True)
     import matplotlib
@@ -322,15 +323,15 @@ def sample_chats(n: int, path: str = "samples/chats.jsonl") -> list[dict]:
     return out
 
 
-def _timed_generate(eng, prompts, size, task=TASK_REPLY, max_new=MAX_NEW):
+def _timed_generate(eng, prompts, size, task=Task.SENTIMENT, max_new=MAX_NEW):
     """(seconds, generated tokens, texts) for `prompts` in batches of `size`; the first
     batch's shape is compiled before the clock starts."""
     eng.generate(prompts[:size], max_new, task)
     start, tokens, texts = time.perf_counter(), 0, []
     for i in range(0, len(prompts), size):
         results = eng.generate(prompts[i:i + size], max_new, task)
-        tokens += sum(r["generated_tokens"] for r in results)
-        texts += [r["text"] for r in results]
+        tokens += sum(r.generated_tokens for r in results)
+        texts += [r.text for r in results]
     return time.perf_counter() - start, tokens, texts
 
 

@@ -24,25 +24,24 @@ from handlers import constrained as constrained_lib  # noqa: E402
 from handlers import decoding, shapes  # noqa: E402
 from handlers.deadline import DeadlineRunner  # noqa: E402
 from handlers.errors import ModelUnavailable  # noqa: E402
+from handlers.generation import BatchGeneration, Generation, Task  # noqa: E402
 from handlers.special_pieces import special_piece_texts  # noqa: E402
 from prompts import Prompt, neutralise  # noqa: E402
 from prompts.templates import CONTROL_STRINGS  # noqa: E402
 
-__all__ = ["CausalLMEngine", "GenerationResult"]
+__all__ = ["CausalLMEngine"]
 
 _LOGGER = logging.getLogger(__name__)
 
 # Gemma's end-of-turn marker; generation also stops if the model opens a new turn.
 _STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
 
-GenerationResult = dict[str, Any]
-
 # The reply grammar when the caller passes none; the pipeline passes
 # `pipeline.schemas.reply_constraint_spec()` so parser and constraint share one definition.
 DEFAULT_REPLY_SPEC = {"keys": ("sentiment", "summary"), "sentiment_values": (1, 0, -1),
                       "max_summary_chars": 256}
-TASK_REPLY = "reply"
-TASK_TEXT = "text"
+# The two automata an engine builds (once each): the reply grammar and free text.
+_REPLY_GRAMMAR, _FREE_TEXT = "reply_grammar", "free_text"
 
 
 def _enable_compilation_cache(cache_dir: str) -> None:
@@ -64,7 +63,7 @@ class CausalLMEngine:
             largest is the hard cap on prompt + reply tokens.
         compilation_cache_dir: optional persistent JAX compilation cache directory.
         seed: seed for sampling samplers.
-        constrained: constrain `task="reply"` generations to the reply schema.
+        constrained: constrain `Task.SENTIMENT` generations to the reply schema.
         reply_spec: the reply grammar (`pipeline.schemas.reply_constraint_spec()`).
         no_repeat_ngram: forbid repeating an n-gram of the reply (`ConstrainedSampler`); 0
             turns it off.
@@ -179,13 +178,15 @@ class CausalLMEngine:
             texts.append(text)
         return texts
 
-    def automaton(self, task: str) -> constrained_lib.Automaton:
+    def automaton(self, task: Task) -> constrained_lib.Automaton:
+        """The automaton `task`'s replies are decoded with."""
         return self._automaton_and_tables(task)[0]
 
-    def _automaton_and_tables(self, task: str):
-        key = task if (task == TASK_TEXT or self.constrained) else TASK_TEXT
+    def _automaton_and_tables(self, task: Task):
+        task = Task(task)  # a bare string that names no task fails here, loudly
+        key = _REPLY_GRAMMAR if task is Task.SENTIMENT and self.constrained else _FREE_TEXT
         if key not in self._tables:
-            if key == TASK_REPLY:
+            if key == _REPLY_GRAMMAR:
                 spec = self.reply_spec
                 auto = constrained_lib.reply_automaton(
                     self._vocab, spec["sentiment_values"], spec["max_summary_chars"],
@@ -197,15 +198,14 @@ class CausalLMEngine:
         return self._tables[key]
 
     def generate(
-        self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: str = TASK_TEXT,
+        self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: Task,
         timeout_secs: float | None = None,
-    ) -> list[GenerationResult]:
+    ) -> BatchGeneration:
         """Generates one reply per prompt with ONE compiled generate call, in input order.
 
-        `task="reply"` constrains the reply to the JSON schema (unless the engine was built
-        with `constrained=False`); `task="text"` is free text without template tokens.
-        Returns dicts with `text`, `prompt_tokens`, `generated_tokens`, `inference_ms`,
-        `truncated`, `sentiment_confidence`, `finished` and shape details.
+        `Task.SENTIMENT` constrains the reply to the JSON schema (unless the engine was built
+        with `constrained=False`); `Task.APOLOGY` is free text without template tokens.
+        Returns the batch's `Generation`s with the batch's shape and timing.
 
         `timeout_secs` bounds the execution of the compiled step only (not tokenization, not
         compiling a new shape): past it, `deadline.InferenceTimeout` is raised and the call
@@ -252,25 +252,19 @@ class CausalLMEngine:
         replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
                    for row, n in enumerate(starts[:plan.rows])]
         texts = self._decode_batch(replies)
-        results = []
+        rows = []
         for row, ids in enumerate(replies):
             conf = float(confidence[row])
-            results.append({
-                "text": texts[row],
-                "token_ids": ids,
-                "prompt_tokens": len(token_lists[row]),
-                "generated_tokens": len(ids),
-                "inference_ms": round(elapsed_ms, 3),
-                "truncated": truncated[row],
-                "sentiment_confidence": round(conf, 6) if conf >= 0 else None,
-                "finished": bool(states[row] == auto.done),
-                "compiled": compiled and row == 0,
-                "first_in_batch": row == 0,
-                "batch_size": plan.rows,
-                "padded_batch_size": plan.batch_size,
-                "max_length": plan.max_length,
-            })
-        # Batch-level throughput, carried on the batch's first row for the Beam metric.
-        batch_generated = sum(len(ids) for ids in replies)
-        results[0]["batch_tokens_per_s"] = round(batch_generated * 1000.0 / elapsed_ms, 3)
-        return results
+            rows.append(Generation(
+                text=texts[row],
+                token_ids=tuple(ids),
+                prompt_tokens=len(token_lists[row]),
+                generated_tokens=len(ids),
+                inference_ms=round(elapsed_ms, 3),
+                truncated=truncated[row],
+                sentiment_confidence=round(conf, 6) if conf >= 0 else None,
+                finished=bool(states[row] == auto.done),
+            ))
+        return BatchGeneration(tuple(rows), padded_batch_size=plan.batch_size,
+                               max_length=plan.max_length, inference_ms=elapsed_ms,
+                               compiled=compiled)

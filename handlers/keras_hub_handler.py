@@ -13,10 +13,12 @@ from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from apache_beam.metrics import Metrics  # noqa: E402
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa: E402
 
 from handlers import shapes  # noqa: E402
 from handlers.errors import ModelUnavailable  # noqa: E402
+from handlers.generation import BatchGeneration, Task  # noqa: E402
 from prompts import Prompt  # noqa: E402
 
 __all__ = [
@@ -121,19 +123,24 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
     Args:
         preset: local dir, `gs://...`, `kaggle://...` handle or preset name.
         max_new_tokens: reply budget; `max_length` = prompt tokens + this, bucketed.
-        min_batch_size / max_batch_size / max_batch_duration_secs: Beam batching knobs.
+        min_batch_size / max_batch_size / max_batch_duration_secs: Beam's batching
+            (`BatchElements`). `max_batch_size` also sizes the engine's padded batch buckets,
+            which `with_batch_size` keeps, so a copy batching fewer shares the model.
         batch_bucket_boundaries: chat-length (characters) boundaries for Beam's
             length-aware batching; used when a batch duration is set.
         length_buckets: allowed `max_length` values; the largest caps prompt + reply.
         share_across_processes: load once per worker instead of once per SDK process.
         compilation_cache_dir: persistent JAX compilation cache directory (optional).
         sampler: keras-hub sampler name (`greedy`, `top_k`, `top_p`, ...).
-        task: `reply` (the sentiment JSON, schema-constrained) or `text` (free text).
-        constrained: constrain `reply` generations to the schema (decoding-time).
+        task: `Task.SENTIMENT` (the reply JSON, schema-constrained) or `Task.APOLOGY`
+            (free text).
+        constrained: constrain `Task.SENTIMENT` generations to the schema (decoding-time).
         reply_spec: the reply grammar, from `pipeline.schemas.reply_constraint_spec()`.
             Engine settings (everything but task and batching) must be identical for
             handlers that share a model.
-        metrics_namespace: Beam metrics namespace for this handler.
+        metrics_namespace: Beam metrics namespace for this handler: RunInference's own
+            metrics and the batch figures `run_inference` records (`batch_ms`,
+            `tokens_per_s`, `xla_compiles`).
         timeout_secs: deadline on each batch's generate execution (not on loading or
             compiling); a batch past it raises `deadline.InferenceTimeout`.
         no_repeat_ngram: forbid a reply from repeating one of its own n-grams (0: off).
@@ -152,7 +159,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         compilation_cache_dir: str | None = None,
         sampler: str = "greedy",
         seed: int | None = None,
-        task: str = "text",
+        task: Task = Task.APOLOGY,
         constrained: bool = True,
         reply_spec: dict[str, Any] | None = None,
         batch_bucket_boundaries: Sequence[int] | None = None,
@@ -161,39 +168,45 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         no_repeat_ngram: int = 0,
     ):
         super().__init__()
-        self._no_repeat_ngram = no_repeat_ngram
         self._preset = preset
         self._max_new_tokens = max_new_tokens
-        self._min_batch_size = min_batch_size
-        self._max_batch_size = max_batch_size
-        self._max_batch_duration_secs = max_batch_duration_secs
-        self._length_buckets = tuple(length_buckets)
-        self._share = share_across_processes
-        self._compilation_cache_dir = compilation_cache_dir
-        self._sampler = sampler
-        self._seed = seed
+        self._task = Task(task)
         self._namespace = metrics_namespace
-        self._task = task
-        self._bucket_boundaries = list(batch_bucket_boundaries) if batch_bucket_boundaries \
-            else None
-        self._constrained = constrained
-        self._reply_spec = reply_spec
-        self._batching_max = max_batch_size
         self._timeout = timeout_secs
+        # What the engine is built with: handlers that share a model must agree on all of it.
+        self._engine_settings = {
+            "preset": preset,
+            "max_batch_size": max_batch_size,
+            "length_buckets": list(length_buckets),
+            "compilation_cache_dir": compilation_cache_dir,
+            "sampler": sampler,
+            "seed": seed,
+            "constrained": constrained,
+            "reply_spec": reply_spec,
+            "no_repeat_ngram": no_repeat_ngram,
+        }
+        self._share = share_across_processes
+        # Beam's BatchElements settings, kept in one dict as Beam's own handlers keep them.
+        self._batching_kwargs: dict[str, Any] = {
+            "min_batch_size": min_batch_size,
+            "max_batch_size": max_batch_size,
+        }
+        if max_batch_duration_secs is not None:
+            self._batching_kwargs["max_batch_duration_secs"] = max_batch_duration_secs
+            if batch_bucket_boundaries:
+                # Length-aware batching (Beam applies it with a batch duration): chats of
+                # similar length share a batch, so padding to the longest row wastes little.
+                self._batching_kwargs["length_fn"] = prompt_length
+                self._batching_kwargs["bucket_boundaries"] = list(batch_bucket_boundaries)
+
+    @property
+    def engine_settings(self) -> dict[str, Any]:
+        """What `load_model`'s engine is built with (a copy)."""
+        return copy.deepcopy(self._engine_settings)
 
     def load_model(self) -> LazyEngine:
         """The process's engine for this preset and settings, loaded on first use."""
-        return LazyEngine({
-            "preset": self._preset,
-            "max_batch_size": self._max_batch_size,
-            "length_buckets": list(self._length_buckets),
-            "compilation_cache_dir": self._compilation_cache_dir,
-            "sampler": self._sampler,
-            "seed": self._seed,
-            "constrained": self._constrained,
-            "reply_spec": self._reply_spec,
-            "no_repeat_ngram": self._no_repeat_ngram,
-        })
+        return LazyEngine(self.engine_settings)
 
     def run_inference(
         self,
@@ -205,10 +218,20 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
                                  timeout_secs=self._timeout)
         if len(outputs) != len(batch):
             raise RuntimeError(f"model returned {len(outputs)} replies for {len(batch)} prompts")
+        self._record_batch(outputs)
         return [
             PredictionResult(example=prompt, inference=output, model_id=self._preset)
             for prompt, output in zip(batch, outputs, strict=True)
         ]
+
+    def _record_batch(self, outputs: BatchGeneration) -> None:
+        """The batch's own figures, once per batch, in this handler's namespace."""
+        Metrics.distribution(self._namespace, "batch_ms").update(int(outputs.inference_ms))
+        tokens_per_s = outputs.tokens_per_s
+        if tokens_per_s is not None:
+            Metrics.distribution(self._namespace, "tokens_per_s").update(int(tokens_per_s))
+        if outputs.compiled:
+            Metrics.counter(self._namespace, "xla_compiles").inc()
 
     def get_num_bytes(self, batch: Sequence[Prompt]) -> int:
         return sum(len(p.text.encode("utf-8")) for p in batch)
@@ -218,20 +241,9 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         return self._share
 
     def batch_elements_kwargs(self) -> dict[str, Any]:
-        """Batch sizes bound the padded batch buckets; `max_batch_weight` is never passed
-        (Beam 2.77's RunInference rejects it)."""
-        kwargs: dict[str, Any] = {
-            "min_batch_size": self._min_batch_size,
-            "max_batch_size": self._batching_max,
-        }
-        if self._max_batch_duration_secs is not None:
-            kwargs["max_batch_duration_secs"] = self._max_batch_duration_secs
-            if self._bucket_boundaries:
-                # Length-aware batching (Beam applies it with a batch duration): chats of
-                # similar length share a batch, so padding to the longest row wastes little.
-                kwargs["length_fn"] = prompt_length
-                kwargs["bucket_boundaries"] = self._bucket_boundaries
-        return kwargs
+        """Beam's batching settings; `max_batch_weight` is never passed (Beam 2.77's
+        RunInference rejects it)."""
+        return dict(self._batching_kwargs)
 
     def get_metrics_namespace(self) -> str:
         """Per-handler namespace, so A/B arms and passes report separately."""
@@ -241,6 +253,9 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         """A copy that batches at most `max_batch_size` elements; the loaded engine (and so
         the shared model) is configured identically, so both share one model."""
         clone = copy.copy(self)
-        clone._batching_max = max_batch_size
-        clone._min_batch_size = min(self._min_batch_size, max_batch_size)
+        clone._batching_kwargs = {
+            **self._batching_kwargs,
+            "max_batch_size": max_batch_size,
+            "min_batch_size": min(self._batching_kwargs["min_batch_size"], max_batch_size),
+        }
         return clone

@@ -14,7 +14,9 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from handlers.generation import Generation
 from pipeline.schemas import (
+    Arm,
     ChatMessage,
     ErrorRecord,
     Feedback,
@@ -65,7 +67,7 @@ class ChatKey(NamedTuple):
     user_id: int
     chat_message: str
     message_id: str | None = None
-    model_variant: str = "a"
+    model_variant: str = Arm.A
     prompt_version: str | None = None
 
 
@@ -343,21 +345,22 @@ def parse_reply(text: str, max_summary_chars: int) -> SentimentReply:
         raise ValueError(describe_validation_error(e)) from None
 
 
-def _inference_fields(inference: dict[str, Any] | None) -> dict[str, Any]:
-    inference = inference or {}
+def _generation_fields(generation: Generation | None) -> dict[str, Any]:
+    if generation is None:
+        return {}
     return {
-        "sentiment_confidence": inference.get("sentiment_confidence"),
-        "prompt_tokens": inference.get("prompt_tokens"),
-        "generated_tokens": inference.get("generated_tokens"),
-        "inference_ms": inference.get("inference_ms"),
-        "truncated": bool(inference.get("truncated", False)),
+        "sentiment_confidence": generation.sentiment_confidence,
+        "prompt_tokens": generation.prompt_tokens,
+        "generated_tokens": generation.generated_tokens,
+        "inference_ms": generation.inference_ms,
+        "truncated": generation.truncated,
     }
 
 
 def output_row(
-    key: ChatKey, reply: SentimentReply, inference: dict[str, Any] | None, processed_at: str
+    key: ChatKey, reply: SentimentReply, generation: Generation | None, processed_at: str
 ) -> dict[str, Any]:
-    """The BigQuery row for a positive or neutral chat."""
+    """The BigQuery row for a positive or neutral chat (`generation`: the reply's figures)."""
     return ResultRow(
         chat_id=key.chat_id,
         user_id=key.user_id,
@@ -368,7 +371,7 @@ def output_row(
         prompt_version=key.prompt_version,
         message_id=key.message_id,
         processed_at=processed_at,
-        **_inference_fields(inference),
+        **_generation_fields(generation),
     ).model_dump()
 
 
@@ -428,14 +431,14 @@ def delivery_verdict(seen: str | None, digest: str) -> tuple[str, str]:
     return CONFLICT, f"{seen} {digest}"
 
 
-def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:
+def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> Arm:
     """Sticky, reproducible A/B arm for a user: "b" for a `split` fraction of users.
 
     A hash (not Python's randomised `hash`) of salt and user id, mapped to [0, 1): the same
     user gets the same arm on every worker and every run; changing `salt` reshuffles.
     """
     if split <= 0.0:
-        return "a"
+        return Arm.A
     digest = hashlib.sha256(f"{salt}:{user_id}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") / 2**64
-    return "b" if point < split else "a"
+    return Arm.B if point < split else Arm.A

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +11,11 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from handlers.generation import Task
 from pipeline import elements, schemas, sinks
 from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
+from pipeline.schemas import Arm, Stage
 from pipeline.transforms import (
     TAG_CHATS,
     TAG_ERRORS,
@@ -26,27 +29,29 @@ from pipeline.transforms import (
     InferWithIsolation,
     IngestFeedback,
     ParseChats,
+    PerArm,
 )
 from prompts import PromptSet, load_prompt_set
 
-__all__ = ["HandlerFactory", "ModelSet", "build_pipeline", "default_handler_factory", "run"]
+__all__ = ["ArmStages", "HandlerFactory", "build_pipeline", "default_handler_factory", "run"]
 
 _LOGGER = logging.getLogger(__name__)
 
-# (preset, task, options) -> handler. task is "sentiment" or "apology". The handler must
-# offer `with_batch_size(n)`: a failed batch is retried one chat at a time with a copy that
-# batches at most one element, on the same shared model. It applies
-# `--inference_timeout_secs` itself, to execution only (Beam's RunInference timeout would
-# abandon the thread and load a second copy of the model).
-HandlerFactory = Callable[[str, str, ChatPipelineOptions], ModelHandler]
+# (preset, task, arm, options) -> handler. The handler must offer `with_batch_size(n)`: a
+# failed batch is retried one chat at a time with a copy that batches at most one element,
+# on the same shared model. It applies `--inference_timeout_secs` itself, to execution only
+# (Beam's RunInference timeout would abandon the thread and load a second copy of the model).
+HandlerFactory = Callable[[str, Task, Arm, ChatPipelineOptions], ModelHandler]
 
-VARIANTS = ("a", "b")
+# The error stage of an inference that failed for one chat, per task.
+_INFERENCE_ERROR_STAGE = {Task.SENTIMENT: Stage.INFERENCE, Task.APOLOGY: Stage.APOLOGY}
 
 
-def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions,
+def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelineOptions,
                             handler_class: type | None = None) -> ModelHandler:
     """The production handler: keras-hub CausalLM through `CausalLMEngine`. `handler_class`
-    (a subclass, for benchmarks) keeps every setting and replaces what it overrides."""
+    (a subclass, for benchmarks) keeps every setting and replaces what it overrides. Its
+    metrics namespace is `gemma_<task>_<arm>`, so passes and arms report separately."""
     from handlers.keras_hub_handler import KerasHubCausalLMHandler
 
     handler_class = handler_class or KerasHubCausalLMHandler
@@ -59,9 +64,11 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions,
         # processing-time timers of Beam's stateful batching ("time-pending bundles did not
         # execute") and can drop the buffered elements. Set it explicitly on Dataflow batch.
         duration = 1.0
+    task = Task(task)
     return handler_class(
         preset,
-        max_new_tokens=opts.max_new_tokens if task == "sentiment" else opts.apology_max_new_tokens,
+        max_new_tokens=opts.max_new_tokens if task == Task.SENTIMENT
+        else opts.apology_max_new_tokens,
         min_batch_size=opts.min_batch_size or opts.max_batch_size,
         max_batch_size=opts.max_batch_size,
         max_batch_duration_secs=duration,
@@ -69,54 +76,84 @@ def default_handler_factory(preset: str, task: str, opts: ChatPipelineOptions,
         share_across_processes=share_model(opts),
         compilation_cache_dir=opts.compilation_cache_dir,
         sampler=opts.sampler,
-        task="reply" if task == "sentiment" else "text",
+        task=task,
         constrained=opts.constrained_decoding,
         reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars),
         batch_bucket_boundaries=opts.batch_bucket_boundaries,
-        metrics_namespace=f"gemma_{task}",
+        metrics_namespace=f"gemma_{task}_{arm}",
         timeout_secs=opts.inference_timeout_secs,
         no_repeat_ngram=opts.no_repeat_ngram,
     )
 
 
-class ModelSet:
-    """The inference stages per arm and task. Each preset loads once per worker: every
-    handler of one preset shares a `model_identifier`, so RunInference shares the model."""
+class ArmStages:
+    """What each A/B arm runs: its model's inference stages and its prompt version.
+
+    Every handler of one arm's preset gets the same `model_identifier`, so RunInference loads
+    the preset once per worker for all of them; so they must build the same engine, which is
+    checked (a handler without `engine_settings`, a test double, has none to compare).
+    """
 
     def __init__(self, opts: ChatPipelineOptions, factory: HandlerFactory):
         self._opts = opts
         self._factory = factory
-        self._presets = {"a": opts.model, "b": opts.model_b}
-        self._prompts = {"a": opts.prompt_version,
-                         "b": opts.prompt_version_b or opts.prompt_version}
+        self._presets = {Arm.A: opts.model, Arm.B: opts.model_b}
+        self._prompts = {Arm.A: opts.prompt_version,
+                         Arm.B: opts.prompt_version_b or opts.prompt_version}
+        self._engine_settings: dict[str, dict[str, Any]] = {}
+        ab = bool(opts.model_b)
+        self.split = opts.ab_split if ab else 0.0
+        # Arm b drafts apologies for its users; with --ab_stage all it analyses them too.
+        self.apology_arms = (Arm.A, Arm.B) if ab else (Arm.A,)
+        self.sentiment_arms = self.apology_arms if opts.ab_stage == "all" else (Arm.A,)
 
-    def prompt_set(self, variant: str) -> PromptSet:
+    def prompt_set(self, arm: Arm) -> PromptSet:
         """The prompt version of an arm."""
-        return load_prompt_set(self._prompts[variant])
+        return load_prompt_set(self._prompts[arm])
 
-    def inference(self, variant: str, task: str, stage: str) -> InferWithIsolation:
-        preset = self._presets[variant]
-        handler = self._factory(preset, task, self._opts)
-        return InferWithIsolation(
-            handler,
-            handler.with_batch_size(1),
-            model_identifier=f"model-{variant}:{preset}",
-            error_stage=stage,
-        )
+    def inference(self, arm: Arm, task: Task) -> InferWithIsolation:
+        """The arm's inference stage for `task`, on the arm's shared model."""
+        preset = self._presets[arm]
+        handler = self._factory(preset, task, arm, self._opts)
+        identifier = f"model-{arm}:{preset}"
+        self._check_shared_engine(identifier, handler)
+        return InferWithIsolation(handler, handler.with_batch_size(1),
+                                  model_identifier=identifier,
+                                  error_stage=_INFERENCE_ERROR_STAGE[task])
+
+    def _check_shared_engine(self, identifier: str, handler: ModelHandler) -> None:
+        settings = getattr(handler, "engine_settings", None)
+        if settings is None:
+            return
+        first = self._engine_settings.setdefault(identifier, settings)
+        if first != settings:
+            differ = sorted(k for k in first.keys() | settings.keys()
+                            if first.get(k) != settings.get(k))
+            raise ValueError(f"handlers sharing the model {identifier!r} must build the same "
+                             f"engine; these settings differ: {', '.join(differ)}")
+
+    def analyze_sentiment(self, arm: Arm) -> AnalyzeSentiment:
+        return AnalyzeSentiment(self.inference(arm, Task.SENTIMENT), self._opts.max_summary_chars,
+                                self._opts.review_below_confidence, self.prompt_set(arm))
+
+    def draft_apologies(self, arm: Arm) -> DraftApologies:
+        return DraftApologies(self.inference(arm, Task.APOLOGY), self.prompt_set(arm))
 
 
-def _with_variant(key: elements.ChatKey, split: float) -> elements.ChatKey:
+def _chat_with_arm(key: elements.ChatKey, split: float) -> elements.ChatKey:
     return key._replace(model_variant=elements.assign_variant(key.user_id, split))
 
 
-def _row_with_variant(row: dict[str, Any], split: float) -> dict[str, Any]:
+def _chat_arm(key: elements.ChatKey) -> str:
+    return key.model_variant
+
+
+def _row_with_arm(row: dict[str, Any], split: float) -> dict[str, Any]:
     return {**row, "model_variant": elements.assign_variant(row["user_id"], split)}
 
 
-def _by_variant(record: Any, n: int) -> int:
-    variant = record.model_variant if isinstance(record, elements.ChatKey) else \
-        record["model_variant"]
-    return VARIANTS.index(variant)
+def _row_arm(row: dict[str, Any]) -> str:
+    return row["model_variant"]
 
 
 # Step labels of each source: the chat source keeps the labels it always had (a Dataflow
@@ -191,10 +228,7 @@ def build_pipeline(
 def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: HandlerFactory | None,
                    outputs: dict[str, beam.PCollection]) -> list[beam.PCollection]:
     """The chat stages: adds `results` and `review` to `outputs`; returns error collections."""
-    models = ModelSet(opts, handler_factory or default_handler_factory)
-    ab = bool(opts.model_b)
-    split = opts.ab_split if ab else 0.0
-
+    arms = ArmStages(opts, handler_factory or default_handler_factory)
     parsed = raw_chats | "ParseChats" >> ParseChats(opts.max_chat_bytes)
     chats = parsed[TAG_CHATS]
     errors = [parsed[TAG_ERRORS]]
@@ -202,44 +236,15 @@ def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: Handle
         unique = chats | "Deduplicate" >> DeduplicateChats(opts.dedup_window_secs)
         chats = unique[TAG_CHATS]
         errors.append(unique[TAG_ERRORS])
-
-    # Sentiment: model A, or both arms when --ab_stage all.
-    sentiment_arms = VARIANTS if ab and opts.ab_stage == "all" else ("a",)
-    if len(sentiment_arms) > 1:
-        chats = chats | "AssignArm" >> beam.Map(_with_variant, split)
-        arm_chats = chats | "SplitArms" >> beam.Partition(_by_variant, len(VARIANTS))
-    else:
-        arm_chats = [chats]
-    results, negatives = [], []
-    for variant, arm in zip(sentiment_arms, arm_chats, strict=True):
-        analysed = arm | f"AnalyzeSentiment_{variant}" >> AnalyzeSentiment(
-            models.inference(variant, "sentiment", "inference"),
-            models.inference(variant, "sentiment", "inference"),
-            opts.max_summary_chars, opts.review_below_confidence, models.prompt_set(variant))
-        results.append(analysed[TAG_RESULTS])
-        negatives.append(analysed[TAG_NEGATIVE])
-        errors.append(analysed[TAG_ERRORS])
-    negative = negatives[0] if len(negatives) == 1 else (
-        negatives | "MergeNegatives" >> beam.Flatten())
-
-    # Apology drafts: the negative collection is split between arms with Partition.
-    if ab:
-        negative = negative | "AssignApologyArm" >> beam.Map(_row_with_variant, split)
-        apology_arms = negative | "SplitApologyArms" >> beam.Partition(_by_variant, 2)
-    else:
-        apology_arms = [negative]
-    reviews = []
-    for variant, arm in zip(VARIANTS, apology_arms, strict=False):
-        drafted = arm | f"DraftApologies_{variant}" >> DraftApologies(
-            models.inference(variant, "apology", "apology"), models.prompt_set(variant))
-        reviews.append(drafted[TAG_REVIEW])
-        errors.append(drafted[TAG_ERRORS])
-
-    outputs[TAG_RESULTS] = results[0] if len(results) == 1 else \
-        results | "MergeResults" >> beam.Flatten()
-    outputs[TAG_REVIEW] = reviews[0] if len(reviews) == 1 else \
-        reviews | "MergeReviews" >> beam.Flatten()
-    return errors
+    analysed = chats | "AnalyzeSentiment" >> PerArm(
+        arms.sentiment_arms, arms.analyze_sentiment, (TAG_RESULTS, TAG_NEGATIVE, TAG_ERRORS),
+        functools.partial(_chat_with_arm, split=arms.split), _chat_arm)
+    drafted = analysed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
+        arms.apology_arms, arms.draft_apologies, (TAG_REVIEW, TAG_ERRORS),
+        functools.partial(_row_with_arm, split=arms.split), _row_arm)
+    outputs[TAG_RESULTS] = analysed[TAG_RESULTS]
+    outputs[TAG_REVIEW] = drafted[TAG_REVIEW]
+    return [*errors, analysed[TAG_ERRORS], drafted[TAG_ERRORS]]
 
 
 def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]:

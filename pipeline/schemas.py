@@ -30,8 +30,28 @@ SENTIMENT_VALUES: tuple[int, ...] = (1, 0, -1)
 # JSON key order the model is asked for, and the order the constrained decoder enforces.
 REPLY_KEYS: tuple[str, ...] = ("sentiment", "summary")
 
-Stage = Literal["parse", "dedup", "prompt", "inference", "reply", "apology", "write", "publish",
-                "feedback"]
+
+
+class Stage(StrEnum):
+    """Where a record failed: the `stage` of an error record."""
+
+    PARSE = "parse"            # not a valid chat
+    DEDUP = "dedup"            # a chat id reused with other content
+    PROMPT = "prompt"          # the prompt could not be built
+    INFERENCE = "inference"    # the sentiment pass failed for this chat alone
+    REPLY = "reply"            # the sentiment reply stayed malformed after a retry
+    APOLOGY = "apology"        # the apology pass failed, or drafted nothing
+    WRITE = "write"            # BigQuery refused the row
+    PUBLISH = "publish"        # Pub/Sub refused the message
+    FEEDBACK = "feedback"      # a reviewer's decision that is not a valid feedback record
+
+
+class Arm(StrEnum):
+    """An A/B arm: the `model_variant` of every record. Arm a is `--model`, b `--model_b`."""
+
+    A = "a"
+    B = "b"
+
 ReviewReason = Literal["negative", "low_confidence"]
 
 
@@ -150,7 +170,7 @@ class ErrorRecord(BaseModel):
     """Anything that could not be processed, with the stage and a human-readable reason.
     `raw` is cut at 64 Ki characters; `raw_sha256` is the digest of the whole payload."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     chat_id: int | None = None
     stage: Stage

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import StrUtf8Coder
-from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, RunInference
+from apache_beam.ml.inference.base import (
+    KeyedModelHandler,
+    ModelHandler,
+    PredictionResult,
+    RunInference,
+)
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 
 from handlers.errors import ModelUnavailable
+from handlers.generation import Generation, Task
 from pipeline import elements
 from pipeline.elements import ChatKey, RawChat
 from pipeline.metrics import counter, distribution
 from pipeline.records import describe_exception, now, to_json_line
+from pipeline.schemas import Arm, Stage
 from prompts import PromptSet, load_prompt_set, render_apology_prompt, render_sentiment_prompt
 
 __all__ = [
@@ -33,6 +41,7 @@ __all__ = [
     "IngestFeedback",
     "InferWithIsolation",
     "ParseChats",
+    "PerArm",
     "guarded_map",
 ]
 
@@ -50,8 +59,12 @@ TAG_FEEDBACK = "feedback"
 REVIEW_REASON_FIELD = "_review_reason"
 
 
-def _reply_text(inference: Any) -> str:
-    return inference.get("text", "") if isinstance(inference, dict) else str(inference)
+def _generation(result: PredictionResult) -> Generation:
+    """The handler's reply for one element; anything else breaks the handler contract."""
+    if not isinstance(result.inference, Generation):
+        raise TypeError(f"the model handler returned a {type(result.inference).__name__}, "
+                        "not a handlers.generation.Generation")
+    return result.inference
 
 
 class GuardedDoFn(beam.DoFn):
@@ -64,7 +77,7 @@ class GuardedDoFn(beam.DoFn):
     an element that fails half-way reaches the error sink only, never two sinks.
     """
 
-    STAGE = "parse"
+    STAGE = Stage.PARSE
 
     def handle(self, element):
         raise NotImplementedError
@@ -104,7 +117,7 @@ def guarded_map(stage: str, fn, *args) -> beam.ParDo:
 
 
 class _ParseChatFn(GuardedDoFn):
-    STAGE = "parse"
+    STAGE = Stage.PARSE
 
     def __init__(self, max_bytes: int):
         self._max_bytes = max_bytes
@@ -115,7 +128,7 @@ class _ParseChatFn(GuardedDoFn):
         except elements.ChatParseError as e:
             counter("chats_invalid").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "parse", e.reason, now(), chat_id=e.chat_id, raw=raw.data,
+                Stage.PARSE, e.reason, now(), chat_id=e.chat_id, raw=raw.data,
                 message_id=raw.message_id))
             return
         counter("chats_valid").inc()
@@ -201,38 +214,26 @@ class InferWithIsolation(beam.PTransform):
         return {TAG_RESULTS: merged, TAG_ERRORS: errors}
 
 
-def _record_inference_metrics(inference: Any, variant: str, task: str) -> None:
-    """Token and latency metrics per arm and task (counters and distributions)."""
-    if not isinstance(inference, dict):
-        return
+def _record_tokens(generation: Generation, arm: str, task: Task) -> None:
+    """Token metrics per chat, per arm and task (counters and distributions). The batch's own
+    figures (latency, throughput, compiles) are the handler's, recorded once per batch."""
     for field in ("prompt_tokens", "generated_tokens"):
-        value = inference.get(field)
+        value = getattr(generation, field)
         if value is not None:
             counter(f"{task}_{field}").inc(int(value))
-            distribution(f"{task}_{field}_{variant}").update(
-                int(value))
-    if not inference.get("first_in_batch", True):
-        return  # batch-level figures once per batch
-    if inference.get("inference_ms") is not None:
-        distribution(f"{task}_batch_ms_{variant}").update(
-            int(inference["inference_ms"]))
-    if inference.get("batch_tokens_per_s") is not None:
-        distribution(f"{task}_tokens_per_s_{variant}").update(
-            int(inference["batch_tokens_per_s"]))
-    if inference.get("compiled"):
-        counter("xla_compiles").inc()
+            distribution(f"{task}_{field}_{arm}").update(int(value))
 
 
 def _chat_conflict(key: ChatKey, window_secs: float) -> dict[str, Any]:
     return elements.make_error(
-        "dedup", f"chat id {key.chat_id} was already received with different content "
+        Stage.DEDUP, f"chat id {key.chat_id} was already received with different content "
         f"within {window_secs:g}s", now(), chat_id=key.chat_id, raw=key.chat_message,
         message_id=key.message_id)
 
 
 def _feedback_conflict(row: dict[str, Any], window_secs: float) -> dict[str, Any]:
     return elements.make_error(
-        "feedback", f"decision {row['sequence']} on chat {row['chat_id']} was already received "
+        Stage.FEEDBACK, f"decision {row['sequence']} on chat {row['chat_id']} was already received "
         f"with different content within {window_secs:g}s (two review apps numbering the same "
         "chat?)", now(), chat_id=row["chat_id"], raw=to_json_line(row),
         message_id=row.get("message_id"), model_variant=row.get("model_variant"),
@@ -305,13 +306,13 @@ class DeduplicateChats(beam.PTransform):
             | "KeyByChatId" >> beam.Map(lambda key: (key.chat_id, key)).with_output_types(
                 tuple[int, Any])
             | "KeepFirst" >> beam.ParDo(_DeduplicateFn(
-                self._window_secs, "dedup", elements.chat_digest, _chat_conflict)).with_outputs(
+                self._window_secs, Stage.DEDUP, elements.chat_digest, _chat_conflict)).with_outputs(
                 TAG_ERRORS, main=TAG_CHATS)
         )
 
 
 class _ParseFeedbackFn(GuardedDoFn):
-    STAGE = "feedback"
+    STAGE = Stage.FEEDBACK
 
     def __init__(self, max_bytes: int):
         self._max_bytes = max_bytes
@@ -322,7 +323,7 @@ class _ParseFeedbackFn(GuardedDoFn):
         except elements.ChatParseError as e:
             counter("feedback_invalid").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "feedback", f"invalid feedback record: {e.reason}", now(), chat_id=e.chat_id,
+                Stage.FEEDBACK, f"invalid feedback record: {e.reason}", now(), chat_id=e.chat_id,
                 raw=raw.data, message_id=raw.message_id))
             return
         counter("feedback_valid").inc()
@@ -353,7 +354,7 @@ class IngestFeedback(beam.PTransform):
             parsed[TAG_FEEDBACK]
             | "KeyByDecision" >> beam.Map(_feedback_key).with_output_types(tuple[str, Any])
             | "KeepFirst" >> beam.ParDo(_DeduplicateFn(
-                self._window_secs, "feedback", elements.feedback_digest, _feedback_conflict,
+                self._window_secs, Stage.FEEDBACK, elements.feedback_digest, _feedback_conflict,
                 metric_prefix="feedback_")).with_outputs(TAG_ERRORS, main=TAG_FEEDBACK)
         )
         errors = (parsed[TAG_ERRORS], unique[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
@@ -363,7 +364,7 @@ class IngestFeedback(beam.PTransform):
 class _RouteReplyFn(GuardedDoFn):
     """Validates a reply and routes it: results, to-review, retry (first attempt) or errors."""
 
-    STAGE = "reply"
+    STAGE = Stage.REPLY
 
     def __init__(self, max_summary_chars: int, final: bool,
                  review_below_confidence: float | None = None):
@@ -373,12 +374,12 @@ class _RouteReplyFn(GuardedDoFn):
 
     def handle(self, keyed_result):
         key, result = keyed_result
-        inference = result.inference
-        text = _reply_text(inference)
+        generation = _generation(result)
+        text = generation.text
         variant = key.model_variant
         if not self._final:
             counter(f"chats_{variant}").inc()
-        _record_inference_metrics(inference, variant, "sentiment")
+        _record_tokens(generation, variant, Task.SENTIMENT)
         try:
             reply = elements.parse_reply(text, self._max_summary_chars)
         except ValueError as e:
@@ -389,13 +390,12 @@ class _RouteReplyFn(GuardedDoFn):
             counter("replies_malformed").inc()
             counter(f"replies_malformed_{variant}").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "reply", f"malformed model reply (after a retry with a stricter prompt): {e}",
+                Stage.REPLY, f"malformed model reply (after a retry with a stricter prompt): {e}",
                 now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
                 model_variant=variant, prompt_version=key.prompt_version))
             return
         counter("replies_valid_after_retry" if self._final else "replies_valid_first_try").inc()
-        row = elements.output_row(key, reply, inference if isinstance(inference, dict) else None,
-                                  now())
+        row = elements.output_row(key, reply, generation, now())
         if reply.sentiment < 0:
             yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, row)
         elif elements.needs_review_for_confidence(row, self._review_below):
@@ -417,27 +417,27 @@ class AnalyzeSentiment(beam.PTransform):
     review) and `errors`. A reply that fails validation is retried once with a stricter
     prompt before it reaches the error sink."""
 
-    def __init__(self, inference: InferWithIsolation, retry_inference: InferWithIsolation,
-                 max_summary_chars: int, review_below_confidence: float | None = None,
+    def __init__(self, inference: InferWithIsolation, max_summary_chars: int,
+                 review_below_confidence: float | None = None,
                  prompt_set: PromptSet | None = None):
         super().__init__()
         self._prompt_set = prompt_set or load_prompt_set()
+        # Applied twice (first try and retry) under two labels: one model, one identifier.
         self._inference = inference
-        self._retry_inference = retry_inference
         self._max_summary_chars = max_summary_chars
         self._review_below = review_below_confidence
 
     def expand(self, chats):
         limit = self._max_summary_chars
-        prompts = chats | "BuildPrompt" >> guarded_map("prompt", _sentiment_prompt, limit, False,
-                                                       self._prompt_set)
+        prompts = chats | "BuildPrompt" >> guarded_map(
+            Stage.PROMPT, _sentiment_prompt, limit, False, self._prompt_set)
         first = prompts[TAG_CHATS] | "Generate" >> self._inference
         routed = first[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
             _RouteReplyFn(limit, False, self._review_below)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, TAG_RETRY, main=TAG_RESULTS)
         strict_prompts = routed[TAG_RETRY] | "BuildStrictPrompt" >> guarded_map(
-            "prompt", _sentiment_prompt, limit, True, self._prompt_set)
-        second = strict_prompts[TAG_CHATS] | "GenerateRetry" >> self._retry_inference
+            Stage.PROMPT, _sentiment_prompt, limit, True, self._prompt_set)
+        second = strict_prompts[TAG_CHATS] | "GenerateRetry" >> self._inference
         rerouted = second[TAG_RESULTS] | "RouteRetriedReply" >> beam.ParDo(
             _RouteReplyFn(limit, True, self._review_below)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
@@ -451,20 +451,20 @@ class AnalyzeSentiment(beam.PTransform):
 
 
 class _BuildReviewFn(GuardedDoFn):
-    STAGE = "apology"
+    STAGE = Stage.APOLOGY
 
     def handle(self, keyed_result):
         row, result = keyed_result
-        inference = result.inference
-        _record_inference_metrics(inference, row.get("model_variant", "a"), "apology")
-        text = _reply_text(inference)
+        generation = _generation(result)
+        _record_tokens(generation, row["model_variant"], Task.APOLOGY)
+        text = generation.text
         reason = row.get(REVIEW_REASON_FIELD, "negative")
         clean = {k: v for k, v in row.items() if k != REVIEW_REASON_FIELD}
         try:
             yield elements.review_record(clean, text, reason)
         except ValueError as e:
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
-                "apology", f"apology draft failed: {e}", now(), chat_id=row["chat_id"],
+                Stage.APOLOGY, f"apology draft failed: {e}", now(), chat_id=row["chat_id"],
                 raw=text, message_id=row.get("message_id"),
                 model_variant=row.get("model_variant"),
                 prompt_version=row.get("prompt_version")))
@@ -486,7 +486,7 @@ class DraftApologies(beam.PTransform):
         self._prompt_set = prompt_set or load_prompt_set()
 
     def expand(self, rows):
-        prompts = rows | "BuildPrompt" >> guarded_map("prompt", _apology_prompt,
+        prompts = rows | "BuildPrompt" >> guarded_map(Stage.PROMPT, _apology_prompt,
                                                        self._prompt_set)
         inferred = prompts[TAG_CHATS] | "Generate" >> self._inference
         built = inferred[TAG_RESULTS] | "BuildReview" >> beam.ParDo(
@@ -494,3 +494,44 @@ class DraftApologies(beam.PTransform):
         errors = (prompts[TAG_ERRORS], inferred[TAG_ERRORS],
                   built[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
         return {TAG_REVIEW: built[TAG_REVIEW], TAG_ERRORS: errors}
+
+
+class _ArmIndex(beam.PartitionFn):
+    def __init__(self, arms: Sequence[Arm], arm_of: Callable[[Any], str]):
+        self._arms = tuple(arms)
+        self._arm_of = arm_of
+
+    def partition_for(self, element, num_partitions):
+        return self._arms.index(self._arm_of(element))
+
+
+class PerArm(beam.PTransform):
+    """One stage per A/B arm: each element gets its user's arm, the arms run their own stage,
+    and each of the stage's output tags is merged back. With one arm there is no split: the
+    stage sees every element, with the arm it already carries."""
+
+    def __init__(self, arms: Sequence[Arm], stage_for: Callable[[Arm], beam.PTransform],
+                 tags: Sequence[str], assign: Callable[[Any], Any],
+                 arm_of: Callable[[Any], str]):
+        """`assign(element)` returns the element with its arm set; `arm_of` reads it."""
+        super().__init__()
+        self._arms = tuple(arms)
+        self._stage_for = stage_for
+        self._tags = tuple(tags)
+        self._assign = assign
+        self._arm_of = arm_of
+
+    def expand(self, pcoll):
+        if len(self._arms) == 1:
+            arm = self._arms[0]
+            return pcoll | f"Arm_{arm}" >> self._stage_for(arm)
+        parts = (
+            pcoll
+            | "AssignArm" >> beam.Map(self._assign)
+            | "SplitArms" >> beam.Partition(_ArmIndex(self._arms, self._arm_of),
+                                            len(self._arms))
+        )
+        outputs = [part | f"Arm_{arm}" >> self._stage_for(arm)
+                   for part, arm in zip(parts, self._arms, strict=True)]
+        return {tag: [out[tag] for out in outputs] | f"Merge_{tag}" >> beam.Flatten()
+                for tag in self._tags}

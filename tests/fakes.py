@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from handlers.deadline import DeadlineRunner
+from handlers.generation import Generation, Task
 
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
@@ -28,7 +29,7 @@ class ScriptedHandler(ModelHandler):
     sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`).
     `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
-    def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5,
+    def __init__(self, task: Task = Task.SENTIMENT, max_batch_size: int = 8, hang_secs: float = 5,
                  timeout_secs: float | None = None):
         super().__init__()
         self._task = task
@@ -50,16 +51,16 @@ class ScriptedHandler(ModelHandler):
                 raise RuntimeError("injected failure for a chat containing RAISE")
             if "HANG" in prompt.chat:
                 time.sleep(self._hang)
-            if self._task == "apology":
+            if self._task == Task.APOLOGY:
                 text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
             else:
                 strict = "Reply with exactly one JSON object" in prompt.head
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
                 text = match.group(1) if match else "no json here"
             conf = _CONF.search(prompt.chat)
-            out.append(PredictionResult(prompt, {
-                "text": text, "prompt_tokens": 10, "generated_tokens": 5, "inference_ms": 1.0,
-                "sentiment_confidence": float(conf.group(1)) if conf else None}))
+            out.append(PredictionResult(prompt, Generation(
+                text=text, prompt_tokens=10, generated_tokens=5, inference_ms=1.0,
+                sentiment_confidence=float(conf.group(1)) if conf else None)))
         return out
 
     def batch_elements_kwargs(self):
@@ -69,5 +70,5 @@ class ScriptedHandler(ModelHandler):
         return ScriptedHandler(self._task, n, self._hang, self._timeout)
 
 
-def scripted_factory(preset: str, task: str, opts) -> ScriptedHandler:
+def scripted_factory(preset: str, task: Task, arm: str, opts) -> ScriptedHandler:
     return ScriptedHandler(task, timeout_secs=opts.inference_timeout_secs)

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from handlers import shapes
+from handlers.generation import Task
 from handlers.special_pieces import special_piece_texts
 from prompts import Prompt, neutralise, render_apology_prompt, render_sentiment_prompt
 from prompts.templates import PROMPT_MARKERS, TURN_END
 
 __all__ = [
-    "TASK_APOLOGY",
-    "TASK_SENTIMENT",
     "Encoder",
     "LabelledChat",
     "TrainingSequence",
@@ -35,8 +34,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-TASK_SENTIMENT = "sentiment"
-TASK_APOLOGY = "apology"
 SENTIMENT_VALUES = (1, 0, -1)
 # The control characters JSON writes as short escapes; the reply grammar refuses `\u` escapes,
 # so any other control character cannot appear in a summary the decoder can write.
@@ -217,7 +214,7 @@ class Encoder:
         chats: Iterable[LabelledChat],
         max_summary_chars: int,
         max_length: int,
-        tasks: Sequence[str] = (TASK_SENTIMENT, TASK_APOLOGY),
+        tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY),
     ) -> list[TrainingSequence]:
         """Training sequences of both tasks. A sequence is fed as `prompt + target[:-1]`, so
         it fits when `len(prompt) + len(target) - 1 <= max_length`; longer prompts lose the
@@ -225,12 +222,12 @@ class Encoder:
         chats = list(chats)
         jobs: list[tuple[str, int, Prompt, str]] = []
         for index, chat in enumerate(chats):
-            if TASK_SENTIMENT in tasks:
-                jobs.append((TASK_SENTIMENT, index, render_sentiment_prompt(
+            if Task.SENTIMENT in tasks:
+                jobs.append((Task.SENTIMENT, index, render_sentiment_prompt(
                     chat.chat_message, chat.user_id, max_summary_chars),
                     reply_text(chat.sentiment, chat.summary, max_summary_chars)))
-            if TASK_APOLOGY in tasks and chat.apology is not None:
-                jobs.append((TASK_APOLOGY, index, render_apology_prompt(
+            if Task.APOLOGY in tasks and chat.apology is not None:
+                jobs.append((Task.APOLOGY, index, render_apology_prompt(
                     chat.chat_message, chat.user_id, chat.summary), chat.apology))
         targets = self.target_ids([job[3] for job in jobs])
         sequences, skipped = [], 0
@@ -247,7 +244,7 @@ class Encoder:
                     skipped += 1
                     continue
             span = self.label_span(target, chats[index].sentiment) \
-                if task == TASK_SENTIMENT else (0, 0)
+                if task == Task.SENTIMENT else (0, 0)
             sequences.append(TrainingSequence(task, ids, target, index, truncated, span))
         if skipped:
             _LOGGER.warning("%d sequences skipped: longer than max_length=%d even with the "

@@ -34,10 +34,9 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import numpy as np  # noqa: E402
 
 from handlers.gemma_gguf import sha256_file  # noqa: E402
+from handlers.generation import Task
 from tuning import lora  # noqa: E402
 from tuning.examples import (  # noqa: E402
-    TASK_APOLOGY,
-    TASK_SENTIMENT,
     Encoder,
     LabelledChat,
     TrainingSequence,
@@ -59,7 +58,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-_TASK_IDS = {TASK_SENTIMENT: 0, TASK_APOLOGY: 1}
+_TASK_IDS = {Task.SENTIMENT: 0, Task.APOLOGY: 1}
 DEFAULT_LENGTH_BUCKETS = (128, 192, 256, 384, 512, 768, 1024)
 DEFAULT_TARGET_BUCKETS = (32, 48, 64, 96, 128, 192, 256)
 _PROGRESS_SECONDS = 60.0
@@ -87,7 +86,7 @@ class TrainConfig:
     targets: tuple[str, ...] = lora.DEFAULT_TARGETS
     length_buckets: tuple[int, ...] = DEFAULT_LENGTH_BUCKETS
     target_buckets: tuple[int, ...] = DEFAULT_TARGET_BUCKETS
-    tasks: tuple[str, ...] = field(default=(TASK_SENTIMENT, TASK_APOLOGY))
+    tasks: tuple[Task, ...] = field(default=(Task.SENTIMENT, Task.APOLOGY))
 
     def __post_init__(self):
         # Buckets below max_length, then max_length itself: every sequence that fits
@@ -516,7 +515,7 @@ def parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The run's TrainConfig; ValueError names the flag that is wrong."""
     tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
-    if not tasks or set(tasks) - {TASK_SENTIMENT, TASK_APOLOGY}:
+    if not tasks or set(tasks) - {Task.SENTIMENT, Task.APOLOGY}:
         raise ValueError(f"--tasks must name sentiment and/or apology, got {args.tasks!r}")
     for flag in ("epochs", "rank", "batch_size", "max_length", "max_summary_chars"):
         if getattr(args, flag) <= 0:

@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from handlers.generation import Task
+
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
@@ -73,7 +75,7 @@ def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
     worst = 0.0
     token_lists, _ = engine._encode(prompts, engine.length_buckets[-1] - max_new)
     for ids, result in zip(token_lists, results, strict=True):
-        reply = result["token_ids"]
+        reply = result.token_ids
         logits = forward_logits(engine, ids + reply)
         state, used = auto.start, 0
         for t, token in enumerate(reply):
@@ -94,9 +96,9 @@ def confidence_from_forward_pass(engine, prompt, result) -> float:
     import numpy as np
     from keras import ops
 
-    auto = engine.automaton("reply")
+    auto = engine.automaton(Task.SENTIMENT)
     prompt_ids, _ = engine._encode([prompt], 10_000)
-    gen_ids = result["token_ids"]
+    gen_ids = result.token_ids
     state, prefix = auto.start, []
     for token in gen_ids:  # walk the automaton to the token that commits the value
         if auto.commit[state, token]:
@@ -149,10 +151,10 @@ def check_no_repeat_ngram(preset: str, chats, max_summary: int, max_new: int) ->
               reply_spec=reply_constraint_spec(max_summary))
     free = CausalLMEngine(preset, **kw)
     bannable = free._bannable
-    assert sum(repeated_ngrams(r["token_ids"], 3, bannable)
-               for r in free.generate(prompts, max_new, "text")) > 0
+    assert sum(repeated_ngrams(r.token_ids, 3, bannable)
+               for r in free.generate(prompts, max_new, Task.APOLOGY)) > 0
     guarded = CausalLMEngine(preset, no_repeat_ngram=3, **kw)
-    for r in guarded.generate(prompts, max_new, "text"):
-        assert repeated_ngrams(r["token_ids"], 3, bannable) == 0, r["text"]
-    for r in guarded.generate(prompts, max_new, "reply"):
-        parse_reply(r["text"], max_summary)
+    for r in guarded.generate(prompts, max_new, Task.APOLOGY):
+        assert repeated_ngrams(r.token_ids, 3, bannable) == 0, r.text
+    for r in guarded.generate(prompts, max_new, Task.SENTIMENT):
+        parse_reply(r.text, max_summary)

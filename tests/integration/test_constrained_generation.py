@@ -6,6 +6,7 @@ import random
 import pytest
 
 from handlers.engine import CausalLMEngine
+from handlers.generation import Task
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
 from prompts import render_sentiment_prompt
@@ -47,7 +48,7 @@ def engines(tiny_preset):
 def _generate_all(engine, prompts, batch=16):
     out = []
     for i in range(0, len(prompts), batch):
-        out.extend(engine.generate(prompts[i:i + batch], MAX_NEW, "reply"))
+        out.extend(engine.generate(prompts[i:i + batch], MAX_NEW, Task.SENTIMENT))
     return out
 
 
@@ -67,15 +68,15 @@ def test_every_hostile_chat_gets_a_schema_valid_reply(engines):
     with_constraint = _generate_all(constrained, prompts)
     without = _generate_all(free, prompts)
     assert len(with_constraint) == len(without) == 208
-    bad = [r["text"] for r in with_constraint if not _valid(r["text"])]
+    bad = [r.text for r in with_constraint if not _valid(r.text)]
     assert bad == []
     # The reply is exactly the schema's JSON, properly escaped, ending the generation.
     for r in with_constraint:
-        obj = json.loads(r["text"])
+        obj = json.loads(r.text)
         assert list(obj) == ["sentiment", "summary"] and len(obj["summary"]) <= MAX_SUMMARY
-        assert r["finished"] and r["generated_tokens"] <= MAX_NEW
-        assert 0.0 <= r["sentiment_confidence"] <= 1.0
-    assert sum(_valid(r["text"]) for r in without) < 0.1 * len(without)
+        assert r.finished and r.generated_tokens <= MAX_NEW
+        assert 0.0 <= r.sentiment_confidence <= 1.0
+    assert sum(_valid(r.text) for r in without) < 0.1 * len(without)
 
 
 def test_top_k_and_top_p_sampling_stay_valid(tiny_preset):
@@ -87,7 +88,7 @@ def test_top_k_and_top_p_sampling_stay_valid(tiny_preset):
                                 reply_spec=reply_constraint_spec(MAX_SUMMARY), sampler=sampler,
                                 seed=7)
         results = _generate_all(engine, prompts, batch=12)
-        assert all(_valid(r["text"]) for r in results), sampler
+        assert all(_valid(r.text) for r in results), sampler
 
 
 def test_confidence_matches_the_models_logits(engines):
@@ -95,8 +96,8 @@ def test_confidence_matches_the_models_logits(engines):
     pass of the model at the committing step."""
     engine = engines[0]
     prompt = render_sentiment_prompt("\nid 1: the pizza was fine\n", 1, MAX_SUMMARY)
-    result = engine.generate([prompt], MAX_NEW, "reply")[0]
-    assert result["sentiment_confidence"] == pytest.approx(
+    result = engine.generate([prompt], MAX_NEW, Task.SENTIMENT)[0]
+    assert result.sentiment_confidence == pytest.approx(
         confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)
 
 

@@ -26,6 +26,7 @@ from keras_hub.samplers import Sampler
 
 from handlers.constrained import DEAD
 from handlers.engine import CausalLMEngine
+from handlers.generation import Task
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
 from prompts import render_sentiment_prompt
@@ -129,13 +130,13 @@ def _raw_bytes(engine, token_ids):
 
 def _check(engine, results, max_chars):
     for r in results:
-        assert r["finished"], r
-        raw = _raw_bytes(engine, r["token_ids"])
-        assert raw.decode("utf-8", errors="strict") == r["text"]  # no ill-formed bytes
-        assert "\ufffd" not in r["text"]
-        reply = parse_reply(r["text"], max_chars)
+        assert r.finished, r
+        raw = _raw_bytes(engine, r.token_ids)
+        assert raw.decode("utf-8", errors="strict") == r.text  # no ill-formed bytes
+        assert "\ufffd" not in r.text
+        reply = parse_reply(r.text, max_chars)
         assert len(reply.summary) <= max_chars
-        assert len(json.loads(r["text"])["summary"]) <= max_chars
+        assert len(json.loads(r.text)["summary"]) <= max_chars
 
 
 @pytest.mark.parametrize("max_chars", range(1, 17))
@@ -150,11 +151,11 @@ def test_replies_finish_valid_and_within_budget(tiny_preset, compilation_cache, 
         engine = CausalLMEngine(tiny_preset, max_batch_size=8, length_buckets=(320,),
                                 reply_spec=spec, sampler=sampler, seed=seed,
                                 compilation_cache_dir=compilation_cache)
-        auto = engine.automaton("reply")
+        auto = engine.automaton(Task.SENTIMENT)
         # Room for every summary character to take four byte tokens, and for the literals
         # spelled a byte at a time (the edge-seeking sampler puts quote pieces last).
         max_new = int(auto.min_finish[auto.start]) + 4 * max_chars + 32
-        _check(engine, engine.generate(_prompts(max_chars), max_new, "reply"), max_chars)
+        _check(engine, engine.generate(_prompts(max_chars), max_new, Task.SENTIMENT), max_chars)
 
 
 def _tables():
@@ -192,7 +193,7 @@ def test_a_row_left_without_an_allowed_token_dies_pads_and_ends_the_loop():
     out = ConstrainedSampler()(next=next, prompt=ops.convert_to_tensor(prompt),
                                cache=ops.zeros((1,)), index=2, mask=mask, tables=_tables(),
                                max_new_tokens=6, max_body_chars=4)
-    tokens, state = np.asarray(out["token_ids"]), np.asarray(out["state"])
+    tokens, state = np.asarray(out.token_ids), np.asarray(out["state"])
     assert state.tolist() == [DEAD, 3]
     assert tokens[0, 2:8].tolist() == [3, 0, 0, 0, 0, 0]  # b, then padding (not TRAP's b)
     # a until the token budget (6) leaves only the stop: DONE at index 7.

@@ -2,6 +2,7 @@
 
 import pytest
 
+from handlers.generation import Task
 from handlers.keras_hub_handler import KerasHubCausalLMHandler
 from prompts import render_sentiment_prompt
 
@@ -40,26 +41,25 @@ def test_one_result_per_input_in_order(handler, engine):
     assert [r.example for r in batched] == prompts
     for i in (0, 3, 6):
         alone = list(handler.run_inference([prompts[i]], engine))[0]
-        assert alone.inference["text"] == batched[i].inference["text"]
-        assert alone.inference["prompt_tokens"] == batched[i].inference["prompt_tokens"]
+        assert alone.inference.text == batched[i].inference.text
+        assert alone.inference.prompt_tokens == batched[i].inference.prompt_tokens
 
 
-def test_max_length_counts_the_prompt(handler, engine):
+def test_max_length_counts_the_prompt(engine):
     """max_length covers prompt + new tokens, so long prompts still get a reply budget."""
-    results = list(handler.run_inference(_prompts(3), engine))
-    for r in results:
-        info = r.inference
-        assert info["max_length"] >= info["prompt_tokens"] + 12
-        assert 1 <= info["generated_tokens"] <= 12
+    batch = engine.generate(_prompts(3), 12, Task.SENTIMENT)
+    for row in batch:
+        assert batch.max_length >= row.prompt_tokens + 12
+        assert 1 <= row.generated_tokens <= 12
 
 
 def test_long_chat_keeps_its_end_and_is_marked(engine):
     """A chat longer than the largest bucket keeps its end and is marked truncated."""
     chat = " ".join(f"word{i}" for i in range(3000)) + " FINAL"
     prompt = render_sentiment_prompt(chat, 1, 100)
-    out = engine.generate([prompt], 12)[0]
-    assert out["truncated"] is True
-    assert out["prompt_tokens"] <= 512 - 12
+    out = engine.generate([prompt], 12, Task.SENTIMENT)[0]
+    assert out.truncated is True
+    assert out.prompt_tokens <= 512 - 12
     ids, _ = engine._encode([prompt], 512 - 12)
     text = engine.tokenizer.detokenize([ids[0]])[0]
     assert "FINAL\n</chat>" in text and "word0 " not in text
@@ -69,7 +69,7 @@ def test_long_chat_keeps_its_end_and_is_marked(engine):
 def test_compiled_shapes_are_bounded(engine):
     """Many batch sizes and lengths compile only within the bucket grid."""
     for n in (1, 2, 3, 5, 8):
-        engine.generate(_prompts(n), 12)
+        engine.generate(_prompts(n), 12, Task.SENTIMENT)
     assert engine.compiles <= len(engine.batch_sizes) * len(engine.length_buckets)
 
 

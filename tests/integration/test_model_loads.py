@@ -9,6 +9,7 @@ import pytest
 
 from handlers import keras_hub_handler
 from handlers.deadline import InferenceTimeout
+from handlers.generation import Task
 from pipeline.elements import assign_variant
 from pipeline.pipeline import run
 from pipeline.summary import load
@@ -106,11 +107,11 @@ def test_deadline_charges_execution_not_loading_or_compiling(tiny_preset, monkey
     monkeypatch.setattr(decoding.CompiledGenerate, "program", slow_program)
     handler = keras_hub_handler.KerasHubCausalLMHandler(
         tiny_preset, max_new_tokens=24, max_batch_size=2, length_buckets=(256, 512),
-        share_across_processes=False, task="reply", timeout_secs=4)
+        share_across_processes=False, task=Task.SENTIMENT, timeout_secs=4)
     lazy = handler.load_model()
     prompt = render_sentiment_prompt("\nid 1: the order was late\n", 1, 80)
     [result] = handler.run_inference([prompt], lazy)
-    assert result.inference["finished"]
+    assert result.inference.finished
     engine = lazy.engine
     assert engine.compiles == 1
 
@@ -126,10 +127,10 @@ def test_deadline_charges_execution_not_loading_or_compiling(tiny_preset, monkey
 
     monkeypatch.setattr(engine._generate_fn, "run", run_or_hang)
     with pytest.raises(InferenceTimeout, match="within 1s"):
-        engine.generate([prompt], 24, "reply", timeout_secs=1)
+        engine.generate([prompt], 24, Task.SENTIMENT, timeout_secs=1)
     assert engine.deadlines.abandoned == 1
     # The hung call is still running; another call on the same engine goes through.
-    assert engine.generate([prompt], 24, "reply", timeout_secs=60)[0]["finished"]
+    assert engine.generate([prompt], 24, Task.SENTIMENT, timeout_secs=60)[0].finished
     assert engine.deadlines.abandoned == 1
     release.set()
     keras_hub_handler.forget_engines()

@@ -4,6 +4,7 @@ import pytest
 
 from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
 from handlers.engine import CausalLMEngine
+from handlers.generation import Task
 from pipeline.elements import parse_reply
 from prompts import render_sentiment_prompt
 from tests.integration.conftest import check_no_repeat_ngram, greedy_margin, save_tiny_gemma3
@@ -39,19 +40,19 @@ def test_random_weight_presets_give_schema_valid_replies(build, cls, proto, tmp_
     assert type(engine.model).__name__ == cls
     prompts = [render_sentiment_prompt(f"\nid {i}: order {i} {'late ' * i * 9}\n", i, 80)
                for i in range(3)]
-    results = engine.generate(prompts, 60, "reply")
+    results = engine.generate(prompts, 60, Task.SENTIMENT)
     assert len(results) == 3
     for r in results:
-        parse_reply(r["text"], 256)
-        assert r["finished"] and 0.0 <= r["sentiment_confidence"] <= 1.0
-    alone = engine.generate([prompts[2]], 60, "reply")[0]
-    assert alone["text"] == results[2]["text"]
+        parse_reply(r.text, 256)
+        assert r.finished and 0.0 <= r.sentiment_confidence <= 1.0
+    alone = engine.generate([prompts[2]], 60, Task.SENTIMENT)[0]
+    assert alone.text == results[2].text
 
 
 @pytest.mark.parametrize("bucket,lengths,task", [
-    (100, (3, 20, 39), "reply"),       # prompt width 40: below one prefill chunk
-    (188, (5, 70, 127), "text"),       # prompt width 128: two whole chunks
-    (600, (120, 300, 600), "reply"),   # width 540: first chunk overlaps; longest row is cut
+    (100, (3, 20, 39), Task.SENTIMENT),  # prompt width 40: below one prefill chunk
+    (188, (5, 70, 127), Task.APOLOGY),   # prompt width 128: two whole chunks
+    (600, (120, 300, 600), Task.SENTIMENT),  # width 540: first chunk overlaps; longest row is cut
 ])
 def test_gemma3_left_padded_batch_matches_unpadded_forward_passes(proto, tmp_path, bucket,
                                                                  lengths, task):
@@ -67,10 +68,10 @@ def test_gemma3_left_padded_batch_matches_unpadded_forward_passes(proto, tmp_pat
     assert engine._generate_fn.left_padded
     prompts = [" ".join(["order"] + ["late"] * (n - 2)) for n in lengths]
     results = engine.generate(prompts, 60, task)
-    width = results[0]["max_length"] - 60
+    width = results.max_length - 60
     assert width == {100: 40, 188: 128, 600: 540}[bucket]
     assert (width < decoding.PREFILL_CHUNK or width % decoding.PREFILL_CHUNK == 0
-            or results[2]["truncated"])  # 540: the clamped first chunk overlaps the second
+            or results[2].truncated)  # 540: the clamped first chunk overlaps the second
     assert greedy_margin(engine, prompts, results, 60, task) < 1e-3
 
 

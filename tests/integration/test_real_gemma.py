@@ -10,6 +10,8 @@ import time
 import numpy as np
 import pytest
 
+from handlers.generation import Task
+
 pytestmark = pytest.mark.slow
 
 ENGLISH = (
@@ -110,13 +112,13 @@ def test_engine_replies_on_the_real_preset(engine):
 
     assert {1, 105, 106} <= set(engine.stop_token_ids)
     start = time.perf_counter()
-    engine.automaton("reply")
+    engine.automaton(Task.SENTIMENT)
     built = time.perf_counter()
     chat = ("\nid 221: my order arrived two weeks late and the box was crushed\n"
             "id 331: sorry to hear that, we will send a refund\n")
-    result = engine.generate([render_sentiment_prompt(chat, 221, 256)], 48, "reply")[0]
+    result = engine.generate([render_sentiment_prompt(chat, 221, 256)], 48, Task.SENTIMENT)[0]
     done = time.perf_counter()
     print(f"reply_automaton {built - start:.1f}s, first generate {done - built:.1f}s: "
           f"{result['text']!r}")
-    assert result["finished"]
-    parse_reply(result["text"], 256)
+    assert result.finished
+    parse_reply(result.text, 256)

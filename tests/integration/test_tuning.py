@@ -9,10 +9,11 @@ import shutil
 import numpy as np
 import pytest
 
+from handlers.generation import Task
 from tests.integration.conftest import save_tiny_gemma3
 from tuning import lora
 from tuning.apply import apply_adapter
-from tuning.examples import TASK_APOLOGY, TASK_SENTIMENT, Encoder, parse_labelled_chat
+from tuning.examples import Encoder, parse_labelled_chat
 from tuning.train import TrainConfig, Trainer, make_batch, sequence_loss
 
 CHATS = [
@@ -90,13 +91,13 @@ def test_targets_are_the_replies_and_stop_token(preset):
     model = _load(preset)
     encoder, seqs = _sequences(model)
     tok = model.preprocessor.tokenizer
-    assert [s.task for s in seqs].count(TASK_APOLOGY) == 2
-    assert [s.task for s in seqs].count(TASK_SENTIMENT) == 4
+    assert [s.task for s in seqs].count(Task.APOLOGY) == 2
+    assert [s.task for s in seqs].count(Task.SENTIMENT) == 4
     for seq in seqs:
         assert seq.target_ids[-1] == tok.token_to_id("<end_of_turn>") == encoder.stop_id
         text = str(tok.detokenize([seq.target_ids[:-1]])[0])
         chat = CHATS[seq.chat_index]
-        if seq.task == TASK_SENTIMENT:
+        if seq.task == Task.SENTIMENT:
             reply = parse_reply(text, 256)
             assert (reply.sentiment, reply.summary) == (chat["sentiment"], chat["summary"])
             start, end = seq.label_span  # the tokens that write the value, and only those
@@ -116,7 +117,7 @@ def test_long_prompts_lose_the_chat_start_to_fit_max_length(tiny_preset):
     model = _load(tiny_preset)
     encoder = Encoder(model.preprocessor.tokenizer)
     long = parse_labelled_chat({**CHATS[1], "chat_message": "id 102: " + "fine thanks " * 200})
-    (seq,) = encoder.encode([long], 256, 400, tasks=(TASK_SENTIMENT,))
+    (seq,) = encoder.encode([long], 256, 400, tasks=(Task.SENTIMENT,))
     assert seq.truncated and len(seq.prompt_ids) + len(seq.target_ids) - 1 <= 400
     assert seq.prompt_ids[-20:] == encoder.prompt_ids(
         [render_sentiment_prompt(long.chat_message, 102, 256)], 10**6)[0][0][-20:]

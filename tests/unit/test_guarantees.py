@@ -14,6 +14,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from handlers.deadline import DeadlineRunner, InferenceTimeout, ModelUnavailable
+from handlers.generation import Generation, Task
 from pipeline import elements, records, transforms
 from pipeline.elements import RawChat
 from pipeline.pipeline import build_pipeline
@@ -160,9 +161,9 @@ class SharedHangingHandler(ModelHandler):
 
     def run_inference(self, batch, model, inference_args=None):
         texts = model.generate([p.chat for p in batch], self._timeout)
-        if self._task == "apology":
+        if self._task == Task.APOLOGY:
             texts = ["We are sorry."] * len(batch)
-        return [PredictionResult(p, {"text": t}) for p, t in zip(batch, texts, strict=True)]
+        return [PredictionResult(p, Generation(text=t)) for p, t in zip(batch, texts, strict=True)]
 
     def batch_elements_kwargs(self):
         return {"min_batch_size": self._max, "max_batch_size": self._max}
@@ -178,7 +179,7 @@ def test_hung_call_on_a_shared_model_costs_only_its_own_chat():
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw.append(RawChat(_payload(50, user=50, extra="HANG")))
     p, out = _run(raw, ["--inference_timeout_secs", "1"],
-                  factory=lambda preset, task, opts: SharedHangingHandler(
+                  factory=lambda preset, task, arm, opts: SharedHangingHandler(
                       task, opts.inference_timeout_secs))
     RELEASE_HUNG_CALLS.clear()
     HUNG_CALLS_ENDED.clear()
@@ -245,7 +246,7 @@ def test_a_hung_model_fails_the_job_instead_of_erroring_every_chat():
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw += [RawChat(_payload(50 + k, user=50 + k, extra="HANG")) for k in range(3)]
     p, _ = _run(raw, ["--inference_timeout_secs", "0.5", "--max_batch_size", "4"],
-                factory=lambda preset, task, opts: SharedHangingHandler(
+                factory=lambda preset, task, arm, opts: SharedHangingHandler(
                     task, opts.inference_timeout_secs, max_batch_size=1))
     RELEASE_HUNG_CALLS.clear()
     try:

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from handlers.constrained import TokenKind, VocabEntry, reply_automaton
+from handlers.generation import Task
 from pipeline.elements import parse_reply
 from tuning import lora
 from tuning.examples import (
-    TASK_APOLOGY,
-    TASK_SENTIMENT,
     TrainingSequence,
     parse_labelled_chat,
     read_labelled_chats,
@@ -98,7 +97,7 @@ def _seq(task, prompt_len, target_len, start=10):
 def test_batch_mask_covers_exactly_the_target_tokens():
     """Position p predicts the token fed at p+1; the weights cover the targets and nothing
     else; the last target (the stop token) is predicted but never fed."""
-    seqs = [_seq(TASK_SENTIMENT, 20, 5), _seq(TASK_APOLOGY, 9, 12)]
+    seqs = [_seq(Task.SENTIMENT, 20, 5), _seq(Task.APOLOGY, 9, 12)]
     batch = make_batch(seqs, 3, 0, (16, 32), (8, 16))
     assert batch.shape == (3, 32, 16)
     for row, seq in enumerate(seqs):
@@ -118,8 +117,8 @@ def test_batch_mask_covers_exactly_the_target_tokens():
 
 def test_label_weight_applies_to_the_sentiment_value_tokens_only():
     """--label_weight scales the loss weight of the value's tokens, nothing else."""
-    seq = _seq(TASK_SENTIMENT, 6, 8)._replace(label_span=(3, 5))
-    batch = make_batch([seq, _seq(TASK_APOLOGY, 6, 8)], 2, 0, (32,), (8,), label_weight=4.0)
+    seq = _seq(Task.SENTIMENT, 6, 8)._replace(label_span=(3, 5))
+    batch = make_batch([seq, _seq(Task.APOLOGY, 6, 8)], 2, 0, (32,), (8,), label_weight=4.0)
     assert batch.weights[0].tolist() == [1, 1, 1, 4, 4, 1, 1, 1]
     assert batch.weights[1].tolist() == [1] * 8
 
@@ -127,7 +126,7 @@ def test_label_weight_applies_to_the_sentiment_value_tokens_only():
 def test_epoch_batches_use_few_shapes_and_are_seeded():
     """Batches group similar lengths (one shape per bucket pair), cover every sequence once,
     and the same seed gives the same epoch."""
-    seqs = [_seq(TASK_SENTIMENT, n, 5 + n % 7) for n in range(10, 120, 3)]
+    seqs = [_seq(Task.SENTIMENT, n, 5 + n % 7) for n in range(10, 120, 3)]
     config = TrainConfig(batch_size=4, max_length=128, length_buckets=(32, 64),
                          target_buckets=(8, 16))
     assert config.length_buckets == (32, 64, 128) and config.target_buckets == (8, 16, 128)

@@ -1,0 +1,88 @@
+"""What a generate call is for, and what it returns: the contract between the engine, the
+ModelHandler and the pipeline's stages (and anything standing in for the engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["BatchGeneration", "Generation", "Task"]
+
+
+class Task(StrEnum):
+    """A pass of the pipeline, which decides how its replies are decoded."""
+
+    # The sentiment reply: JSON constrained to the reply grammar (unless constraints are off).
+    SENTIMENT = "sentiment"
+    # The apology draft: free text without template tokens.
+    APOLOGY = "apology"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One prompt's reply.
+
+    Attributes:
+        text: the reply, special and stop tokens dropped.
+        token_ids: the reply's token ids, up to and including the first stop token.
+        prompt_tokens: tokens of the prompt as the model saw it (after any truncation).
+        generated_tokens: tokens of the reply.
+        inference_ms: execution time of the batch call that produced it.
+        truncated: the chat lost its start to fit the largest length bucket.
+        sentiment_confidence: the chosen sentiment's share of the probability of every allowed
+            sentiment at the token that committed to it; None when no value was committed.
+        finished: the reply reached its stop token (the automaton's final state).
+    """
+
+    text: str
+    token_ids: tuple[int, ...] = ()
+    prompt_tokens: int | None = None
+    generated_tokens: int | None = None
+    inference_ms: float | None = None
+    truncated: bool = False
+    sentiment_confidence: float | None = None
+    finished: bool = True
+
+
+@dataclass(frozen=True)
+class BatchGeneration:
+    """The replies of one batch call, in input order, with what is true of the batch.
+
+    A sequence of its `rows` (`len`, indexing and iteration), so a caller that needs only the
+    replies treats it as a list.
+
+    Attributes:
+        rows: one `Generation` per prompt, in order.
+        padded_batch_size: the batch bucket the call ran at (`len(rows)` real rows).
+        max_length: the length bucket (prompt + reply tokens) the call ran at.
+        inference_ms: execution time of the compiled call.
+        compiled: this call compiled a new program (a new shape) first.
+    """
+
+    rows: tuple[Generation, ...]
+    padded_batch_size: int = 0
+    max_length: int = 0
+    inference_ms: float = 0.0
+    compiled: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Generation]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> Generation:
+        return self.rows[index]
+
+    @property
+    def generated_tokens(self) -> int:
+        """Reply tokens of every row."""
+        return sum(row.generated_tokens or 0 for row in self.rows)
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Reply tokens per second of execution; None for a call that took no time."""
+        if self.inference_ms <= 0:
+            return None
+        return self.generated_tokens * 1000.0 / self.inference_ms
