@@ -76,7 +76,7 @@ def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
     token_lists, _ = engine._encode(prompts, engine.length_buckets[-1] - max_new)
     for ids, result in zip(token_lists, results, strict=True):
         reply = result.token_ids
-        logits = forward_logits(engine, ids + reply)
+        logits = forward_logits(engine, ids + list(reply))
         state, used = auto.start, 0
         for t, token in enumerate(reply):
             step = logits[len(ids) - 1 + t]

@@ -193,7 +193,7 @@ def test_a_row_left_without_an_allowed_token_dies_pads_and_ends_the_loop():
     out = ConstrainedSampler()(next=next, prompt=ops.convert_to_tensor(prompt),
                                cache=ops.zeros((1,)), index=2, mask=mask, tables=_tables(),
                                max_new_tokens=6, max_body_chars=4)
-    tokens, state = np.asarray(out.token_ids), np.asarray(out["state"])
+    tokens, state = np.asarray(out["token_ids"]), np.asarray(out["state"])
     assert state.tolist() == [DEAD, 3]
     assert tokens[0, 2:8].tolist() == [3, 0, 0, 0, 0, 0]  # b, then padding (not TRAP's b)
     # a until the token budget (6) leaves only the stop: DONE at index 7.

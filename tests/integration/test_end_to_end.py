@@ -51,6 +51,6 @@ def test_every_input_lands_in_exactly_one_sink(tiny_preset, tmp_path):
     analysed = records["results"] + records["review"]
     assert analysed, "constrained decoding gives every valid chat a parseable reply"
     for row in analysed:
-        assert row.prompt_tokens > 0 and 0 < row.generated_tokens <= 24
-        assert row.inference_ms > 0 and 0.0 <= row.sentiment_confidence <= 1.0
-        assert row.truncated is False
+        assert row["prompt_tokens"] > 0 and 0 < row["generated_tokens"] <= 24
+        assert row["inference_ms"] > 0 and 0.0 <= row["sentiment_confidence"] <= 1.0
+        assert row["truncated"] is False

@@ -119,6 +119,6 @@ def test_engine_replies_on_the_real_preset(engine):
     result = engine.generate([render_sentiment_prompt(chat, 221, 256)], 48, Task.SENTIMENT)[0]
     done = time.perf_counter()
     print(f"reply_automaton {built - start:.1f}s, first generate {done - built:.1f}s: "
-          f"{result['text']!r}")
+          f"{result.text!r}")
     assert result.finished
     parse_reply(result.text, 256)
