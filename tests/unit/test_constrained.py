@@ -59,31 +59,41 @@ def test_valid_replies_reach_done_and_commit_the_value(auto, value_tokens, value
 
 @pytest.mark.parametrize("bad", [["2"], ["10"], ["-", "0"], ["{"]])
 def test_invalid_values_are_dead(auto, bad):
-    """Out-of-range and malformed values cannot be generated."""
-    state, _, _ = _walk(auto, _ids(PREFIX + bad))
-    if state != DEAD:  # "-" alone is a valid prefix; the next token must be "1"
-        assert _walk(auto, _ids(PREFIX + bad + [","]))[0] == DEAD
+    """Out-of-range and malformed values cannot be generated: each is dead at its last token
+    ("-" alone is a valid prefix, "-0" is not; "1" is a value, "10" is not)."""
+    assert _walk(auto, _ids(PREFIX + bad[:-1]))[0] != DEAD
+    assert _walk(auto, _ids(PREFIX + bad))[0] == DEAD
 
 
 def test_summary_rules(auto):
     """Empty summaries cannot close; \\u and raw control characters are refused; \\n works."""
     head = _ids(PREFIX + ["1"] + MIDDLE)
-    assert auto.trans[_walk(auto, head)[0], ID['"}']] == DEAD  # empty summary
-    assert auto.trans[_walk(auto, head)[0], ID[" "]] == DEAD  # leading whitespace
-    s = _walk(auto, head + [ID["ok"]])[0]
+    empty = _walk(auto, head)[0]
+    assert empty != DEAD  # (DEAD as an index would read the last row)
+    assert auto.trans[empty, ID['"}']] == DEAD  # empty summary
+    assert auto.trans[empty, ID[" "]] == DEAD  # leading whitespace
+    s, before, _ = _walk(auto, head + [ID["ok"]])
+    assert s != DEAD
     assert auto.trans[s, ID["\t"]] == DEAD
     assert auto.trans[s, BYTE[0x0A]] == DEAD
     esc = auto.trans[s, ID["\\"]]
+    assert esc != DEAD
     assert auto.trans[esc, ID["u"]] == DEAD and auto.trans[esc, ID["n"]] != DEAD
     assert auto.trans[s, ID["\\n"]] != DEAD
-    assert auto.trans[s, ID[' "']] == DEAD or _walk(auto, head + _ids(["ok", ' "']))[0] != DEAD
+    # ' "' after content (a space, then the closing quote) is what its two characters are one
+    # token at a time: the same state, one character, and from there '}' and stop finish.
+    by_char, after, _ = _walk(auto, head + _ids(["ok", " ", '"']))
+    assert by_char != DEAD
+    assert auto.trans[s, ID[' "']] == by_char
+    assert auto.body_chars[s, ID[' "']] == after - before == 1
+    assert _walk(auto, head + _ids(["ok", ' "', "}"]) + [1])[0] == auto.done
 
 
 def test_byte_fallback_builds_utf8_inside_the_summary(auto):
     """Byte tokens form a UTF-8 character inside the summary, and only there."""
     head = _ids(PREFIX + ["1"] + MIDDLE + ["ok"])
     state, chars, _ = _walk(auto, head + [BYTE[0xEC], BYTE[0x95], BYTE[0x88]])
-    assert auto.state_names[state] == "B1" and chars == 3
+    assert state == _walk(auto, head)[0] != DEAD and chars == 3  # back in the body, 1 char on
     assert _walk(auto, head + [BYTE[0xEC], ID['"}']])[0] == DEAD  # incomplete character
     assert _walk(auto, _ids(PREFIX) + [BYTE[0xEC]])[0] == DEAD
 
@@ -91,7 +101,8 @@ def test_byte_fallback_builds_utf8_inside_the_summary(auto):
 def test_special_tokens_only_stop_after_the_json(auto):
     """Stop is allowed only after the closing brace; other special tokens never."""
     assert (auto.trans[:, 2] == DEAD).all()
-    final = auto.state_names.index("FINAL")
+    final = _walk(auto, _ids(PREFIX + ["1"] + MIDDLE + ["ok", '"}']))[0]
+    assert final != DEAD
     assert np.flatnonzero(auto.trans[:, 1] != DEAD).tolist() == [final]
 
 
@@ -305,5 +316,5 @@ def test_well_formed_utf8_edges_are_one_character(sequence):
     auto = _ext_automaton(16)
     head = [ID[t] for t in PREFIX + ["1"] + MIDDLE + ["ok"]]
     state, chars, _ = _walk(auto, head + [EXT_BYTE[b] for b in sequence])
-    assert auto.state_names[state] == "B1" and chars == 3
+    assert state == _walk(auto, head)[0] != DEAD and chars == 3  # back in the body, 1 char on
     assert len(bytes(sequence).decode("utf-8")) == 1
