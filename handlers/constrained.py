@@ -3,8 +3,8 @@
 The reply grammar is `{"sentiment": V, "summary": "S"}` followed by end-of-sequence, where V is
 one of the allowed sentiment values and S is a JSON string body of at most N characters
 (counted as written, escapes included, so the decoded summary is never longer). The grammar's
-parameters come from `pipeline.schemas.reply_constraint_spec()`, the same definition the reply
-parser validates against.
+parameters are a `ReplySpec`; the pipeline's come from `pipeline.schemas.reply_constraint_spec()`,
+the same definition the reply parser validates against.
 
 A character-level automaton is lifted to tokens: for every (state, token) the token's text is
 run through the character automaton, giving the next state (or dead), how many summary
@@ -26,6 +26,7 @@ tokens once the JSON is closed.
 from __future__ import annotations
 
 import enum
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import numpy as np
 __all__ = [
     "DEAD",
     "Automaton",
+    "ReplySpec",
     "StateKind",
     "TokenKind",
     "VocabEntry",
@@ -67,10 +69,54 @@ class VocabEntry:
     byte: int = -1
 
 
+@dataclass(frozen=True)
+class ReplySpec:
+    """The reply grammar's parameters: `{"<keys[0]>": V, "<keys[1]>": "S"}` with V one of
+    `sentiment_values` and S a summary of 1 to `max_summary_chars` characters (counted as
+    written, escapes included).
+
+    Raises:
+        ValueError: naming the field, unless `keys` are two distinct non-empty strings,
+            `sentiment_values` at least one int (not a bool) with no repeats, and
+            `max_summary_chars` an int of at least 1 (an empty summary fails validation).
+    """
+
+    keys: tuple[str, str] = ("sentiment", "summary")
+    sentiment_values: tuple[int, ...] = (1, 0, -1)
+    max_summary_chars: int = 256
+
+    def __post_init__(self):
+        keys = tuple(self.keys)
+        if (len(keys) != 2 or not all(isinstance(k, str) and k for k in keys)
+                or keys[0] == keys[1]):
+            raise ValueError(f"keys must be two distinct non-empty strings, got {self.keys!r}")
+        values = tuple(self.sentiment_values)
+        if (not values or not all(_is_int(v) for v in values)
+                or len(set(values)) != len(values)):
+            raise ValueError(f"sentiment_values must be at least one int (not a bool), with no "
+                             f"repeats, got {self.sentiment_values!r}")
+        if not _is_int(self.max_summary_chars) or self.max_summary_chars < 1:
+            raise ValueError(f"max_summary_chars must be an int of at least 1 (an empty summary "
+                             f"fails validation), got {self.max_summary_chars!r}")
+        # Lists (a spec read from config) become tuples, numpy ints plain ints: hashable.
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "sentiment_values", tuple(int(v) for v in values))
+        object.__setattr__(self, "max_summary_chars", int(self.max_summary_chars))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 @dataclass
 class Automaton:
-    """Token-level transition tables (numpy), plus the names of the states (for reading the
-    tables while debugging)."""
+    """Token-level transition tables (numpy), plus the names of the states.
+
+    `max_body_chars` is the summary budget the tables were built for, and the one the generate
+    loop must be given: `min_finish` counts on it. Free text writes no summary characters
+    (`body_chars` is all zero), so its 0 leaves every token affordable. `state_names` are for
+    reading the tables while debugging.
+    """
 
     trans: np.ndarray  # int32 [S, V]: next state or DEAD
     body_chars: np.ndarray  # int32 [S, V]: summary characters the token writes
@@ -348,17 +394,13 @@ def _min_finish(trans: np.ndarray, done: int, body_chars: np.ndarray | None = No
     return m
 
 
-def reply_automaton(
-    vocab: Sequence[VocabEntry],
-    values: Sequence[int],
-    max_body_chars: int,
-    keys: Sequence[str] = ("sentiment", "summary"),
-) -> Automaton:
-    """Token tables for `{"<keys[0]>": <value>, "<keys[1]>": "<= max_body_chars>"}` + stop."""
-    if max_body_chars < 1:
-        raise ValueError(f"max_body_chars must be at least 1 (an empty summary fails "
-                         f"validation), got {max_body_chars}")
-    ca = _CharAutomaton(values, keys)
+def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
+    """Token tables for `spec`'s reply, `{"<keys[0]>": <value>, "<keys[1]>": "<summary>"}`,
+    followed by a stop token."""
+    if not isinstance(spec, ReplySpec):
+        raise TypeError(f"spec must be a ReplySpec, got {type(spec).__name__}")
+    values, max_body_chars = spec.sentiment_values, spec.max_summary_chars
+    ca = _CharAutomaton(values, spec.keys)
     num_states, size = len(ca.names), len(vocab)
     trans = np.full((num_states, size), DEAD, dtype=np.int32)
     body_chars = np.zeros((num_states, size), dtype=np.int32)
@@ -398,8 +440,8 @@ def reply_automaton(
     budget = np.array([max_body_chars if ca.before_content(s) else 0
                        for s in range(num_states)], dtype=np.int32)
     return Automaton(trans, body_chars, commit, _min_finish(trans, done, body_chars, budget),
-                     ca.s(StateKind.BEFORE_VALUE_LITERAL, position=0), done, ca.names,
-                     tuple(values), max_body_chars)
+                     ca.s(StateKind.BEFORE_VALUE_LITERAL, position=0), done, ca.names, values,
+                     max_body_chars)
 
 
 def _first_chars(ca: _CharAutomaton, state: int) -> list[str]:
@@ -422,4 +464,4 @@ def free_text_automaton(vocab: Sequence[VocabEntry]) -> Automaton:
             trans[done, i] = done
     zeros = np.zeros_like(trans)
     return Automaton(trans, zeros, zeros.copy(), _min_finish(trans, done), free, done,
-                     ["FREE", "DONE"])
+                     ["FREE", "DONE"], max_body_chars=0)

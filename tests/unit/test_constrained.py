@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.constrained import DEAD, TokenKind, VocabEntry, free_text_automaton, reply_automaton
+from handlers.constrained import (
+    DEAD,
+    ReplySpec,
+    TokenKind,
+    VocabEntry,
+    free_text_automaton,
+    reply_automaton,
+)
 from pipeline.elements import parse_reply
 
 TEXTS = ['{"', "sentiment", '":', " ", "-", "1", "0", "-1", "10", ",", ' "', "summary", '"',
@@ -22,7 +29,7 @@ BYTE = {b: len(TEXTS) + 3 + k for k, b in enumerate((0xEC, 0x95, 0x88, 0x41, 0x0
 
 @pytest.fixture(scope="module")
 def auto():
-    return reply_automaton(VOCAB, (1, 0, -1), max_body_chars=8)
+    return reply_automaton(VOCAB, ReplySpec(max_summary_chars=8))
 
 
 def _walk(auto, tokens):
@@ -136,11 +143,53 @@ def test_generated_text_parses(auto):
         assert reply["sentiment"] in (1, 0, -1) and reply["summary"].strip()
 
 
+@pytest.mark.parametrize("kwargs,field", [
+    ({"keys": ("sentiment",)}, "keys"),
+    ({"keys": ("sentiment", "summary", "extra")}, "keys"),
+    ({"keys": ("same", "same")}, "keys"),
+    ({"keys": ("sentiment", "")}, "keys"),
+    ({"keys": ("sentiment", 1)}, "keys"),
+    ({"sentiment_values": ()}, "sentiment_values"),
+    ({"sentiment_values": (1, 1)}, "sentiment_values"),
+    ({"sentiment_values": (True, 0)}, "sentiment_values"),
+    ({"sentiment_values": (1.0, 0)}, "sentiment_values"),
+    ({"max_summary_chars": 0}, "max_summary_chars"),
+    ({"max_summary_chars": True}, "max_summary_chars"),
+    ({"max_summary_chars": 8.0}, "max_summary_chars"),
+])
+def test_reply_spec_refuses_a_grammar_it_cannot_build(kwargs, field):
+    """Keys must be two distinct non-empty strings, values distinct ints (no bools), and the
+    summary budget at least 1: the error names the field."""
+    with pytest.raises(ValueError, match=field):
+        ReplySpec(**kwargs)
+
+
+def test_reply_spec_from_the_pipeline_definition():
+    """The pipeline's dict makes the default spec (hashable); lists and numpy ints are
+    normalised, and reply_automaton takes only a spec."""
+    from pipeline.schemas import reply_constraint_spec
+
+    spec = ReplySpec(**reply_constraint_spec(256))
+    assert spec == ReplySpec() and hash(spec) == hash(ReplySpec())
+    loose = ReplySpec(keys=["a", "b"], sentiment_values=[np.int64(2)], max_summary_chars=3)
+    assert loose == ReplySpec(keys=("a", "b"), sentiment_values=(2,), max_summary_chars=3)
+    with pytest.raises(TypeError, match="ReplySpec"):
+        reply_automaton(VOCAB, {"max_summary_chars": 8})
+
+
 def test_free_text_refuses_special_tokens():
     """The apology automaton allows text and stops, never other special tokens."""
     auto = free_text_automaton(VOCAB)
     assert auto.trans[0, 2] == DEAD and auto.trans[0, 1] == auto.done
     assert auto.trans[0, ID["ok"]] == 0
+
+
+def test_free_text_writes_no_summary_characters():
+    """Free text charges no summary budget, so its budget of 0 (the one the loop is given)
+    allows every token any other budget would."""
+    auto = free_text_automaton(EXT_VOCAB)
+    assert auto.max_body_chars == 0
+    assert not auto.body_chars.any()
 
 
 # An extended vocabulary for the budget and UTF-8 properties: backslash-heavy tokens, tokens that
@@ -195,7 +244,7 @@ def _simulate(auto, vocab, steps, choose):
 
 
 def _ext_automaton(max_chars):
-    return reply_automaton(EXT_VOCAB, (1, 0, -1), max_body_chars=max_chars)
+    return reply_automaton(EXT_VOCAB, ReplySpec(max_summary_chars=max_chars))
 
 
 def _check_reply(vocab, tokens, max_chars):
@@ -209,7 +258,7 @@ def _check_reply(vocab, tokens, max_chars):
 def _sweep(vocab, max_chars, seeds=40):
     """Rows under the loop's rule for several token budgets and `seeds` seeds each, choosing
     uniformly or the costliest allowed token (to reach the budget's edge fast)."""
-    auto = reply_automaton(vocab, (1, 0, -1), max_body_chars=max_chars)
+    auto = reply_automaton(vocab, ReplySpec(max_summary_chars=max_chars))
     least = int(auto.min_finish[auto.start])
     for steps in (least, least + 1, least + 3, least + 8, 48):
         for seed in range(seeds):
