@@ -3,8 +3,8 @@
 The reply grammar is `{"sentiment": V, "summary": "S"}` followed by end-of-sequence, where V is
 one of the allowed sentiment values and S is a JSON string body of at most N characters
 (counted as written, escapes included, so the decoded summary is never longer). The grammar's
-parameters come from `pipeline.schemas.reply_constraint_spec()`, the same definition the reply
-parser validates against.
+parameters are a `ReplySpec`; the pipeline's come from `pipeline.schemas.reply_constraint_spec()`,
+the same definition the reply parser validates against.
 
 A character-level automaton is lifted to tokens: for every (state, token) the token's text is
 run through the character automaton, giving the next state (or dead), how many summary
@@ -25,16 +25,20 @@ tokens once the JSON is closed.
 
 from __future__ import annotations
 
+import enum
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
     "DEAD",
     "Automaton",
+    "ReplySpec",
+    "StateKind",
     "TokenKind",
     "VocabEntry",
     "free_text_automaton",
@@ -46,7 +50,9 @@ DEAD = -1
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 
 
-class TokenKind:
+class TokenKind(enum.IntEnum):
+    """What a vocabulary entry is to the automaton (the values are stable: plain ints)."""
+
     TEXT = 0
     BYTE = 1
     SPECIAL = 2
@@ -59,13 +65,58 @@ class VocabEntry:
     """A token as the automaton sees it: its text (or byte value) and kind."""
 
     text: str
-    kind: int
+    kind: TokenKind
     byte: int = -1
+
+
+@dataclass(frozen=True)
+class ReplySpec:
+    """The reply grammar's parameters: `{"<keys[0]>": V, "<keys[1]>": "S"}` with V one of
+    `sentiment_values` and S a summary of 1 to `max_summary_chars` characters (counted as
+    written, escapes included).
+
+    Raises:
+        ValueError: naming the field, unless `keys` are two distinct non-empty strings,
+            `sentiment_values` at least one int (not a bool) with no repeats, and
+            `max_summary_chars` an int of at least 1 (an empty summary fails validation).
+    """
+
+    keys: tuple[str, str] = ("sentiment", "summary")
+    sentiment_values: tuple[int, ...] = (1, 0, -1)
+    max_summary_chars: int = 256
+
+    def __post_init__(self):
+        keys = tuple(self.keys)
+        if (len(keys) != 2 or not all(isinstance(k, str) and k for k in keys)
+                or keys[0] == keys[1]):
+            raise ValueError(f"keys must be two distinct non-empty strings, got {self.keys!r}")
+        values = tuple(self.sentiment_values)
+        if (not values or not all(_is_int(v) for v in values)
+                or len(set(values)) != len(values)):
+            raise ValueError(f"sentiment_values must be at least one int (not a bool), with no "
+                             f"repeats, got {self.sentiment_values!r}")
+        if not _is_int(self.max_summary_chars) or self.max_summary_chars < 1:
+            raise ValueError(f"max_summary_chars must be an int of at least 1 (an empty summary "
+                             f"fails validation), got {self.max_summary_chars!r}")
+        # Lists (a spec read from config) become tuples, numpy ints plain ints: hashable.
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "sentiment_values", tuple(int(v) for v in values))
+        object.__setattr__(self, "max_summary_chars", int(self.max_summary_chars))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @dataclass
 class Automaton:
-    """Token-level transition tables (numpy), plus the names of the states."""
+    """Token-level transition tables (numpy), plus the names of the states.
+
+    `max_body_chars` is the summary budget the tables were built for, and the one the generate
+    loop must be given: `min_finish` counts on it. Free text writes no summary characters
+    (`body_chars` is all zero), so its 0 leaves every token affordable. `state_names` are for
+    reading the tables while debugging.
+    """
 
     trans: np.ndarray  # int32 [S, V]: next state or DEAD
     body_chars: np.ndarray  # int32 [S, V]: summary characters the token writes
@@ -129,30 +180,56 @@ _UTF8_LEADS = (
 _CONT_LO, _CONT_HI = 0x80, 0xBF
 
 
+class StateKind(enum.Enum):
+    """Where in the reply a character-automaton state is. The values are the short tags of
+    `Automaton.state_names` (for reading a table while debugging; nothing parses them)."""
+
+    BEFORE_VALUE_LITERAL = "L1"  # inside '{"<first key>": '
+    VALUE_PREFIX = "V"  # a proper prefix of a value's text read
+    VALUE_READ = "VD"  # a whole value read
+    AFTER_VALUE_LITERAL = "L2"  # inside ', "<second key>": "'
+    BODY = "B"  # in the summary body
+    ESCAPE = "ESC"  # in the summary body, just after a backslash
+    UTF8 = "U"  # in the summary body, inside a multi-byte UTF-8 character
+    CLOSED_QUOTE = "Q"  # after the summary's closing quote
+    FINAL = "FINAL"  # after the closing brace: only a stop token may follow
+    DONE = "DONE"  # a stop token emitted: only padding follows
+
+
 class _State(NamedTuple):
-    """A character-automaton state: its kind and what the kind needs to know.
+    """A character-automaton state: its kind, and the fields that kind uses (the others keep
+    their defaults, so equal states are equal tuples)."""
 
-    `L1`/`L2`: position in the literal before/after the value; `V`: the value prefix read;
-    `VD`: the value read; `B`/`ESC`: in the summary body (or just after a backslash), `arg` is
-    1 once the summary has content; `U`: inside a UTF-8 character, `arg` is (continuation bytes
-    still due, lowest and highest allowed next byte); `Q`: after the closing quote.
-    """
-
-    kind: str
-    arg: Any = None
+    kind: StateKind
+    # BEFORE_VALUE_LITERAL, AFTER_VALUE_LITERAL: characters of the literal already matched.
+    position: int = 0
+    # VALUE_PREFIX: the value text read so far ("" at the value's start).
+    prefix: str = ""
+    # VALUE_READ: the value read.
+    value: int = 0
+    # BODY, ESCAPE: whether the summary has a character yet (leading whitespace is refused).
+    has_content: bool = False
+    # UTF8: continuation bytes still due, and the range the next one must fall in.
+    pending: int = 0
+    lo: int = 0
+    hi: int = 0
 
     @property
     def name(self) -> str:
-        if self.kind == "V":
-            return f"V_{self.arg!r}"
-        if self.kind in ("L1", "L2", "VD"):
-            return f"{self.kind}_{self.arg}"
-        if self.kind in ("B", "ESC"):
-            return f"{self.kind}{self.arg}"
-        if self.kind == "U":
-            pending, lo, hi = self.arg
-            return f"U{pending}_{lo:02X}{hi:02X}"
-        return self.kind
+        """A readable name, for debugging only."""
+        tag = self.kind.value
+        match self.kind:
+            case StateKind.VALUE_PREFIX:
+                return f"{tag}_{self.prefix!r}"
+            case StateKind.BEFORE_VALUE_LITERAL | StateKind.AFTER_VALUE_LITERAL:
+                return f"{tag}_{self.position}"
+            case StateKind.VALUE_READ:
+                return f"{tag}_{self.value}"
+            case StateKind.BODY | StateKind.ESCAPE:
+                return f"{tag}{int(self.has_content)}"
+            case StateKind.UTF8:
+                return f"{tag}{self.pending}_{self.lo:02X}{self.hi:02X}"
+        return tag
 
 
 _NO = (DEAD, 0, 0)
@@ -178,89 +255,106 @@ class _CharAutomaton:
         utf8 = {(pending, lo, hi) for _, _, lo, hi, pending in _UTF8_LEADS}
         utf8 |= {(2, _CONT_LO, _CONT_HI), (1, _CONT_LO, _CONT_HI)}  # after a first continuation
         self.states = (
-            [_State("L1", i) for i in range(len(self.lit1))]
-            + [_State("V", p) for p in self.prefixes]
-            + [_State("VD", v) for v in self.values]
-            + [_State("L2", i) for i in range(1, len(self.lit2))]
-            + [_State("B", 0), _State("B", 1), _State("ESC", 0), _State("ESC", 1)]
+            [_State(StateKind.BEFORE_VALUE_LITERAL, position=i) for i in range(len(self.lit1))]
+            + [_State(StateKind.VALUE_PREFIX, prefix=p) for p in self.prefixes]
+            + [_State(StateKind.VALUE_READ, value=v) for v in self.values]
+            + [_State(StateKind.AFTER_VALUE_LITERAL, position=i)
+               for i in range(1, len(self.lit2))]
+            + [_State(kind, has_content=content)
+               for kind in (StateKind.BODY, StateKind.ESCAPE) for content in (False, True)]
             # Only the "has content" variant: the empty body refuses lead bytes (below).
-            + [_State("U", arg) for arg in sorted(utf8)]
-            + [_State("Q"), _State("FINAL"), _State("DONE")]
+            + [_State(StateKind.UTF8, pending=pending, lo=lo, hi=hi)
+               for pending, lo, hi in sorted(utf8)]
+            + [_State(StateKind.CLOSED_QUOTE), _State(StateKind.FINAL), _State(StateKind.DONE)]
         )
         self.names = [st.name for st in self.states]
         self.index = {st: i for i, st in enumerate(self.states)}
 
-    def s(self, kind: str, arg: Any = None) -> int:
-        return self.index[_State(kind, arg)]
+    def s(self, kind: StateKind, **fields) -> int:
+        """The index of the state of this kind with these fields."""
+        return self.index[_State(kind, **fields)]
 
     def before_content(self, state: int) -> bool:
         """Whether the summary has no character yet (nothing of the budget is spent)."""
-        kind, arg = self.states[state]
-        return kind in ("L1", "V", "VD", "L2") or (kind == "B" and not arg)
+        st = self.states[state]
+        return st.kind in (StateKind.BEFORE_VALUE_LITERAL, StateKind.VALUE_PREFIX,
+                           StateKind.VALUE_READ, StateKind.AFTER_VALUE_LITERAL) or (
+            st.kind is StateKind.BODY and not st.has_content)
 
     def step_char(self, state: int, ch: str) -> tuple[int, int, int]:
         """(next state, summary chars written, committed value index + 1 or 0)."""
-        kind, arg = self.states[state]
-        if kind == "L1":
-            if ch != self.lit1[arg]:
+        st = self.states[state]
+        match st.kind:
+            case StateKind.BEFORE_VALUE_LITERAL:
+                if ch != self.lit1[st.position]:
+                    return _NO
+                if st.position + 1 < len(self.lit1):
+                    return self.s(StateKind.BEFORE_VALUE_LITERAL, position=st.position + 1), 0, 0
+                return self.s(StateKind.VALUE_PREFIX, prefix=""), 0, 0
+            case StateKind.VALUE_PREFIX:
+                extended = st.prefix + ch
+                if extended in self.value_texts:
+                    index = self.value_texts.index(extended)
+                    return self.s(StateKind.VALUE_READ, value=self.values[index]), 0, index + 1
+                if extended in self.prefixes:
+                    matches = [t for t in self.value_texts if t.startswith(extended)]
+                    commit = self.value_texts.index(matches[0]) + 1 if len(matches) == 1 else 0
+                    return self.s(StateKind.VALUE_PREFIX, prefix=extended), 0, commit
                 return _NO
-            return (self.s("L1", arg + 1) if arg + 1 < len(self.lit1) else self.s("V", "")), 0, 0
-        if kind == "V":
-            extended = arg + ch
-            if extended in self.value_texts:
-                index = self.value_texts.index(extended)
-                return self.s("VD", self.values[index]), 0, index + 1
-            if extended in self.prefixes:
-                matches = [t for t in self.value_texts if t.startswith(extended)]
-                commit = self.value_texts.index(matches[0]) + 1 if len(matches) == 1 else 0
-                return self.s("V", extended), 0, commit
-            return _NO
-        if kind == "VD":
-            return (self.s("L2", 1), 0, 0) if ch == self.lit2[0] else _NO
-        if kind == "L2":
-            if ch != self.lit2[arg]:
-                return _NO
-            return (self.s("L2", arg + 1) if arg + 1 < len(self.lit2) else self.s("B", 0)), 0, 0
-        if kind == "B":
-            if ch == '"':
-                # An empty (or all-whitespace) summary fails validation: B0 cannot close.
-                return (self.s("Q"), 0, 0) if arg else _NO
-            if ch == "\\":
-                return self.s("ESC", arg), 2, 0
-            if ord(ch) < 0x20:
-                return _NO
-            if ch.isspace():
-                # Leading whitespace is refused so B0 never spends budget without content.
-                return (self.s("B", 1), 1, 0) if arg else _NO
-            return self.s("B", 1), 1, 0
-        if kind == "ESC":
-            if ch in '"\\/b':
-                return self.s("B", 1), 0, 0
-            if ch in "fnrt":  # whitespace escapes
-                return (self.s("B", 1), 0, 0) if arg else _NO
-            return _NO  # \u escapes are refused: they could encode lone surrogates
-        if kind == "Q":
-            return (self.s("FINAL"), 0, 0) if ch == "}" else _NO
-        return _NO  # U, FINAL and DONE take no characters
+            case StateKind.VALUE_READ:
+                if ch != self.lit2[0]:
+                    return _NO
+                return self.s(StateKind.AFTER_VALUE_LITERAL, position=1), 0, 0
+            case StateKind.AFTER_VALUE_LITERAL:
+                if ch != self.lit2[st.position]:
+                    return _NO
+                if st.position + 1 < len(self.lit2):
+                    return self.s(StateKind.AFTER_VALUE_LITERAL, position=st.position + 1), 0, 0
+                return self.s(StateKind.BODY, has_content=False), 0, 0
+            case StateKind.BODY:
+                if ch == '"':
+                    # An empty (or all-whitespace) summary fails validation: it cannot close.
+                    return (self.s(StateKind.CLOSED_QUOTE), 0, 0) if st.has_content else _NO
+                if ch == "\\":
+                    return self.s(StateKind.ESCAPE, has_content=st.has_content), 2, 0
+                if ord(ch) < 0x20:
+                    return _NO
+                if ch.isspace() and not st.has_content:
+                    # Leading whitespace is refused, so an empty body never spends budget.
+                    return _NO
+                return self.s(StateKind.BODY, has_content=True), 1, 0
+            case StateKind.ESCAPE:
+                if ch in '"\\/b':
+                    return self.s(StateKind.BODY, has_content=True), 0, 0
+                if ch in "fnrt":  # whitespace escapes
+                    if not st.has_content:
+                        return _NO
+                    return self.s(StateKind.BODY, has_content=True), 0, 0
+                return _NO  # \u escapes are refused: they could encode lone surrogates
+            case StateKind.CLOSED_QUOTE:
+                return (self.s(StateKind.FINAL), 0, 0) if ch == "}" else _NO
+        return _NO  # UTF8, FINAL and DONE take no characters
 
     def step_byte(self, state: int, byte: int) -> tuple[int, int, int]:
         if byte < 0x80:
             return self.step_char(state, chr(byte))
-        kind, arg = self.states[state]
-        if kind == "B" and arg:
-            # Not in B0: a multi-byte character may be Unicode whitespace (U+00A0, U+3000) that
-            # the validator strips, so the first summary character comes from a text token.
-            for lead_lo, lead_hi, lo, hi, pending in _UTF8_LEADS:
-                if lead_lo <= byte <= lead_hi:
-                    return self.s("U", (pending, lo, hi)), 1, 0
-            return _NO
-        if kind == "U":
-            pending, lo, hi = arg
-            if not lo <= byte <= hi:
+        st = self.states[state]
+        match st.kind:
+            case StateKind.BODY if st.has_content:
+                # Not in an empty body: a multi-byte character may be Unicode whitespace
+                # (U+00A0, U+3000) that the validator strips, so the first summary character
+                # comes from a text token.
+                for lead_lo, lead_hi, lo, hi, pending in _UTF8_LEADS:
+                    if lead_lo <= byte <= lead_hi:
+                        return self.s(StateKind.UTF8, pending=pending, lo=lo, hi=hi), 1, 0
                 return _NO
-            if pending == 1:
-                return self.s("B", 1), 0, 0
-            return self.s("U", (pending - 1, _CONT_LO, _CONT_HI)), 0, 0
+            case StateKind.UTF8:
+                if not st.lo <= byte <= st.hi:
+                    return _NO
+                if st.pending == 1:
+                    return self.s(StateKind.BODY, has_content=True), 0, 0
+                return self.s(StateKind.UTF8, pending=st.pending - 1, lo=_CONT_LO,
+                              hi=_CONT_HI), 0, 0
         return _NO
 
 
@@ -300,17 +394,13 @@ def _min_finish(trans: np.ndarray, done: int, body_chars: np.ndarray | None = No
     return m
 
 
-def reply_automaton(
-    vocab: Sequence[VocabEntry],
-    values: Sequence[int],
-    max_body_chars: int,
-    keys: Sequence[str] = ("sentiment", "summary"),
-) -> Automaton:
-    """Token tables for `{"<keys[0]>": <value>, "<keys[1]>": "<= max_body_chars>"}` + stop."""
-    if max_body_chars < 1:
-        raise ValueError(f"max_body_chars must be at least 1 (an empty summary fails "
-                         f"validation), got {max_body_chars}")
-    ca = _CharAutomaton(values, keys)
+def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
+    """Token tables for `spec`'s reply, `{"<keys[0]>": <value>, "<keys[1]>": "<summary>"}`,
+    followed by a stop token."""
+    if not isinstance(spec, ReplySpec):
+        raise TypeError(f"spec must be a ReplySpec, got {type(spec).__name__}")
+    values, max_body_chars = spec.sentiment_values, spec.max_summary_chars
+    ca = _CharAutomaton(values, spec.keys)
     num_states, size = len(ca.names), len(vocab)
     trans = np.full((num_states, size), DEAD, dtype=np.int32)
     body_chars = np.zeros((num_states, size), dtype=np.int32)
@@ -326,9 +416,9 @@ def reply_automaton(
             byte_ids.append(i)
 
     for state, st in enumerate(ca.states):
-        if st.kind in ("FINAL", "DONE"):
+        if st.kind in (StateKind.FINAL, StateKind.DONE):
             continue
-        if st.kind in ("B", "ESC"):
+        if st.kind in (StateKind.BODY, StateKind.ESCAPE):
             candidates = text_ids
         else:
             # A literal, value or UTF-8 state accepts few first characters: only try those.
@@ -338,7 +428,7 @@ def reply_automaton(
             if nxt != DEAD:
                 trans[state, i], body_chars[state, i], commit[state, i] = nxt, n, c
 
-    final, done = ca.s("FINAL"), ca.s("DONE")
+    final, done = ca.s(StateKind.FINAL), ca.s(StateKind.DONE)
     for i, entry in enumerate(vocab):
         if entry.kind == TokenKind.STOP:
             trans[final, i] = done
@@ -350,7 +440,8 @@ def reply_automaton(
     budget = np.array([max_body_chars if ca.before_content(s) else 0
                        for s in range(num_states)], dtype=np.int32)
     return Automaton(trans, body_chars, commit, _min_finish(trans, done, body_chars, budget),
-                     ca.s("L1", 0), done, ca.names, tuple(values), max_body_chars)
+                     ca.s(StateKind.BEFORE_VALUE_LITERAL, position=0), done, ca.names, values,
+                     max_body_chars)
 
 
 def _first_chars(ca: _CharAutomaton, state: int) -> list[str]:
@@ -373,4 +464,4 @@ def free_text_automaton(vocab: Sequence[VocabEntry]) -> Automaton:
             trans[done, i] = done
     zeros = np.zeros_like(trans)
     return Automaton(trans, zeros, zeros.copy(), _min_finish(trans, done), free, done,
-                     ["FREE", "DONE"])
+                     ["FREE", "DONE"], max_body_chars=0)

@@ -11,23 +11,23 @@ as arguments, not constants, so one compiled program serves every table of the s
 
 Greedy, top-k and top-p all work: the mask is applied to the probabilities and the wrapped
 keras-hub sampler's `get_next_token` picks from what remains.
+
+What this needs of keras-hub beyond its documented API (the KV cache, the model's masks, the
+sampler's seed generators, the stateless jit) goes through `handlers.keras_hub_compat`.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import itertools
 import os
 import threading
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import keras  # noqa: E402
 from keras import ops  # noqa: E402
 from keras_hub.samplers import Sampler  # noqa: E402
 
+from handlers import keras_hub_compat as compat  # noqa: E402
 from handlers.constrained import DEAD, Automaton  # noqa: E402
 
 __all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "device_tables"]
@@ -48,8 +48,16 @@ def device_tables(automaton: Automaton) -> dict[str, Any]:
 class ConstrainedSampler(Sampler):
     """Samples only tokens the automaton allows, and that still let the row finish in time.
 
-    The tables guarantee a row always has such a token; should one ever have none, it ends in
-    DEAD (not reported finished) and pads, like a finished row, until the loop ends.
+    A running row always has such a token when the loop is given the automaton's own summary
+    budget (`Automaton.max_body_chars`) and at least `min_finish[start]` new tokens: the tables
+    let a row into a state only if it can still finish from there. A running row left with
+    none anyway ends in DEAD (never reported finished) and pads until the loop ends. A
+    finished (DONE) row pads too; once past its own token budget (the loop runs on while
+    other rows write) it has no allowed token either, and stays DONE.
+
+    The choice among allowed tokens goes through `get_next_token`, keras-hub's documented
+    extension point; `__call__` is overridden to carry the automaton state per row (what that
+    relies on is listed in `handlers.keras_hub_compat`).
 
     Args:
         inner: a keras-hub sampler whose `get_next_token` picks among allowed tokens
@@ -70,9 +78,8 @@ class ConstrainedSampler(Sampler):
             raise ValueError(f"no_repeat_ngram must be 0 or at least 2, not {no_repeat_ngram}")
         self.inner = inner
         self.no_repeat_ngram = no_repeat_ngram
-        for seed_generator in getattr(inner, "_seed_generators", []):
-            # Registered on this sampler so keras-hub's stateless loop threads the RNG state.
-            self._seed_generators.append(seed_generator)
+        # Registered on this sampler so keras-hub's stateless loop threads the RNG state.
+        compat.adopt_seed_generators(self, inner)
 
     def get_next_token(self, probabilities):
         if self.inner is None:
@@ -136,8 +143,9 @@ class ConstrainedSampler(Sampler):
                                        ops.shape(trans)[1])
                 fresh = allowed & ~(banned & tables["bannable"][None, :])
                 allowed = ops.where(ops.any(fresh, axis=-1, keepdims=True), fresh, allowed)
-            # A row with no allowed token cannot finish: it dies (never reported finished)
-            # and pads. So do dead rows, and DONE rows past their own token budget.
+            # No allowed token: a running row dies (DEAD, never reported finished); a DONE
+            # row (past its own token budget) stays DONE. Both pad, as dead rows do. A row
+            # still copying its prompt keeps its state and takes the prompt's token anyway.
             stuck = dead | ~ops.any(allowed, axis=-1)
             allowed = ops.where(stuck[:, None], pad_tokens[None, :], allowed)
             masked = ops.where(allowed, probabilities, 0.0)
@@ -198,39 +206,6 @@ def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
     return counts > 0
 
 
-def supports_left_padding(model) -> bool:
-    """Whether the model can decode LEFT-padded prompts (`_left_padded_step`): keras-hub's
-    Gemma 3 text model, whose `call_with_cache` takes a `padding_mask` over the cache's key
-    positions (its decoder merges it into every attention mask, at prefill and at each decode
-    step) and whose cache is a tuple of per-layer (key, value) pairs (`_empty_cache`). Other
-    models with such a signature keep their caches otherwise (Gemma 4 stacks them) or fold
-    padding into a recurrent state (RWKV), so only this class is trusted."""
-    from keras_hub.models import Gemma3CausalLM
-
-    return (type(model) is Gemma3CausalLM
-            and "padding_mask" in inspect.signature(model.call_with_cache).parameters)
-
-
-def _build_cache(model, token_ids, padding_mask):
-    """Seeds the KV cache. Gemma/Gemma 2 take only token ids; Gemma 3's text path also takes
-    (absent) image inputs and the padding mask."""
-    params = inspect.signature(model._build_cache).parameters
-    if len(params) == 1:
-        return model._build_cache(token_ids)
-    extra = {"img_embeddings": None, "vision_mask": None, "padding_mask": padding_mask,
-             "vision_indices": None}
-    return model._build_cache(token_ids, **{k: v for k, v in extra.items() if k in params})
-
-
-def _empty_cache(model, batch_size, max_length):
-    """Zeroed per-layer (key, value) caches, as keras-hub's Gemma 3 `_build_cache` makes them."""
-    backbone = model.backbone
-    shape = [batch_size, max_length, backbone.num_key_value_heads, backbone.head_dim]
-    return tuple((ops.zeros(shape, dtype=model.compute_dtype),
-                  ops.zeros(shape, dtype=model.compute_dtype))
-                 for _ in range(backbone.num_layers))
-
-
 # Prompt positions seeded per prefill step. The prefill loops over chunks, so its cost follows
 # the batch's longest prompt, not the padded width (one program serves every prompt length).
 PREFILL_CHUNK = 64
@@ -252,7 +227,8 @@ def _prefill(model, token_ids, padding_mask, prompt_width, cache):
     def body(k, cache):
         start = ops.maximum(prompt_width - k * chunk, 0)
         tokens = ops.slice(token_ids, [0, start], [batch_size, chunk])
-        _, _, cache = model.call_with_cache(tokens, cache, start, padding_mask=padding_mask)
+        _, _, cache = compat.call_with_cache(model, tokens, cache, start,
+                                             padding_mask=padding_mask)
         return k - 1, cache
 
     _, cache = ops.while_loop(cond, body, (chunks, cache))
@@ -271,13 +247,13 @@ def _left_padded_step(model, sampler, token_ids, padding_mask, prompt_width, tab
     """
     batch_size, max_length = ops.shape(token_ids)
     cache = _prefill(model, token_ids, padding_mask, prompt_width,
-                     _empty_cache(model, batch_size, max_length))
+                     compat.empty_cache(model, batch_size, max_length))
 
     def next(prompt, cache, index):
         cache_update_index = index - 1
         token = ops.slice(prompt, [0, cache_update_index], [batch_size, 1])
-        logits, hidden_states, cache = model.call_with_cache(
-            token, cache, cache_update_index, padding_mask=padding_mask)
+        logits, hidden_states, cache = compat.call_with_cache(
+            model, token, cache, cache_update_index, padding_mask=padding_mask)
         return ops.squeeze(logits, axis=1), ops.squeeze(hidden_states, axis=1), cache
 
     prompt_end = ops.full((batch_size,), prompt_width, dtype="int32")
@@ -295,11 +271,11 @@ def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, 
     if prompt_width is not None:
         return _left_padded_step(model, sampler, token_ids, padding_mask, prompt_width,
                                  tables, max_new_tokens, max_body_chars)
-    _, cache = _build_cache(model, token_ids, padding_mask)
+    _, cache = compat.build_cache(model, token_ids, padding_mask)
     row_lengths = ops.sum(ops.cast(padding_mask, "int32"), axis=-1)
     index = ops.min(row_lengths)
     # Gemma 3 skips rewriting cache entries of prompt positions (already seeded).
-    masked_updates = "cache_update_mask" in inspect.signature(model.call_with_cache).parameters
+    masked_updates = compat.masks_cache_updates(model)
 
     def next(prompt, cache, index):
         cache_update_index = index - 1
@@ -310,8 +286,8 @@ def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, 
             kwargs["cache_update_mask"] = ops.slice(
                 ops.logical_not(ops.cast(padding_mask, "bool")), [0, cache_update_index],
                 [batch_size, 1])
-        logits, hidden_states, cache = model.call_with_cache(
-            prompt, cache, cache_update_index, **kwargs)
+        logits, hidden_states, cache = compat.call_with_cache(
+            model, prompt, cache, cache_update_index, **kwargs)
         return ops.squeeze(logits, axis=1), ops.squeeze(hidden_states, axis=1), cache
 
     return sampler(next=next, prompt=token_ids, cache=cache, index=index, mask=padding_mask,
@@ -319,15 +295,17 @@ def _generate_step(model, sampler: ConstrainedSampler, token_ids, padding_mask, 
                    max_body_chars=max_body_chars)
 
 
-# Seed-state steps reserved per call (a keras SeedGenerator moves its counter by one per
-# draw, and the loop draws once per generated token): more than any max_length.
+# Seed-generator draws reserved per call (the loop draws once per generated token): more
+# than any max_length.
 _RNG_STRIDE = 1 << 20
 
 
 class CompiledGenerate:
     """The constrained generate step, jitted like keras-hub's JAX `make_generate_function`
-    (model and sampler variables passed as explicit state under a `StatelessScope`), and
-    compiled AHEAD of time once per shape.
+    (model and sampler variables passed as explicit state under a `StatelessScope`:
+    `keras_hub_compat.stateless_jit`), and compiled AHEAD of time once per shape. A keras
+    distribution is refused (`keras_hub_compat.refuse_distribution`): the inputs are not
+    sharded the way keras-hub's `generate` shards them.
 
     `program(...)` returns the executable for a batch's shapes (batch size, max_length,
     automaton size), compiling it first if it is new; `run(program, ...)` executes it. The
@@ -338,33 +316,25 @@ class CompiledGenerate:
     """
 
     def __init__(self, model, sampler: ConstrainedSampler, left_padded: bool | None = None):
-        import jax
-
+        compat.refuse_distribution("compile_generate")
         self._model = model
         self._sampler = sampler
         self._programs: dict[tuple, Any] = {}
         self._compile_lock = threading.Lock()
         self._state_lock = threading.Lock()
         # Left padding when the model masks pad keys itself (Gemma 3): see `_left_padded_step`.
-        supported = supports_left_padding(model)
+        supported = compat.supports_left_padding(model)
         if left_padded and not supported:
             raise ValueError(f"{type(model).__name__} cannot decode left-padded prompts here")
         self.left_padded = supported if left_padded is None else left_padded
 
-        @functools.partial(jax.jit, static_argnames=("prompt_width",))
-        def step(state, token_ids, padding_mask, tables, max_new_tokens, max_body_chars,
+        def step(token_ids, padding_mask, tables, max_new_tokens, max_body_chars,
                  prompt_width=None):
-            sampler_vars, trainable, non_trainable = state
-            mapping = itertools.chain(
-                zip(sampler.variables, sampler_vars, strict=True),
-                zip(model.trainable_variables, trainable, strict=True),
-                zip(model.non_trainable_variables, non_trainable, strict=True),
-            )
-            with keras.StatelessScope(state_mapping=mapping):
-                return _generate_step(model, sampler, token_ids, padding_mask, tables,
-                                      max_new_tokens, max_body_chars, prompt_width)
+            return _generate_step(model, sampler, token_ids, padding_mask, tables,
+                                  max_new_tokens, max_body_chars, prompt_width)
 
-        self._step = step
+        # Called as `self._step(state, *args, prompt_width=...)`, state first.
+        self._step = compat.stateless_jit(model, sampler, step, static_argnames=("prompt_width",))
 
     @property
     def programs(self) -> int:
@@ -372,11 +342,7 @@ class CompiledGenerate:
         return len(self._programs)
 
     def _state(self):
-        return (
-            [v.value for v in self._sampler.variables],
-            [v.value for v in self._model.trainable_variables],
-            [v.value for v in self._model.non_trainable_variables],
-        )
+        return compat.variable_state(self._model, self._sampler)
 
     @staticmethod
     def _args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars):
@@ -392,6 +358,7 @@ class CompiledGenerate:
         with self._compile_lock:
             if key in self._programs:
                 return self._programs[key], False
+            compat.refuse_distribution("compiling a generate program")
             args = self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars)
             executable = self._step.lower(self._state(), *args,
                                           prompt_width=prompt_width).compile()
@@ -410,9 +377,7 @@ class CompiledGenerate:
 
         with self._state_lock:
             state = self._state()
-            for variable in self._sampler.variables:
-                variable.assign(ops.add(variable.value, ops.convert_to_tensor(
-                    [0, _RNG_STRIDE], variable.dtype)))
+            compat.advance_seed_generators(self._sampler, _RNG_STRIDE)
         outputs = executable(
             state, *self._args(token_ids, padding_mask, tables, max_new_tokens, max_body_chars))
         return {k: np.asarray(v) for k, v in outputs.items()}

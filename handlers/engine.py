@@ -188,9 +188,11 @@ class CausalLMEngine:
         if key not in self._tables:
             if key == _REPLY_GRAMMAR:
                 spec = self.reply_spec
-                auto = constrained_lib.reply_automaton(
-                    self._vocab, spec["sentiment_values"], spec["max_summary_chars"],
-                    keys=spec["keys"])
+                # `reply_spec` may be a ReplySpec or the same fields as a dict (what
+                # `pipeline.schemas.reply_constraint_spec()` returns).
+                if not isinstance(spec, constrained_lib.ReplySpec):
+                    spec = constrained_lib.ReplySpec(**spec)
+                auto = constrained_lib.reply_automaton(self._vocab, spec)
             else:
                 auto = constrained_lib.free_text_automaton(self._vocab)
             self._tables[key] = (auto, {**decoding.device_tables(auto),
@@ -238,7 +240,7 @@ class CausalLMEngine:
             if prompt_width is not None:
                 padding_mask[row, prompt_width:] = True  # the reply's own positions
             starts.append(begin + len(ids))
-        max_body = self.reply_spec["max_summary_chars"]
+        max_body = auto.max_body_chars  # the budget the automaton's tables were built for
         program, compiled = self._generate_fn.program(
             token_ids, padding_mask, tables, max_new_tokens, max_body, prompt_width)
         start = time.perf_counter()

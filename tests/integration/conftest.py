@@ -71,7 +71,7 @@ def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
     import numpy as np
 
     auto = engine.automaton(task)
-    max_body = engine.reply_spec["max_summary_chars"]
+    max_body = auto.max_body_chars  # the budget the engine gives the loop
     worst = 0.0
     token_lists, _ = engine._encode(prompts, engine.length_buckets[-1] - max_new)
     for ids, result in zip(token_lists, results, strict=True):

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.constrained import DEAD, TokenKind, VocabEntry, free_text_automaton, reply_automaton
+from handlers.constrained import (
+    DEAD,
+    ReplySpec,
+    TokenKind,
+    VocabEntry,
+    free_text_automaton,
+    reply_automaton,
+)
 from pipeline.elements import parse_reply
 
 TEXTS = ['{"', "sentiment", '":', " ", "-", "1", "0", "-1", "10", ",", ' "', "summary", '"',
@@ -22,7 +29,7 @@ BYTE = {b: len(TEXTS) + 3 + k for k, b in enumerate((0xEC, 0x95, 0x88, 0x41, 0x0
 
 @pytest.fixture(scope="module")
 def auto():
-    return reply_automaton(VOCAB, (1, 0, -1), max_body_chars=8)
+    return reply_automaton(VOCAB, ReplySpec(max_summary_chars=8))
 
 
 def _walk(auto, tokens):
@@ -59,31 +66,41 @@ def test_valid_replies_reach_done_and_commit_the_value(auto, value_tokens, value
 
 @pytest.mark.parametrize("bad", [["2"], ["10"], ["-", "0"], ["{"]])
 def test_invalid_values_are_dead(auto, bad):
-    """Out-of-range and malformed values cannot be generated."""
-    state, _, _ = _walk(auto, _ids(PREFIX + bad))
-    if state != DEAD:  # "-" alone is a valid prefix; the next token must be "1"
-        assert _walk(auto, _ids(PREFIX + bad + [","]))[0] == DEAD
+    """Out-of-range and malformed values cannot be generated: each is dead at its last token
+    ("-" alone is a valid prefix, "-0" is not; "1" is a value, "10" is not)."""
+    assert _walk(auto, _ids(PREFIX + bad[:-1]))[0] != DEAD
+    assert _walk(auto, _ids(PREFIX + bad))[0] == DEAD
 
 
 def test_summary_rules(auto):
     """Empty summaries cannot close; \\u and raw control characters are refused; \\n works."""
     head = _ids(PREFIX + ["1"] + MIDDLE)
-    assert auto.trans[_walk(auto, head)[0], ID['"}']] == DEAD  # empty summary
-    assert auto.trans[_walk(auto, head)[0], ID[" "]] == DEAD  # leading whitespace
-    s = _walk(auto, head + [ID["ok"]])[0]
+    empty = _walk(auto, head)[0]
+    assert empty != DEAD  # (DEAD as an index would read the last row)
+    assert auto.trans[empty, ID['"}']] == DEAD  # empty summary
+    assert auto.trans[empty, ID[" "]] == DEAD  # leading whitespace
+    s, before, _ = _walk(auto, head + [ID["ok"]])
+    assert s != DEAD
     assert auto.trans[s, ID["\t"]] == DEAD
     assert auto.trans[s, BYTE[0x0A]] == DEAD
     esc = auto.trans[s, ID["\\"]]
+    assert esc != DEAD
     assert auto.trans[esc, ID["u"]] == DEAD and auto.trans[esc, ID["n"]] != DEAD
     assert auto.trans[s, ID["\\n"]] != DEAD
-    assert auto.trans[s, ID[' "']] == DEAD or _walk(auto, head + _ids(["ok", ' "']))[0] != DEAD
+    # ' "' after content (a space, then the closing quote) is what its two characters are one
+    # token at a time: the same state, one character, and from there '}' and stop finish.
+    by_char, after, _ = _walk(auto, head + _ids(["ok", " ", '"']))
+    assert by_char != DEAD
+    assert auto.trans[s, ID[' "']] == by_char
+    assert auto.body_chars[s, ID[' "']] == after - before == 1
+    assert _walk(auto, head + _ids(["ok", ' "', "}"]) + [1])[0] == auto.done
 
 
 def test_byte_fallback_builds_utf8_inside_the_summary(auto):
     """Byte tokens form a UTF-8 character inside the summary, and only there."""
     head = _ids(PREFIX + ["1"] + MIDDLE + ["ok"])
     state, chars, _ = _walk(auto, head + [BYTE[0xEC], BYTE[0x95], BYTE[0x88]])
-    assert auto.state_names[state] == "B1" and chars == 3
+    assert state == _walk(auto, head)[0] != DEAD and chars == 3  # back in the body, 1 char on
     assert _walk(auto, head + [BYTE[0xEC], ID['"}']])[0] == DEAD  # incomplete character
     assert _walk(auto, _ids(PREFIX) + [BYTE[0xEC]])[0] == DEAD
 
@@ -91,7 +108,8 @@ def test_byte_fallback_builds_utf8_inside_the_summary(auto):
 def test_special_tokens_only_stop_after_the_json(auto):
     """Stop is allowed only after the closing brace; other special tokens never."""
     assert (auto.trans[:, 2] == DEAD).all()
-    final = auto.state_names.index("FINAL")
+    final = _walk(auto, _ids(PREFIX + ["1"] + MIDDLE + ["ok", '"}']))[0]
+    assert final != DEAD
     assert np.flatnonzero(auto.trans[:, 1] != DEAD).tolist() == [final]
 
 
@@ -125,11 +143,53 @@ def test_generated_text_parses(auto):
         assert reply["sentiment"] in (1, 0, -1) and reply["summary"].strip()
 
 
+@pytest.mark.parametrize("kwargs,field", [
+    ({"keys": ("sentiment",)}, "keys"),
+    ({"keys": ("sentiment", "summary", "extra")}, "keys"),
+    ({"keys": ("same", "same")}, "keys"),
+    ({"keys": ("sentiment", "")}, "keys"),
+    ({"keys": ("sentiment", 1)}, "keys"),
+    ({"sentiment_values": ()}, "sentiment_values"),
+    ({"sentiment_values": (1, 1)}, "sentiment_values"),
+    ({"sentiment_values": (True, 0)}, "sentiment_values"),
+    ({"sentiment_values": (1.0, 0)}, "sentiment_values"),
+    ({"max_summary_chars": 0}, "max_summary_chars"),
+    ({"max_summary_chars": True}, "max_summary_chars"),
+    ({"max_summary_chars": 8.0}, "max_summary_chars"),
+])
+def test_reply_spec_refuses_a_grammar_it_cannot_build(kwargs, field):
+    """Keys must be two distinct non-empty strings, values distinct ints (no bools), and the
+    summary budget at least 1: the error names the field."""
+    with pytest.raises(ValueError, match=field):
+        ReplySpec(**kwargs)
+
+
+def test_reply_spec_from_the_pipeline_definition():
+    """The pipeline's dict makes the default spec (hashable); lists and numpy ints are
+    normalised, and reply_automaton takes only a spec."""
+    from pipeline.schemas import reply_constraint_spec
+
+    spec = ReplySpec(**reply_constraint_spec(256))
+    assert spec == ReplySpec() and hash(spec) == hash(ReplySpec())
+    loose = ReplySpec(keys=["a", "b"], sentiment_values=[np.int64(2)], max_summary_chars=3)
+    assert loose == ReplySpec(keys=("a", "b"), sentiment_values=(2,), max_summary_chars=3)
+    with pytest.raises(TypeError, match="ReplySpec"):
+        reply_automaton(VOCAB, {"max_summary_chars": 8})
+
+
 def test_free_text_refuses_special_tokens():
     """The apology automaton allows text and stops, never other special tokens."""
     auto = free_text_automaton(VOCAB)
     assert auto.trans[0, 2] == DEAD and auto.trans[0, 1] == auto.done
     assert auto.trans[0, ID["ok"]] == 0
+
+
+def test_free_text_writes_no_summary_characters():
+    """Free text charges no summary budget, so its budget of 0 (the one the loop is given)
+    allows every token any other budget would."""
+    auto = free_text_automaton(EXT_VOCAB)
+    assert auto.max_body_chars == 0
+    assert not auto.body_chars.any()
 
 
 # An extended vocabulary for the budget and UTF-8 properties: backslash-heavy tokens, tokens that
@@ -184,7 +244,7 @@ def _simulate(auto, vocab, steps, choose):
 
 
 def _ext_automaton(max_chars):
-    return reply_automaton(EXT_VOCAB, (1, 0, -1), max_body_chars=max_chars)
+    return reply_automaton(EXT_VOCAB, ReplySpec(max_summary_chars=max_chars))
 
 
 def _check_reply(vocab, tokens, max_chars):
@@ -198,7 +258,7 @@ def _check_reply(vocab, tokens, max_chars):
 def _sweep(vocab, max_chars, seeds=40):
     """Rows under the loop's rule for several token budgets and `seeds` seeds each, choosing
     uniformly or the costliest allowed token (to reach the budget's edge fast)."""
-    auto = reply_automaton(vocab, (1, 0, -1), max_body_chars=max_chars)
+    auto = reply_automaton(vocab, ReplySpec(max_summary_chars=max_chars))
     least = int(auto.min_finish[auto.start])
     for steps in (least, least + 1, least + 3, least + 8, 48):
         for seed in range(seeds):
@@ -305,5 +365,5 @@ def test_well_formed_utf8_edges_are_one_character(sequence):
     auto = _ext_automaton(16)
     head = [ID[t] for t in PREFIX + ["1"] + MIDDLE + ["ok"]]
     state, chars, _ = _walk(auto, head + [EXT_BYTE[b] for b in sequence])
-    assert auto.state_names[state] == "B1" and chars == 3
+    assert state == _walk(auto, head)[0] != DEAD and chars == 3  # back in the body, 1 char on
     assert len(bytes(sequence).decode("utf-8")) == 1

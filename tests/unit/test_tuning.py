@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from handlers.constrained import TokenKind, VocabEntry, reply_automaton
+from handlers.constrained import ReplySpec, TokenKind, VocabEntry, reply_automaton
 from handlers.generation import Task
 from pipeline.elements import parse_reply
 from tuning import lora
@@ -25,7 +25,7 @@ def _accepts(text: str, max_chars: int) -> bool:
     """Whether the pipeline's reply grammar accepts `text` + stop, one character per token."""
     chars = sorted(set(text))
     vocab = [VocabEntry(c, TokenKind.TEXT) for c in chars] + [VocabEntry("", TokenKind.STOP)]
-    auto = reply_automaton(vocab, (1, 0, -1), max_chars)
+    auto = reply_automaton(vocab, ReplySpec(max_summary_chars=max_chars))
     state, used = auto.start, 0
     for token in [chars.index(c) for c in text] + [len(chars)]:
         used += int(auto.body_chars[state, token])
