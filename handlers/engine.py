@@ -13,7 +13,6 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -36,10 +35,6 @@ _LOGGER = logging.getLogger(__name__)
 # Gemma's end-of-turn marker; generation also stops if the model opens a new turn.
 _STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
 
-# The reply grammar when the caller passes none; the pipeline passes
-# `pipeline.schemas.reply_constraint_spec()` so parser and constraint share one definition.
-DEFAULT_REPLY_SPEC = {"keys": ("sentiment", "summary"), "sentiment_values": (1, 0, -1),
-                      "max_summary_chars": 256}
 # The two automata an engine builds (once each): the reply grammar and free text.
 _REPLY_GRAMMAR, _FREE_TEXT = "reply_grammar", "free_text"
 
@@ -64,7 +59,8 @@ class CausalLMEngine:
         compilation_cache_dir: optional persistent JAX compilation cache directory.
         seed: seed for sampling samplers.
         constrained: constrain `Task.SENTIMENT` generations to the reply schema.
-        reply_spec: the reply grammar (`pipeline.schemas.reply_constraint_spec()`).
+        reply_spec: the reply grammar (`pipeline.schemas.reply_constraint_spec()`, so parser
+            and constraint share one definition); default `ReplySpec()`.
         no_repeat_ngram: forbid repeating an n-gram of the reply (`ConstrainedSampler`); 0
             turns it off.
         left_padding: decode left-padded prompts with a chunked prefill (`decoding`); None
@@ -81,7 +77,7 @@ class CausalLMEngine:
         sampler: str = "greedy",
         seed: int | None = None,
         constrained: bool = True,
-        reply_spec: dict[str, Any] | None = None,
+        reply_spec: constrained_lib.ReplySpec | None = None,
         no_repeat_ngram: int = 0,
         left_padding: bool | None = None,
     ):
@@ -103,7 +99,10 @@ class CausalLMEngine:
         self.special_token_ids = set(getattr(self.tokenizer, "special_token_ids", []))
         self.special_token_ids.update(self.stop_token_ids)
         self.constrained = constrained
-        self.reply_spec = dict(reply_spec or DEFAULT_REPLY_SPEC)
+        self.reply_spec = reply_spec or constrained_lib.ReplySpec()
+        if not isinstance(self.reply_spec, constrained_lib.ReplySpec):
+            raise TypeError(f"reply_spec must be a handlers.constrained.ReplySpec, not "
+                            f"{type(self.reply_spec).__name__}")
         inner = None if sampler == "greedy" else keras_hub.samplers.get(
             {"class_name": sampler, "config": {"seed": seed}})
         # One sampler and one compiled function serve every pass (sentiment, retries,
@@ -187,12 +186,7 @@ class CausalLMEngine:
         key = _REPLY_GRAMMAR if task is Task.SENTIMENT and self.constrained else _FREE_TEXT
         if key not in self._tables:
             if key == _REPLY_GRAMMAR:
-                spec = self.reply_spec
-                # `reply_spec` may be a ReplySpec or the same fields as a dict (what
-                # `pipeline.schemas.reply_constraint_spec()` returns).
-                if not isinstance(spec, constrained_lib.ReplySpec):
-                    spec = constrained_lib.ReplySpec(**spec)
-                auto = constrained_lib.reply_automaton(self._vocab, spec)
+                auto = constrained_lib.reply_automaton(self._vocab, self.reply_spec)
             else:
                 auto = constrained_lib.free_text_automaton(self._vocab)
             self._tables[key] = (auto, {**decoding.device_tables(auto),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from apache_beam.metrics import Metrics  # noqa: E402
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa: E402
 
 from handlers import shapes  # noqa: E402
+from handlers.constrained import ReplySpec  # noqa: E402
 from handlers.errors import ModelUnavailable  # noqa: E402
 from handlers.generation import BatchGeneration, Task  # noqa: E402
 from prompts import Prompt  # noqa: E402
@@ -64,8 +66,15 @@ LOAD_RETRY_AFTER_SECS = 60.0
 _LOAD_FAILURES: dict[str, tuple[float, str]] = {}
 
 
+def _settings_key(settings: dict[str, Any]) -> str:
+    """One string per distinct engine configuration (the reply spec by its fields)."""
+    return json.dumps(settings, sort_keys=True,
+                      default=lambda v: dataclasses.asdict(v) if dataclasses.is_dataclass(v)
+                      else list(v))
+
+
 def _engine(settings: dict[str, Any]):
-    key = json.dumps(settings, sort_keys=True, default=list)
+    key = _settings_key(settings)
     with _ENGINES_LOCK:  # a second stage asking for the same model waits and reuses it
         engine = _ENGINES.get(key)
         if engine is not None:
@@ -161,7 +170,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         seed: int | None = None,
         task: Task = Task.APOLOGY,
         constrained: bool = True,
-        reply_spec: dict[str, Any] | None = None,
+        reply_spec: ReplySpec | None = None,
         batch_bucket_boundaries: Sequence[int] | None = None,
         metrics_namespace: str = "gemma",
         timeout_secs: float | None = None,

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from handlers.constrained import ReplySpec
+
 INT64_MAX = 2**63 - 1
 DEFAULT_MAX_SUMMARY_CHARS = 256
 
@@ -126,14 +128,14 @@ class SentimentReply(BaseModel):
         return value
 
 
-def reply_constraint_spec(max_summary_chars: int) -> dict[str, Any]:
-    """The reply grammar's parameters, read from `SentimentReply` and the constants above."""
-    assert tuple(SentimentReply.model_fields) == REPLY_KEYS
-    return {
-        "keys": REPLY_KEYS,
-        "sentiment_values": SENTIMENT_VALUES,
-        "max_summary_chars": max_summary_chars,
-    }
+def reply_constraint_spec(max_summary_chars: int) -> ReplySpec:
+    """The reply grammar, read from `SentimentReply` and the constants above: the one frozen
+    spec the constrained decoder is built from."""
+    if tuple(SentimentReply.model_fields) != REPLY_KEYS:
+        raise AssertionError(f"SentimentReply's fields {tuple(SentimentReply.model_fields)} "
+                             f"are not REPLY_KEYS {REPLY_KEYS}")
+    return ReplySpec(keys=REPLY_KEYS, sentiment_values=SENTIMENT_VALUES,
+                     max_summary_chars=max_summary_chars)
 
 
 class _OutputBase(BaseModel):

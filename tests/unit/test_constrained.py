@@ -165,11 +165,11 @@ def test_reply_spec_refuses_a_grammar_it_cannot_build(kwargs, field):
 
 
 def test_reply_spec_from_the_pipeline_definition():
-    """The pipeline's dict makes the default spec (hashable); lists and numpy ints are
+    """The pipeline's spec is the default spec (hashable); lists and numpy ints are
     normalised, and reply_automaton takes only a spec."""
     from pipeline.schemas import reply_constraint_spec
 
-    spec = ReplySpec(**reply_constraint_spec(256))
+    spec = reply_constraint_spec(256)
     assert spec == ReplySpec() and hash(spec) == hash(ReplySpec())
     loose = ReplySpec(keys=["a", "b"], sentiment_values=[np.int64(2)], max_summary_chars=3)
     assert loose == ReplySpec(keys=("a", "b"), sentiment_values=(2,), max_summary_chars=3)
