@@ -94,10 +94,18 @@ def test_bigquery_timestamps_become_the_pipelines_iso_strings():
     assert sources.from_bigquery({"day": datetime.date(2026, 11, 20)}) == {"day": "2026-11-20"}
 
 
-def test_a_decision_time_in_another_offset_comes_back_in_utc():
-    """BigQuery keeps the instant, not the offset: the same time, written in UTC."""
-    row = sources.from_bigquery(_as_bigquery(_decision(1)))
-    assert row["decided_at"] == "2026-11-21T08:00:00+00:00"
+def test_a_decision_time_in_another_offset_reads_as_bigquery_gives_it_back(tmp_path):
+    """BigQuery keeps the instant, not the offset, and gives a TIMESTAMP back as a UTC
+    datetime. A decision the app wrote at +02:00, read from its file, and the same decision's
+    TIMESTAMP converted by from_bigquery, are the same string."""
+    path = tmp_path / "feedback.jsonl"
+    path.write_text(json.dumps({"chat_id": 1, "decision": "reject", "reviewer": "r",
+                                "decided_at": "2026-11-21T10:00:00+02:00", "sequence": 1,
+                                "model_variant": "a"}) + "\n")
+    [from_file] = sources.read_feedback_files([str(path)])
+    from_table = sources.from_bigquery(
+        {"decided_at": datetime.datetime(2026, 11, 21, 8, 0, tzinfo=datetime.UTC)})
+    assert from_file["decided_at"] == from_table["decided_at"] == "2026-11-21T08:00:00+00:00"
 
 
 class _FakeQueryJob:
