@@ -32,6 +32,15 @@ def test_a_review_app_record_decodes():
     assert feedback.final_reply == "Sorry about the late order."
 
 
+def test_the_pipelines_own_feedback_line_decodes():
+    """A `feedback*.jsonl` line (FeedbackRow: the decision plus message_id and processed_at)
+    is the decision it copies: the two delivery fields are dropped, not refused."""
+    row = elements.feedback_row(Feedback(**GOOD), "m-1", "2026-12-01T10:00:05+00:00")
+    assert elements.decode_feedback(json.dumps(row).encode(), 65536) == Feedback(**GOOD)
+    no_id = {**row, "message_id": None}
+    assert elements.decode_feedback(json.dumps(no_id).encode(), 65536) == Feedback(**GOOD)
+
+
 @pytest.mark.parametrize("payload,field", [
     (_payload(chat_id="7"), "chat_id"),
     (_payload(chat_id=-1), "chat_id"),
@@ -53,7 +62,11 @@ def test_a_review_app_record_decodes():
     (_payload(model_variant="c"), "model_variant"),
     (_payload(chat_id=...), "chat_id"),
     (_payload(extra="field"), "extra"),
+    (_payload(processed_at="t", extra="field"), "extra"),
     (_payload(final_reply="\ud800 lone surrogate"), "final_reply"),
+    (_payload(reviewer="mina \udc80"), "reviewer"),
+    (_payload(prompt_version="v1\ud800"), "prompt_version"),
+    (_payload(decided_at="2026-12-01T10:00:00+00:00\ud800"), "decided_at"),
 ])
 def test_bad_fields_are_refused_by_name(payload, field):
     """Each hostile or careless field is refused with a reason that names it."""
@@ -158,15 +171,23 @@ def test_feedback_only_job_writes_files(tmp_path):
     out_dir = tmp_path / "out"
     run(["--feedback_input", str(src), "--output_dir", str(out_dir)])
 
-    def read(name):
-        return [json.loads(line) for path in glob.glob(str(out_dir / f"{name}*.jsonl"))
+    def read(directory, name):
+        return [json.loads(line) for path in glob.glob(str(directory / f"{name}*.jsonl"))
                 for line in open(path, encoding="utf-8")]
 
-    rows, errors = read("feedback"), read("errors")
+    rows, errors = read(out_dir, "feedback"), read(out_dir, "errors")
     assert sorted((r["chat_id"], r["sequence"], r["corrected_sentiment"]) for r in rows) == [
         (7, 1, None), (7, 2, 1)]
     assert [(e["stage"], e["chat_id"]) for e in errors] == [("feedback", 9)]
     assert "decision" in errors[0]["reason"] and "reviewer" in errors[0]["reason"]
+
+    # Its own output ingested again (as demo-loop's out/loop/ingested can be): the same
+    # decisions, nothing refused.
+    again = tmp_path / "again"
+    run(["--feedback_input", str(out_dir / "feedback*.jsonl"), "--output_dir", str(again)])
+    assert read(again, "errors") == []
+    assert sorted(map(elements.feedback_digest, read(again, "feedback"))) == sorted(
+        map(elements.feedback_digest, rows))
 
 
 @pytest.mark.parametrize("decided_at", [
