@@ -16,8 +16,9 @@ labels:
   reviewer's sentiment; none otherwise. A rejected draft is not a training target, and a chat
   corrected to 1 or 0 needs no apology.
 
-What cannot be used is skipped and counted, never fatal: lines that are not JSON or not a
-feedback record (reported as file:line), decisions for chats without a model record, chats
+What cannot be used is skipped and counted, never fatal: lines that are not UTF-8, not JSON
+or not a feedback record (reported as file:line; a feedback line is read exactly as the
+pipeline's `--feedback_input` reads it), decisions for chats without a model record, chats
 whose records disagree, and chats whose labels `parse_labelled_chat` refuses (a control
 character in the summary, a prompt marker such as `<chat>` or `<end_of_turn>` in the reply).
 The chats come out ordered by `chat_id`, so the same files give the same training set.
@@ -36,10 +37,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from handlers.gemma_gguf import sha256_file
-from pipeline.schemas import Decision, Feedback
+from pipeline.elements import ChatParseError, decode_feedback
+from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "latest_feedback",
     "load",
     "main",
-    "parse_feedback",
     "read_feedback",
     "read_model_records",
 ]
@@ -60,8 +59,6 @@ _LOGGER = logging.getLogger(__name__)
 # The sinks whose rows are model records, in order of preference: a review row is what the
 # reviewer saw (chat, summary and draft); a results row only says what the model decided.
 RECORD_SINKS = ("review", "results")
-# The fields FeedbackRow (the pipeline's copy of a decision) adds to Feedback.
-_ROW_FIELDS = ("message_id", "processed_at")
 # The fields of a model record that become labels: copies that agree on them are one record.
 _LABEL_FIELDS = ("user_id", "chat_message", "sentiment", "summary")
 _MAX_PROBLEMS_SHOWN = 20
@@ -102,55 +99,53 @@ def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[
     return latest
 
 
-def parse_feedback(obj: Any) -> dict[str, Any]:
-    """One decoded feedback line, in either shape (`Feedback`, or `FeedbackRow` with
-    `message_id` and `processed_at`), validated and returned as `Feedback`'s JSON fields.
-
-    Raises:
-        ValueError: not an object; pydantic.ValidationError (a ValueError) naming the field.
-    """
-    if not isinstance(obj, dict):
-        raise ValueError(f"a feedback line must be a JSON object, got {type(obj).__name__}")
-    decision = {k: v for k, v in obj.items() if k not in _ROW_FIELDS}
-    return Feedback.model_validate(decision).model_dump(mode="json")
-
-
 def _reason(error: ValueError) -> str:
-    """Why a line was refused, without its content (a feedback line may hold a reply)."""
-    if isinstance(error, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}"
-                         for e in error.errors(include_input=False, include_url=False))
+    """Why a record line was refused, without its content."""
     if isinstance(error, json.JSONDecodeError):
         return f"not JSON ({error.msg})"
     return str(error)[:200]
 
 
-def _json_lines(path: str) -> Iterator[tuple[int, Any, ValueError | None]]:
-    """(line number, decoded object or None, error or None) of each non-blank line."""
-    # errors="replace": a torn multi-byte character is a bad line, not a crash.
-    with open(path, encoding="utf-8", errors="replace") as f:
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each non-blank line, read as bytes: what is not UTF-8 is the
+    line's problem, not the file's."""
+    with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line), None
-            except ValueError as e:  # JSONDecodeError, and ints of over 4,300 digits
-                yield number, None, e
+            if line.strip():
+                yield number, line
+
+
+def _decode_record(line: bytes) -> dict[str, Any]:
+    """One model-record line: a JSON object with an integer `chat_id`.
+
+    Raises:
+        ValueError: not UTF-8, not JSON (nested too deeply included), or not such an object.
+    """
+    try:
+        obj = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except RecursionError:
+        raise ValueError("not JSON (nested too deeply)") from None
+    # ValueError: JSONDecodeError, and ints of over 4,300 digits
+    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+        raise ValueError("not a record with an integer chat_id")
+    return obj
 
 
 def read_feedback(paths: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every valid feedback record of `paths`, in file and line order, and one
-    `file:line: reason` per line skipped."""
+    """Every valid feedback record of `paths`, in file and line order, as `Feedback`'s JSON
+    fields, and one `file:line: reason` per line skipped. A line is read as the pipeline's
+    `--feedback_input` reads it (`pipeline.elements.decode_feedback`: either shape, strict
+    UTF-8 and numbers, at most `MAX_FEEDBACK_BYTES`), so both take the same lines."""
     records, problems = [], []
     for path in paths:
-        for number, obj, error in _json_lines(path):
-            if error is None:
-                try:
-                    records.append(parse_feedback(obj))
-                    continue
-                except ValueError as e:  # ValidationError included
-                    error = e
-            problems.append(f"{path}:{number}: {_reason(error)}")
+        for number, line in _lines(path):
+            try:
+                records.append(decode_feedback(line, MAX_FEEDBACK_BYTES).model_dump(mode="json"))
+            except ChatParseError as e:
+                problems.append(f"{path}:{number}: {e.reason}")
     return records, problems
 
 
@@ -168,15 +163,11 @@ def read_model_records(output_dirs: Sequence[str]) -> tuple[dict[str, list[dict]
     for output_dir in output_dirs:
         for sink, paths in _record_files(output_dir).items():
             for path in paths:
-                for number, obj, error in _json_lines(path):
-                    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
-                    if error is None and (isinstance(chat_id, bool)
-                                          or not isinstance(chat_id, int)):
-                        error = ValueError("not a record with an integer chat_id")
-                    if error is not None:
-                        problems.append(f"{path}:{number}: {_reason(error)}")
-                        continue
-                    records[sink].append(obj)
+                for number, line in _lines(path):
+                    try:
+                        records[sink].append(_decode_record(line))
+                    except ValueError as e:
+                        problems.append(f"{path}:{number}: {_reason(e)}")
     return records, problems
 
 
@@ -203,7 +194,7 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
                  feedback: Sequence[Mapping[str, Any]],
                  max_summary_chars: int | None = None) -> Derived:
     """Labelled chats from model records (`read_model_records`) and validated feedback
-    (`parse_feedback`): the rules of this module's docstring. Pure.
+    (`read_feedback`): the rules of this module's docstring. Pure.
 
     Args:
         records: `{"review": rows, "results": rows}` of the pipeline's output.

@@ -326,13 +326,16 @@ def test_an_incomplete_source_is_refused(capsys, argv, says):
 
 
 def test_a_torn_feedback_line_is_skipped_not_fatal(tmp_path):
-    """A half-written or foreign line in a feedback file is skipped; the valid decisions on
-    either side of it still count."""
+    """A half-written, foreign, too deeply nested or non-UTF-8 line in a feedback file is
+    skipped; the valid decisions on either side of it still count."""
     from evaluate.sources import read_feedback_files
 
     good = {"chat_id": 3, "decision": "reject", "reviewer": "r", "sequence": 1,
             "decided_at": "2026-12-01T10:00:00+00:00", "model_variant": "a"}
     path = tmp_path / "feedback.jsonl"
-    path.write_text(json.dumps(good) + "\n" + '{"chat_id": 4, "decis\n' + '{"foo": 1}\n'
-                    + json.dumps({**good, "chat_id": 5}) + "\n")
+    path.write_bytes(b"".join(line + b"\n" for line in [
+        json.dumps(good).encode(), b'{"chat_id": 4, "decis', b'{"foo": 1}',
+        b"[" * 60_000,                                               # too deep for Python
+        json.dumps({**good, "reviewer": "r\u00e9"}).encode().replace(b"\\u00e9", b"\xe9"),
+        json.dumps({**good, "chat_id": 5}).encode()]))
     assert [r["chat_id"] for r in read_feedback_files([str(path)])] == [3, 5]

@@ -13,7 +13,6 @@ from tuning.feedback import (
     format_chats,
     latest_feedback,
     load,
-    parse_feedback,
     read_feedback,
 )
 from tuning.feedback import main as feedback_main
@@ -193,11 +192,33 @@ def test_both_feedback_shapes_are_accepted_and_bad_lines_reported(tmp_path):
         good[:40]]))  # the last line torn mid-write
     records, problems = read_feedback([str(path)])
     assert records == [_decision(1), _decision(2)]
-    assert parse_feedback(row) == _decision(2)
     assert problems == [
         f"{path}:4: chat_id: Input should be a valid integer",
-        f"{path}:5: a feedback line must be a JSON object, got list",
-        f"{path}:6: not JSON (Unterminated string starting at)"]
+        f"{path}:5: payload must be a JSON object, got list",
+        f"{path}:6: payload is not valid JSON (Unterminated string starting at at char 38)"]
+
+
+def test_lines_json_or_utf8_cannot_read_are_skipped_and_counted(tmp_path):
+    """Nesting deep enough to exhaust Python's recursion, and a byte that is not UTF-8 (the
+    pipeline refuses both), are bad lines like any torn one, in feedback and record files:
+    counted, never a crash, and never accepted with a U+FFFD in place of the byte."""
+    run = tmp_path / "run"
+    run.mkdir()
+    latin1 = json.dumps(_decision(3, reply="Désolé.")).encode().replace(b"\\u00e9", b"\xe9")
+    (tmp_path / "feedback.jsonl").write_bytes(b"\n".join([
+        json.dumps(_decision(1)).encode(), b"[" * 60_000, latin1,
+        json.dumps(_decision(2)).encode()]) + b"\n")
+    (run / "review-0.jsonl").write_bytes(b"\n".join([
+        json.dumps(_review(1)).encode(), b"[" * 100_000, b'{"chat_id": 2, "x": "\xff"}',
+        json.dumps(_review(2)).encode(), json.dumps(_review(3)).encode()]) + b"\n")
+    derived, _ = load([str(tmp_path / "feedback.jsonl")], [str(run)])
+    assert [chat_id for chat_id, _ in derived.chats] == [1, 2]
+    assert derived.counts == _counts(feedback_decisions=2, bad_feedback_lines=2,
+                                     bad_record_lines=2, chats=2, apologies=2)
+    assert [p.split(": ", 1)[0].rsplit("/", 1)[1] for p in derived.problems] == [
+        "feedback.jsonl:2", "feedback.jsonl:3", "review-0.jsonl:2", "review-0.jsonl:3"]
+    assert "nested too deeply" in derived.problems[0]
+    assert "UTF-8" in derived.problems[1] and "UTF-8" in derived.problems[3]
 
 
 def _write_run(tmp_path, rows: list[dict], feedback_lines: list[str]) -> tuple[str, str]:
@@ -222,7 +243,8 @@ def test_load_records_sources_and_counts_bad_lines(tmp_path):
     assert derived.counts == _counts(feedback_decisions=2, bad_feedback_lines=1,
                                      bad_record_lines=1, chats=2, apologies=2)
     assert derived.problems == [
-        f"{fb}:3: not JSON (Expecting property name enclosed in double quotes)",
+        f"{fb}:3: payload is not valid JSON (Expecting property name enclosed in double "
+        "quotes at char 1)",
         f"{run}/review-00000-of-00001.jsonl:3: not JSON (Unterminated string starting at)"]
     sha = {p: hashlib.sha256(open(p, "rb").read()).hexdigest()
            for p in (fb, f"{run}/review-00000-of-00001.jsonl",
