@@ -6,8 +6,9 @@
 A feedback record (`pipeline.schemas.Feedback`, as the review app writes it, or
 `FeedbackRow`, as the pipeline ingests it) has no chat text: the model's records do (the
 `review*.jsonl` and `results*.jsonl` files of a pipeline run's `--output_dir`). The two are
-joined on `chat_id`, and the reviewer's last decision on a chat (highest `sequence`) gives the
-labels:
+joined on `chat_id` and the decision's arm (`model_variant`, and `prompt_version` when both
+name one: what the reviewer saw), and the reviewer's last decision on a chat (highest
+`sequence`) gives the labels:
 
 - sentiment: the reviewer's `corrected_sentiment`, or the model's when they did not correct it;
 - summary: the model's own. The reviewer saw it next to the chat and the app offers no way to
@@ -18,9 +19,10 @@ labels:
 
 What cannot be used is skipped and counted, never fatal: lines that are not UTF-8, not JSON
 or not a feedback record (reported as file:line; a feedback line is read exactly as the
-pipeline's `--feedback_input` reads it), decisions for chats without a model record, chats
-whose records disagree, and chats whose labels `parse_labelled_chat` refuses (a control
-character in the summary, a prompt marker such as `<chat>` or `<end_of_turn>` in the reply).
+pipeline's `--feedback_input` reads it), decisions for chats without a model record of the
+decision's arm, chats whose records disagree, and chats whose labels `parse_labelled_chat`
+refuses (a control character in the summary, a prompt marker such as `<chat>` or
+`<end_of_turn>` in the reply).
 The chats come out ordered by `chat_id`, so the same files give the same training set.
 """
 
@@ -68,7 +70,7 @@ COUNT_KEYS = (
     "bad_feedback_lines",      # not JSON, or not a feedback record
     "bad_record_lines",        # model-record lines that are not JSON objects with a chat_id
     "superseded",              # decisions replaced by a later decision on the same chat
-    "no_model_record",         # a chat decided on, but none of --records holds it
+    "no_model_record",         # a chat decided on, but no record of its arm (and prompt)
     "ambiguous_model_record",  # the chat's records disagree on its text or labels
     "invalid_example",         # labels parse_labelled_chat (or the reply budget) refuses
     "chats",                   # labelled chats derived
@@ -175,14 +177,26 @@ def _label_key(record: Mapping[str, Any]) -> str:
     return json.dumps([record.get(k) for k in _LABEL_FIELDS], sort_keys=True, default=str)
 
 
-def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str) -> list[dict]:
-    """The chat's records the reviewer most likely saw: its review rows of the decision's arm,
-    else its review rows, else its result rows; copies with the same labels (a redelivery)
-    count once. More than one left means the records disagree."""
+def _of_decision(row: Mapping[str, Any], variant: str, prompt_version: str | None) -> bool:
+    """The record is of the decision's arm and, when both name one, of its prompt version."""
+    version = row.get("prompt_version")
+    return ((row.get("model_variant") or "a") == variant
+            and (prompt_version is None or version is None or version == prompt_version))
+
+
+def _arm_text(variant: str, prompt_version: str | None) -> str:
+    return f"arm {variant}" + (f" and prompt {prompt_version}" if prompt_version else "")
+
+
+def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str,
+                 prompt_version: str | None) -> list[dict]:
+    """The chat's records the reviewer saw: those of the decision's arm and prompt version
+    (`_of_decision`), its review rows, else its result rows; copies with the same labels (a
+    redelivery) count once. None left: no record of what was decided on (a record of the
+    other arm is not it); more than one: the records disagree."""
     for sink in RECORD_SINKS:
-        rows = rows_by_sink.get(sink, [])
+        rows = [r for r in rows_by_sink.get(sink, []) if _of_decision(r, variant, prompt_version)]
         if rows:
-            rows = [r for r in rows if (r.get("model_variant") or "a") == variant] or rows
             distinct: dict[str, dict] = {}
             for row in rows:
                 distinct.setdefault(_label_key(row), row)  # the first copy is kept
@@ -211,10 +225,17 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
     out.counts["feedback_decisions"] = len(feedback)
     out.counts["superseded"] = len(feedback) - len(latest)
     for chat_id, decision in sorted(latest.items()):
-        seen = _record_seen(by_chat.get(chat_id, {}), decision["model_variant"])
+        rows = by_chat.get(chat_id, {})
+        variant, version = decision["model_variant"], decision.get("prompt_version")
+        seen = _record_seen(rows, variant, version)
         if not seen:
             out.counts["no_model_record"] += 1
-            out.problems.append(f"chat {chat_id}: no model record in --records")
+            others = sorted({_arm_text(r.get("model_variant") or "a", r.get("prompt_version"))
+                             for sink_rows in rows.values() for r in sink_rows})
+            out.problems.append(
+                f"chat {chat_id}: no model record of {_arm_text(variant, version)} in --records "
+                f"(only of {'; '.join(others)})" if others
+                else f"chat {chat_id}: no model record in --records")
             continue
         if len(seen) > 1:
             out.counts["ambiguous_model_record"] += 1

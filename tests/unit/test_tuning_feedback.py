@@ -174,6 +174,36 @@ def test_the_record_the_reviewer_saw_is_chosen():
         "chat 4: 2 model records disagree on user_id, chat_message, sentiment, summary"]
 
 
+def test_a_decision_is_joined_only_with_a_record_of_its_arm_and_prompt_version():
+    """The reviewer saw the record of the decision's arm (and prompt version, when both say
+    one): a record of another arm or version is not what they approved, so a chat without
+    one is skipped and counted, never trained on the other arm's answer."""
+    records = {
+        "results": [_result(5, sentiment=0)],
+        "review": [_review(1),                                               # arm a only
+                   _review(2, summary="Said by v1."),
+                   _review(2, summary="Said by v2.") | {"prompt_version": "v2"},
+                   _review(3, variant="b") | {"prompt_version": None},      # an older run
+                   _review(4),                                               # v1 only
+                   _review(5, variant="b")],
+    }
+    feedback = [_decision(1, variant="b"), _decision(2) | {"prompt_version": "v2"},
+                _decision(3, variant="b"), _decision(4) | {"prompt_version": "v2"},
+                _decision(5, corrected=-1)]
+    derived = derive_chats(records, feedback)
+    assert derived.chats == [(2, _labelled(2, -1, "We are sorry.", summary="Said by v2.")),
+                             (3, _labelled(3, -1, "We are sorry.")),
+                             (5, LabelledChat(105, _chat(5), -1, "Chat 5 fine.",
+                                              "We are sorry.", None))]
+    assert derived.counts == _counts(feedback_decisions=5, no_model_record=2, chats=3,
+                                     corrected=1, apologies=3)
+    assert derived.problems == [
+        "chat 1: no model record of arm b and prompt v1 in --records (only of arm a and "
+        "prompt v1)",
+        "chat 4: no model record of arm a and prompt v2 in --records (only of arm a and "
+        "prompt v1)"]
+
+
 def test_chats_come_out_by_chat_id():
     """Whatever the order of the files, the chats are ordered by chat_id."""
     records = {"review": [_review(3), _review(1), _review(2)]}
