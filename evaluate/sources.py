@@ -19,9 +19,9 @@ once, keeping the earliest processed. Records of one chat that differ in anythin
 sentiment, the summary, the confidence, the arm, the apology draft, or one in results and one
 in review) are refused as before: the report cannot tell which one the reviewer saw, so it
 asks for one run, or runs of distinct chats. A decision can also arrive twice (the app's file
-and the pipeline's copy of it, or a redelivered message): `one_copy_per_decision` keeps one
-copy per `(chat_id, sequence)`, the last in input order, which is the one the tie rule of
-`latest_feedback` would pick anyway.
+and the pipeline's copy of it, or a redelivered message): `tuning.feedback.current_decisions`
+(the rule tuning trains by) counts copies with the same chat, sequence and content once, and
+leaves out a chat whose last sequence holds decisions that differ.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ __all__ = [
     "from_bigquery",
     "load_bigquery",
     "load_local",
-    "one_copy_per_decision",
     "one_record_per_chat",
     "parse_project",
     "parse_table_id",
@@ -153,17 +152,6 @@ def one_record_per_chat(
             if _earlier(row, kept):
                 model[chat_id] = dict(row)
     return model, copies
-
-
-def one_copy_per_decision(
-        feedback: Sequence[Mapping[str, Any]]) -> tuple[list[dict], int]:
-    """Each `(chat_id, sequence)` once, the last copy in input order, in input order; and how
-    many copies were dropped. Pure."""
-    last: dict[tuple[int, int], int] = {}
-    for i, row in enumerate(feedback):
-        last[(row["chat_id"], row["sequence"])] = i
-    kept = [dict(feedback[i]) for i in sorted(last.values())]
-    return kept, len(feedback) - len(kept)
 
 
 # --- local files ---------------------------------------------------------------------------

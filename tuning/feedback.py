@@ -8,7 +8,7 @@ A feedback record (`pipeline.schemas.Feedback`, as the review app writes it, or
 `review*.jsonl` and `results*.jsonl` files of a pipeline run's `--output_dir`). The two are
 joined on `chat_id` and the decision's arm (`model_variant`, and `prompt_version` when both
 name one: what the reviewer saw), and the reviewer's last decision on a chat (highest
-`sequence`) gives the labels:
+`sequence`; copies of a decision count once: `current_decisions`) gives the labels:
 
 - sentiment: the reviewer's `corrected_sentiment`, or the model's when they did not correct it;
 - summary: the model's own. The reviewer saw it next to the chat and the app offers no way to
@@ -20,9 +20,9 @@ name one: what the reviewer saw), and the reviewer's last decision on a chat (hi
 What cannot be used is skipped and counted, never fatal: lines that are not UTF-8, not JSON
 or not a feedback record (reported as file:line; a feedback line is read exactly as the
 pipeline's `--feedback_input` reads it), decisions for chats without a model record of the
-decision's arm, chats whose records disagree, and chats whose labels `parse_labelled_chat`
-refuses (a control character in the summary, a prompt marker such as `<chat>` or
-`<end_of_turn>` in the reply).
+decision's arm, chats whose records disagree or whose last decisions do, and chats whose
+labels `parse_labelled_chat` refuses (a control character in the summary, a prompt marker
+such as `<chat>` or `<end_of_turn>` in the reply).
 The chats come out ordered by `chat_id`, so the same files give the same training set.
 """
 
@@ -40,13 +40,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from handlers.gemma_gguf import sha256_file
-from pipeline.elements import ChatParseError, decode_feedback
+from pipeline.elements import ChatParseError, decode_feedback, feedback_digest
 from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
 __all__ = [
     "COUNT_KEYS",
+    "Decisions",
     "Derived",
+    "current_decisions",
     "derive_chats",
     "format_chats",
     "latest_feedback",
@@ -69,7 +71,9 @@ COUNT_KEYS = (
     "feedback_decisions",      # valid feedback records read
     "bad_feedback_lines",      # not JSON, or not a feedback record
     "bad_record_lines",        # model-record lines that are not JSON objects with a chat_id
+    "decision_copies",         # exact copies of a decision (same chat, sequence, content)
     "superseded",              # decisions replaced by a later decision on the same chat
+    "conflicting_decisions",   # chats whose last decision number holds differing decisions
     "no_model_record",         # a chat decided on, but no record of its arm (and prompt)
     "ambiguous_model_record",  # the chat's records disagree on its text or labels
     "invalid_example",         # labels parse_labelled_chat (or the reply budget) refuses
@@ -90,15 +94,54 @@ class Derived:
     problems: list[str] = field(default_factory=list)
 
 
-def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
-    """chat_id -> the decision with the highest sequence (the last decision wins). Ties
-    (which the app never writes) go to the later one. The rule `evaluate.report` applies."""
-    latest: dict[int, Mapping[str, Any]] = {}
+@dataclass
+class Decisions:
+    """Each chat's current decision (`current_decisions`) and what the rule set aside."""
+
+    latest: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    copies: int = 0        # exact copies of a decision, counted once
+    superseded: int = 0    # distinct decisions replaced by a later one on their chat
+    # chat_id -> sequence, for chats left out: their last number holds decisions that differ
+    conflicting: dict[int, int] = field(default_factory=dict)
+
+
+def current_decisions(feedback: Iterable[Mapping[str, Any]]) -> Decisions:
+    """Each chat's decision with the highest `sequence`: the last decision wins, whatever the
+    input order. The rule `evaluate.report` applies too. Pure.
+
+    Copies of one decision (the same chat, sequence and content: `feedback_digest`, which
+    leaves out when and from which message the pipeline took it, as the pipeline's own
+    deduplication does) count once, the first kept. Decisions that differ under one chat and
+    sequence (two review apps numbering one chat; the pipeline refuses the second within its
+    window) are not settled by input order: when they are the chat's last, the chat is left
+    out (`conflicting`); below a later decision, they are superseded like any other.
+    """
+    versions: dict[tuple[int, int], dict[str, Mapping[str, Any]]] = {}
+    out = Decisions()
     for record in feedback:
-        current = latest.get(record["chat_id"])
-        if current is None or record["sequence"] >= current["sequence"]:
-            latest[record["chat_id"]] = record
-    return latest
+        same_number = versions.setdefault((record["chat_id"], record["sequence"]), {})
+        digest = feedback_digest(dict(record))
+        if digest in same_number:
+            out.copies += 1
+        else:
+            same_number[digest] = record
+    last: dict[int, int] = {}
+    for chat_id, sequence in versions:
+        last[chat_id] = max(sequence, last.get(chat_id, sequence))
+    for (chat_id, sequence), distinct in versions.items():
+        if sequence < last[chat_id]:
+            out.superseded += len(distinct)
+        elif len(distinct) > 1:
+            out.conflicting[chat_id] = sequence
+        else:
+            out.latest[chat_id] = next(iter(distinct.values()))
+    return out
+
+
+def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """chat_id -> the chat's current decision (`current_decisions`; a chat whose last
+    decisions differ has none)."""
+    return current_decisions(feedback).latest
 
 
 def _reason(error: ValueError) -> str:
@@ -212,7 +255,7 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
 
     Args:
         records: `{"review": rows, "results": rows}` of the pipeline's output.
-        feedback: decisions in file order (ties of `sequence` go to the later one).
+        feedback: decisions in file order (`current_decisions` picks each chat's).
         max_summary_chars: when given, a summary too long for the reply grammar at this budget
             (`reply_text`) is an invalid example, not a crash at encoding.
     """
@@ -221,10 +264,15 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
     for sink in RECORD_SINKS:
         for row in records.get(sink, []):
             by_chat.setdefault(row["chat_id"], {}).setdefault(sink, []).append(dict(row))
-    latest = latest_feedback(feedback)
+    decisions = current_decisions(feedback)
     out.counts["feedback_decisions"] = len(feedback)
-    out.counts["superseded"] = len(feedback) - len(latest)
-    for chat_id, decision in sorted(latest.items()):
+    out.counts["decision_copies"] = decisions.copies
+    out.counts["superseded"] = decisions.superseded
+    out.counts["conflicting_decisions"] = len(decisions.conflicting)
+    for chat_id, sequence in sorted(decisions.conflicting.items()):
+        out.problems.append(f"chat {chat_id}: its last decisions (number {sequence}) differ "
+                            "(two review apps numbering the same chat?)")
+    for chat_id, decision in sorted(decisions.latest.items()):
         rows = by_chat.get(chat_id, {})
         variant, version = decision["model_variant"], decision.get("prompt_version")
         seen = _record_seen(rows, variant, version)

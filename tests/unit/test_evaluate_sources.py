@@ -7,7 +7,7 @@ import pytest
 
 from evaluate import sources
 from evaluate.__main__ import main, parse_args
-from evaluate.report import write_report
+from evaluate.report import join, write_report
 from pipeline.schemas import Feedback, FeedbackRow, ResultRow, ReviewRecord
 
 AT = "2026-11-20T08:30:00.123456+00:00"
@@ -188,13 +188,25 @@ def test_a_chat_in_results_and_in_review_is_refused_without_its_text():
     assert "secret" not in str(e.value)
 
 
-def test_one_copy_per_decision_keeps_the_last_in_input_order():
-    """Copies share (chat_id, sequence); distinct decisions on a chat all stay, in order."""
+def test_copies_of_a_decision_count_once_and_differing_ones_leave_the_chat_out(tmp_path):
+    """Copies share chat, sequence and content (delivery fields aside): counted once.
+    Two different decisions under one (chat, sequence) are not copies: when they are the
+    chat's last, the chat is left out of every figure and counted, not decided by input
+    order; distinct decisions on a chat all count, the last winning."""
     app = _decision(1)
     ingested = _decision(1, message_id="x", processed_at=AT)
     later = _decision(1, sequence=2, reject=True)
-    kept, dropped = sources.one_copy_per_decision([app, _decision(2), later, ingested])
-    assert kept == [_decision(2), later, ingested] and dropped == 1
+    differing = [_decision(2), _decision(2, corrected=0)]
+    joined = join({"review": [_review(1), _review(2), _review(3)]},
+                  [app, _decision(3), later, ingested, *differing])
+    assert [(r.record["chat_id"], r.feedback["sequence"]) for r in joined.reviewed] == [
+        (1, 2), (3, 1)]
+    assert (joined.decision_copies, joined.conflicting_decisions, joined.unmatched_feedback) \
+        == (1, 1, 0)
+    figures = write_report({"review": [_review(1), _review(2), _review(3)]},
+                           [app, _decision(3), later, ingested, *differing], str(tmp_path))
+    assert (figures["reviewed"], figures["decision_copies"],
+            figures["conflicting_decisions"]) == (2, 1, 1)
 
 
 def test_report_takes_last_decision_rule_from_tuning():
@@ -203,6 +215,7 @@ def test_report_takes_last_decision_rule_from_tuning():
     import tuning.feedback
 
     assert evaluate.report.latest_feedback is tuning.feedback.latest_feedback
+    assert evaluate.report.current_decisions is tuning.feedback.current_decisions
 
 
 # --- local feedback files ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pipeline.schemas import Feedback, FeedbackRow, ResultRow, ReviewRecord
 from tuning.examples import LabelledChat, read_labelled_chats
 from tuning.feedback import (
     COUNT_KEYS,
+    current_decisions,
     derive_chats,
     format_chats,
     latest_feedback,
@@ -74,12 +75,26 @@ def test_last_decision_wins_even_when_written_before_the_earlier_one():
     assert derived.problems == []
 
 
-def test_equal_sequences_go_to_the_later_line():
-    """A tie (never written by the app) goes to the later decision, as in evaluate.report."""
-    first, second = _decision(1, reply="First."), _decision(1, reply="Second.")
-    assert latest_feedback([first, second]) == {1: second}
-    assert derive_chats({"review": [_review(1)]}, [first, second]).chats == \
-        [(1, _labelled(1, -1, "Second."))]
+def test_copies_of_a_decision_count_once_and_differing_ones_are_left_out():
+    """Chat 1: a decision twice (the app's file and the pipeline's copy) is one decision, not
+    a superseded one. Chat 2: two different decisions under one number (never written by the
+    app) are not settled by file order: the chat is left out and counted. Chat 3: such a pair
+    below a later decision is simply superseded. The rule evaluate.report applies."""
+    first, second = _decision(2, reply="First."), _decision(2, reply="Second.")
+    later = _decision(3, sequence=2, decision="reject")
+    feedback = [_decision(1), _decision(1), _decision(1, sequence=2, reply="Again."),
+                first, second, _decision(3, reply="A."), _decision(3, reply="B."), later]
+    decisions = current_decisions(feedback)
+    assert decisions.latest == {1: _decision(1, sequence=2, reply="Again."), 3: later}
+    assert (decisions.copies, decisions.superseded, decisions.conflicting) == (1, 3, {2: 1})
+    assert latest_feedback([first, second]) == {}
+    derived = derive_chats({"review": [_review(1), _review(2), _review(3)]}, feedback)
+    assert derived.chats == [(1, _labelled(1, -1, "Again.")), (3, _labelled(3, -1, None))]
+    assert derived.counts == _counts(feedback_decisions=8, decision_copies=1, superseded=3,
+                                     conflicting_decisions=1, chats=2, apologies=1, rejected=1)
+    assert derived.problems == [
+        "chat 2: its last decisions (number 1) differ (two review apps numbering the same "
+        "chat?)"]
 
 
 def test_decision_for_a_chat_without_a_model_record_is_counted_not_fatal():
@@ -302,7 +317,8 @@ def test_feedback_command_writes_the_training_file(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed == [
         "feedback_decisions: 3", "bad_feedback_lines: 0", "bad_record_lines: 1",
-        "superseded: 0", "no_model_record: 1", "ambiguous_model_record: 0",
+        "decision_copies: 0", "superseded: 0", "conflicting_decisions: 0",
+        "no_model_record: 1", "ambiguous_model_record: 0",
         "invalid_example: 0", "chats: 2", "corrected: 1", "apologies: 1", "rejected: 1",
         f"wrote 2 labelled chats to {out}"]
     _, provenance = load([fb], [run])
