@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import os
 from collections import Counter, defaultdict
@@ -30,6 +31,8 @@ from pipeline.evaluation import VALUES, confusion
 from tuning.feedback import current_decisions, latest_feedback
 
 __all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
+
+_LOGGER = logging.getLogger(__name__)
 
 DETECTABLE_DIFFERENCE = 0.05
 RECALL_SHARE = 0.8
@@ -68,18 +71,25 @@ class Joined:
     record_copies: int = 0    # copies of a model record counted once
     decision_copies: int = 0  # copies of a decision (same chat, sequence, content) counted once
     conflicting_decisions: int = 0  # chats left out: their last decisions differ
+    ambiguous_records: int = 0      # chats left out: their model records differ
 
 
 def join(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]) -> Joined:
     """Each chat's last decision (`tuning.feedback.current_decisions`, the rule tuning trains
-    by) with the chat's model record (`evaluate.sources` rules for copies; raises ValueError
-    for records of one chat that differ)."""
-    model, copies = one_record_per_chat(records)
+    by) with the chat's model record (`evaluate.sources` rules for copies; a chat whose
+    records differ is left out, counted and logged)."""
+    model, copies, differing = one_record_per_chat(records)
+    for chat_id, fields in sorted(differing.items()):
+        _LOGGER.warning("chat %d left out: its model records differ in %s", chat_id,
+                        ", ".join(fields))
     decisions = current_decisions(feedback)
     out = Joined(records=list(model.values()), record_copies=copies,
                  decision_copies=decisions.copies,
-                 conflicting_decisions=len(decisions.conflicting))
+                 conflicting_decisions=len(decisions.conflicting),
+                 ambiguous_records=len(differing))
     for chat_id, decision in sorted(decisions.latest.items()):
+        if chat_id in differing:
+            continue
         if chat_id in model:
             out.reviewed.append(Reviewed(model[chat_id], dict(decision)))
         else:
@@ -193,7 +203,8 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
                      "unmatched_feedback": joined.unmatched_feedback,
                      "record_copies": joined.record_copies,
                      "decision_copies": joined.decision_copies,
-                     "conflicting_decisions": joined.conflicting_decisions}
+                     "conflicting_decisions": joined.conflicting_decisions,
+                     "ambiguous_records": joined.ambiguous_records}
     sections = []
 
     # Agreement per arm and per prompt version.
@@ -315,7 +326,8 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
             f"{joined.unmatched_feedback} decisions without a model record; "
             f"{joined.record_copies} copies of a model record and {joined.decision_copies} "
             "of a decision counted once; "
-            f"{joined.conflicting_decisions} chats left out whose last decisions differ.</p>"
+            f"{joined.conflicting_decisions} chats left out whose last decisions differ and "
+            f"{joined.ambiguous_records} chats left out whose model records differ.</p>"
             + "".join(sections) + "</body></html>")
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write(page)

@@ -147,8 +147,8 @@ def test_tables_are_read_by_query_converted_and_ordered_by_processing_time():
 
 def test_identical_copies_of_a_record_count_once():
     """A streaming insert retried past BigQuery's insert-id deduplication: one record."""
-    model, copies = sources.one_record_per_chat({"results": [_result(1), _result(1)],
-                                                 "review": [_review(2)]})
+    model, copies, _ = sources.one_record_per_chat({"results": [_result(1), _result(1)],
+                                                    "review": [_review(2)]})
     assert sorted(model) == [1, 2] and copies == 1
 
 
@@ -158,7 +158,7 @@ def test_a_chat_analysed_again_with_the_same_answer_counts_once_keeping_the_firs
     first = _result(1)
     again = _result(1, at="2026-11-21T00:00:00+00:00") | {"message_id": "m1-again",
                                                           "inference_ms": 500.0}
-    model, copies = sources.one_record_per_chat({"results": [again, first]})
+    model, copies, _ = sources.one_record_per_chat({"results": [again, first]})
     assert model[1] == first and copies == 1
 
 
@@ -173,19 +173,40 @@ def test_nan_confidences_do_not_make_copies_differ():
     ({"sentiment_confidence": 0.5}, "sentiment_confidence"),
     ({"model_variant": "b"}, "model_variant"),
 ])
-def test_records_of_one_chat_that_differ_are_refused(change, field):
-    """Two different answers for one chat: which one the reviewer saw is unknown."""
-    with pytest.raises(ValueError, match=f"chat 1 has more than one model record, "
-                                         f"differing in {field} "):
-        sources.one_record_per_chat({"results": [_result(1), _result(1) | change]})
+def test_records_of_one_chat_that_differ_leave_that_chat_out(change, field):
+    """Two different answers for one chat: which one the reviewer saw is unknown, so the chat
+    is left out and listed with the fields that differ; the other chats stay."""
+    model, copies, differing = sources.one_record_per_chat(
+        {"results": [_result(1), _result(2), _result(1) | change, _result(1)]})
+    assert sorted(model) == [2] and copies == 0 and differing == {1: [field]}
 
 
-def test_a_chat_in_results_and_in_review_is_refused_without_its_text():
-    """The message names the fields that differ, never their values (they hold chat text)."""
-    with pytest.raises(ValueError) as e:
-        sources.one_record_per_chat({"results": [_result(1)], "review": [_review(1)]})
-    assert "apology_draft" in str(e.value) and "chat_message" in str(e.value)
-    assert "secret" not in str(e.value)
+def test_a_chat_in_results_and_in_review_is_left_out_naming_fields_not_text():
+    """The fields that differ are named, never their values (they hold chat text)."""
+    _, _, differing = sources.one_record_per_chat(
+        {"results": [_result(1)], "review": [_review(1)]})
+    assert {"apology_draft", "chat_message"} <= set(differing[1])
+    assert "secret" not in repr(differing)
+
+
+def test_a_chat_analysed_again_with_another_answer_does_not_stop_the_bigquery_report(
+        tmp_path, caplog):
+    """A long-running table can hold a chat re-analysed after the dedup window with another
+    answer: that chat (and the decision on it) is left out and counted in the figures, and
+    the rest of the report is made."""
+    again = _review(2) | {"sentiment": 0, "message_id": "m2-again",
+                          "processed_at": "2026-11-29T00:00:00+00:00"}
+    client = _FakeClient({
+        "p-roject.d.review": [_review(1), _review(2), again],
+        "p-roject.d.feedback": [_decision(i, message_id=None, processed_at=AT)
+                                for i in (1, 2)]})
+    records, feedback = sources.load_bigquery(None, "p-roject.d.review", "p-roject.d.feedback",
+                                              client=client)
+    figures = write_report(records, feedback, str(tmp_path))
+    assert (figures["reviewed"], figures["records"], figures["ambiguous_records"],
+            figures["unmatched_feedback"]) == (1, 1, 1, 0)
+    assert "chat 2 left out: its model records differ in sentiment" in caplog.text
+    assert "1 chats left out whose model records differ" in (tmp_path / "index.html").read_text()
 
 
 def test_copies_of_a_decision_count_once_and_differing_ones_leave_the_chat_out(tmp_path):
