@@ -353,7 +353,9 @@ def test_a_malformed_table_id_is_refused_naming_its_flag(capsys):
     (["--feedback", "f.jsonl"], "give --run and --feedback"),
     (["--bq_results", "local-project.chats.results"], "--bq_feedback is required"),
     (["--project", "local-project"], "--bq_feedback is required"),
-    (["--bq_feedback", "local-project.chats.feedback"], "give --bq_results or --bq_review"),
+    (["--bq_feedback", "local-project.chats.feedback"], "--bq_review is required"),
+    (["--bq_results", "local-project.chats.results", "--bq_feedback",
+      "local-project.chats.feedback"], "--bq_review is required"),
 ])
 def test_an_incomplete_source_is_refused(capsys, argv, says):
     assert says in _refused(capsys, argv)
