@@ -22,7 +22,8 @@ or not a feedback record (reported as file:line; a feedback line is read exactly
 pipeline's `--feedback_input` reads it), decisions for chats without a model record of the
 decision's arm, chats whose records disagree or whose last decisions do, and chats whose
 labels `parse_labelled_chat` refuses (a control character in the summary, a prompt marker
-such as `<chat>` or `<end_of_turn>` in the reply).
+such as `<chat>` or `<end_of_turn>` in the reply) or whose approved reply holds a control
+character other than newline and tab.
 The chats come out ordered by `chat_id`, so the same files give the same training set.
 """
 
@@ -35,6 +36,7 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -247,6 +249,19 @@ def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str,
     return []
 
 
+def _printable_reply(reply: str) -> None:
+    """An apology target is trained as written: no control character but newline and tab (a
+    NUL, a terminal escape, a CR the app would have made a newline: not what a reply should
+    learn to write).
+
+    Raises:
+        ValueError: naming the first such character.
+    """
+    bad = [c for c in reply if unicodedata.category(c) == "Cc" and c not in "\n\t"]
+    if bad:
+        raise ValueError(f"apology contains control character {bad[0]!r}")
+
+
 def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
                  feedback: Sequence[Mapping[str, Any]],
                  max_summary_chars: int | None = None) -> Derived:
@@ -296,6 +311,8 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
         approved = decision["decision"] == Decision.APPROVE.value
         apology = decision.get("final_reply") if approved and sentiment == -1 else None
         try:
+            if apology is not None:
+                _printable_reply(apology)
             chat = parse_labelled_chat({
                 "user_id": record.get("user_id"), "chat_message": record.get("chat_message"),
                 "sentiment": sentiment, "summary": record.get("summary"),

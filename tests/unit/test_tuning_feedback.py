@@ -147,6 +147,22 @@ def test_reply_with_a_prompt_marker_skips_the_chat(reply, marker):
     assert derived.problems == [f"chat 6: apology contains the prompt marker {marker!r}"]
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85"])
+def test_reply_with_a_control_character_is_not_an_apology_target(char):
+    """A control character (newline and tab aside) in an approved reply would be trained
+    into the apology: the chat is skipped and counted; the same reply on a chat corrected to
+    0 is not a target and does not matter; newlines and tabs are kept."""
+    derived = derive_chats({"review": [_review(1), _review(2), _review(3)]},
+                           [_decision(1, reply=f"Sorry{char} again."),
+                            _decision(2, reply=f"Sorry{char}", corrected=0),
+                            _decision(3, reply="Sorry.\n\tWe refund it.")])
+    assert derived.chats == [(2, _labelled(2, 0, None)),
+                             (3, _labelled(3, -1, "Sorry.\n\tWe refund it."))]
+    assert derived.counts == _counts(feedback_decisions=3, invalid_example=1, chats=2,
+                                     corrected=1, apologies=1)
+    assert derived.problems == [f"chat 1: apology contains control character {char!r}"]
+
+
 def test_marker_in_a_reply_that_is_not_a_target_does_not_matter():
     """Corrected to 0, the approved reply is not trained on, so its marker is harmless."""
     derived = derive_chats({"review": [_review(6)]},
