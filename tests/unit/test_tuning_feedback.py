@@ -401,3 +401,58 @@ def test_training_chats_are_data_then_feedback(tmp_path):
     assert source["feedback"]["counts"]["chats"] == 1
     only, source = training_chats(None, [fb], [run], 256)
     assert only == chats[1:] and (source["data"], source["data_sha256"]) == (None, None)
+
+
+def test_python_m_tuning_reports_a_data_error_in_one_line(tmp_path, monkeypatch, capsys):
+    """`python -m tuning` with a --feedback glob that matches nothing: exit status 2 and one
+    `error:` line naming the flag, before any model is loaded."""
+    import runpy
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["tuning", "--base", str(tmp_path / "no-model"), "--out",
+                                      str(tmp_path / "a.npz"), "--feedback",
+                                      str(tmp_path / "none*.jsonl"), "--records",
+                                      str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_module("tuning", run_name="__main__")
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --feedback '{tmp_path}/none*.jsonl' matches no file\n"
+
+
+def test_make_tune_feedback_checks_the_files_it_trains_on(tmp_path):
+    """`make tune-feedback` trains on FEEDBACK_RUN/ingested/feedback*.jsonl: with only the
+    app's feedback.jsonl there it stops with a message; with ingested decisions it goes on
+    to `python -m tuning` on them (here a stand-in that records its arguments and fails)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    makefile = __file__.rsplit("/tests/", 1)[0] + "/Makefile"
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "config.json").write_text("{}")
+    run = tmp_path / "loop"
+    run.mkdir()
+    (run / "feedback.jsonl").write_text(json.dumps(_decision(1)) + "\n")
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\necho "$@" > called\nexit 3\n')
+    python.chmod(0o755)
+
+    def make():  # in tmp_path: the recipe's relative paths (out/, models/) land there
+        return subprocess.run(["make", "-s", "-f", makefile, "-C", str(tmp_path),
+                               "tune-feedback", f"FEEDBACK_BASE={base}", f"FEEDBACK_RUN={run}",
+                               f"PY={python}"], capture_output=True, text=True, timeout=60)
+
+    stopped = make()
+    assert stopped.returncode != 0
+    assert f"no decisions in {run}/ingested/feedback*.jsonl" in stopped.stdout
+    assert not (tmp_path / "called").exists()
+    (run / "ingested").mkdir()
+    (run / "ingested" / "feedback-00000-of-00001.jsonl").write_text(
+        json.dumps(_decision(1)) + "\n")
+    went_on = make()
+    assert went_on.returncode != 0 and "no decisions" not in went_on.stdout
+    assert f"-m tuning --base {base} --feedback {run}/ingested/feedback*.jsonl --records " \
+        f"{run} " in (tmp_path / "called").read_text()
