@@ -71,8 +71,8 @@ _MAX_PROBLEMS_SHOWN = 20
 
 COUNT_KEYS = (
     "feedback_decisions",      # valid feedback records read
-    "bad_feedback_lines",      # not JSON, or not a feedback record
-    "bad_record_lines",        # model-record lines that are not JSON objects with a chat_id
+    "bad_feedback_lines",      # not UTF-8 or JSON, or not a feedback record
+    "bad_record_lines",        # record lines not UTF-8 JSON objects with an integer chat_id
     "decision_copies",         # exact copies of a decision (same chat, sequence, content)
     "superseded",              # decisions replaced by a later decision on the same chat
     "conflicting_decisions",   # chats whose last decision number holds differing decisions
@@ -174,7 +174,7 @@ def _decode_record(line: bytes) -> dict[str, Any]:
         raise ValueError(f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
     except RecursionError:
         raise ValueError("not JSON (nested too deeply)") from None
-    # ValueError: JSONDecodeError, and ints of over 4,300 digits
+    # (JSONDecodeError, and ints of over 4,300 digits, are ValueErrors already.)
     chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
     if isinstance(chat_id, bool) or not isinstance(chat_id, int):
         raise ValueError("not a record with an integer chat_id")
