@@ -99,7 +99,7 @@ FEEDBACK_TUNE_FLAGS := --epochs 2 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 -
 	--seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 --target_buckets 48,64
 
 tune-feedback: $(FEEDBACK_BASE)/config.json ## LoRA-tune on out/loop's feedback + its run's records -> models/feedback-tuned (deploy as --model_b)
-	@test -s $(FEEDBACK_RUN)/feedback.jsonl || { echo "no $(FEEDBACK_RUN)/feedback.jsonl: run make demo-loop first"; exit 1; }
+	@cat $(FEEDBACK_RUN)/ingested/feedback*.jsonl 2>/dev/null | grep -q . || { echo "no decisions in $(FEEDBACK_RUN)/ingested/feedback*.jsonl (what demo-loop ingests): run make demo-loop first"; exit 1; }
 	mkdir -p out
 	$(PY) -m tuning --base $(FEEDBACK_BASE) --feedback '$(FEEDBACK_RUN)/ingested/feedback*.jsonl' \
 		--records $(FEEDBACK_RUN) --out $(FEEDBACK_ADAPTER) $(FEEDBACK_TUNE_FLAGS)

@@ -116,11 +116,11 @@ def bench_stream(instant_chats: int, latency_models: list[str], chats_path: str,
     with local_servers() as env:
         floor = drain(_MinimalRun(env, "unused"), payloads, timeout)
     with local_servers() as env:
-        ours = drain(StreamingRun(env, "unused", handler_factory=instant_factory), payloads,
-                     timeout)
+        ours = drain(StreamingRun(env, "unused", handler_factory=instant_factory,
+                                  feedback=False), payloads, timeout)
     with local_servers() as env:
-        instant_paced = paced(StreamingRun(env, "unused", handler_factory=instant_factory),
-                              payloads[:100], rate, timeout)
+        instant_paced = paced(StreamingRun(env, "unused", handler_factory=instant_factory,
+                                           feedback=False), payloads[:100], rate, timeout)
     metric("stream_chats_per_s", ours["chats_per_s"],
            f"a backlog of {instant_chats} chats worked off, instant model, configured "
            "BundleBasedDirectRunner; goal >= 20")
@@ -141,8 +141,8 @@ def bench_stream(instant_chats: int, latency_models: list[str], chats_path: str,
     for model in latency_models:
         with local_servers() as env:
             real = paced(StreamingRun(env, model, extra_argv=(
-                "--compilation_cache_dir", os.path.abspath(".jax_cache"))), chats, rate,
-                timeout)
+                "--compilation_cache_dir", os.path.abspath(".jax_cache")), feedback=False),
+                chats, rate, timeout)
         name = os.path.basename(model.rstrip("/"))
         metric(f"stream_latency_p50_s[{name}]", real["p50_s"],
                f"{len(chats)} chats of {chats_path} at {rate}/s after a warm-up; p99 "

@@ -1,8 +1,8 @@
 r"""Writes the evaluation report of local files or of the pipeline's BigQuery tables:
 
     python -m evaluate --run OUT_DIR [--run ...] --feedback FEEDBACK [--feedback ...] --out DIR
-    python -m evaluate --bq_results P.D.results --bq_review P.D.review \
-        --bq_feedback P.D.feedback [--project P] --out DIR
+    python -m evaluate --bq_review P.D.review --bq_feedback P.D.feedback \
+        [--bq_results P.D.results] [--project P] --out DIR
 """
 
 from __future__ import annotations
@@ -43,9 +43,11 @@ def parser() -> argparse.ArgumentParser:
                        "matches nothing gives no decisions. Repeatable.")
     bq = p.add_argument_group("BigQuery tables (project.dataset.table or project:dataset.table)")
     bq.add_argument("--bq_results", type=_checked(sources.parse_table_id),
-                    help="The pipeline's --output_table (results rows). Default: none.")
+                    help="The pipeline's --output_table (results rows: the chats not "
+                    "reviewed, for the sentiment mix). Default: none.")
     bq.add_argument("--bq_review", type=_checked(sources.parse_table_id),
-                    help="The pipeline's --review_table (review records). Default: none.")
+                    help="The pipeline's --review_table (review records, which decisions "
+                    "join). Required with the BigQuery flags.")
     bq.add_argument("--bq_feedback", type=_checked(sources.parse_table_id),
                     help="The pipeline's --feedback_table (reviewers' decisions).")
     bq.add_argument("--project", type=_checked(sources.parse_project),
@@ -59,7 +61,8 @@ def parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The flags, with the choice of source checked: `--run`/`--feedback` or the BigQuery
-    flags, never a mix (argparse exits with status 2 and the reason)."""
+    flags (`--bq_review` and `--bq_feedback` at least), never a mix (argparse exits with
+    status 2 and the reason)."""
     p = parser()
     args = p.parse_args(argv)
     local = [f"--{name}" for name in ("run", "feedback") if getattr(args, name)]
@@ -71,12 +74,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if not args.bq_feedback:
             p.error("--bq_feedback is required with the BigQuery flags (the reviewers' "
                     "decisions: the pipeline's --feedback_table)")
-        if not (args.bq_results or args.bq_review):
-            p.error("give --bq_results or --bq_review (or both): the tables of the model's "
-                    "records")
+        if not args.bq_review:
+            # A reviewed chat's record is only in the review table: the pipeline writes a chat
+            # to --output_table or to review, never both, so --bq_results alone joins nothing.
+            p.error("--bq_review is required with the BigQuery flags (the pipeline's "
+                    "--review_table: reviewed chats never reach --output_table, which "
+                    "--bq_results reads, so without it no decision has a model record)")
     elif not (args.run and args.feedback):
-        p.error("give --run and --feedback (local files), or --bq_results/--bq_review and "
-                "--bq_feedback (BigQuery tables)")
+        p.error("give --run and --feedback (local files), or --bq_review and --bq_feedback "
+                "[--bq_results] (BigQuery tables)")
     return args
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import os
 from collections import Counter, defaultdict
@@ -25,11 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evaluate import stats
-from evaluate.sources import load_local, one_copy_per_decision, one_record_per_chat
+from evaluate.sources import load_local, one_record_per_chat
 from pipeline.evaluation import VALUES, confusion
-from tuning.feedback import latest_feedback
+from tuning.feedback import current_decisions, latest_feedback
 
 __all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
+
+_LOGGER = logging.getLogger(__name__)
 
 DETECTABLE_DIFFERENCE = 0.05
 RECALL_SHARE = 0.8
@@ -66,17 +69,27 @@ class Joined:
     records: list[dict] = field(default_factory=list)
     unmatched_feedback: int = 0
     record_copies: int = 0    # copies of a model record counted once
-    decision_copies: int = 0  # copies of a decision (same chat and sequence) counted once
+    decision_copies: int = 0  # copies of a decision (same chat, sequence, content) counted once
+    conflicting_decisions: int = 0  # chats left out: their last decisions differ
+    ambiguous_records: int = 0      # chats left out: their model records differ
 
 
 def join(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]) -> Joined:
-    """Each chat's last decision with the chat's model record (`evaluate.sources` rules for
-    copies; raises ValueError for records of one chat that differ)."""
-    model, copies = one_record_per_chat(records)
-    decisions, decision_copies = one_copy_per_decision(feedback)
+    """Each chat's last decision (`tuning.feedback.current_decisions`, the rule tuning trains
+    by) with the chat's model record (`evaluate.sources` rules for copies; a chat whose
+    records differ is left out, counted and logged)."""
+    model, copies, differing = one_record_per_chat(records)
+    for chat_id, fields in sorted(differing.items()):
+        _LOGGER.warning("chat %d left out: its model records differ in %s", chat_id,
+                        ", ".join(fields))
+    decisions = current_decisions(feedback)
     out = Joined(records=list(model.values()), record_copies=copies,
-                 decision_copies=decision_copies)
-    for chat_id, decision in sorted(latest_feedback(decisions).items()):
+                 decision_copies=decisions.copies,
+                 conflicting_decisions=len(decisions.conflicting),
+                 ambiguous_records=len(differing))
+    for chat_id, decision in sorted(decisions.latest.items()):
+        if chat_id in differing:
+            continue
         if chat_id in model:
             out.reviewed.append(Reviewed(model[chat_id], dict(decision)))
         else:
@@ -189,7 +202,9 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
     figures: dict = {"reviewed": len(reviewed), "records": len(joined.records),
                      "unmatched_feedback": joined.unmatched_feedback,
                      "record_copies": joined.record_copies,
-                     "decision_copies": joined.decision_copies}
+                     "decision_copies": joined.decision_copies,
+                     "conflicting_decisions": joined.conflicting_decisions,
+                     "ambiguous_records": joined.ambiguous_records}
     sections = []
 
     # Agreement per arm and per prompt version.
@@ -310,7 +325,9 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
             f"<p>{len(joined.records)} model records, {len(reviewed)} reviewed chats, "
             f"{joined.unmatched_feedback} decisions without a model record; "
             f"{joined.record_copies} copies of a model record and {joined.decision_copies} "
-            "of a decision counted once.</p>"
+            "of a decision counted once; "
+            f"{joined.conflicting_decisions} chats left out whose last decisions differ and "
+            f"{joined.ambiguous_records} chats left out whose model records differ.</p>"
             + "".join(sections) + "</body></html>")
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write(page)

@@ -17,11 +17,14 @@ after the pipeline's deduplication window and analysed again (the same answer, w
 `message_id`, `processed_at` and `inference_ms`). `one_record_per_chat` counts such copies
 once, keeping the earliest processed. Records of one chat that differ in anything else (the
 sentiment, the summary, the confidence, the arm, the apology draft, or one in results and one
-in review) are refused as before: the report cannot tell which one the reviewer saw, so it
-asks for one run, or runs of distinct chats. A decision can also arrive twice (the app's file
-and the pipeline's copy of it, or a redelivered message): `one_copy_per_decision` keeps one
-copy per `(chat_id, sequence)`, the last in input order, which is the one the tie rule of
-`latest_feedback` would pick anyway.
+in review: a chat analysed again with another answer, or two runs over the same chats) leave
+that chat out of the report: which one the reviewer saw is unknown. Such chats are counted
+(`ambiguous_records` in the figures) and logged by id and field names, as tuning skips them
+(`ambiguous_model_record`); one of them does not stop the report of a long-running table.
+A decision can also arrive twice (the app's file
+and the pipeline's copy of it, or a redelivered message): `tuning.feedback.current_decisions`
+(the rule tuning trains by) counts copies with the same chat, sequence and content once, and
+leaves out a chat whose last sequence holds decisions that differ.
 """
 
 from __future__ import annotations
@@ -44,7 +47,6 @@ __all__ = [
     "from_bigquery",
     "load_bigquery",
     "load_local",
-    "one_copy_per_decision",
     "one_record_per_chat",
     "parse_project",
     "parse_table_id",
@@ -124,46 +126,33 @@ def _earlier(row: Mapping[str, Any], than: Mapping[str, Any]) -> bool:
         return False
 
 
-def one_record_per_chat(
-        records: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[dict[int, dict], int]:
-    """chat_id -> the chat's model record, and how many copies were counted once (the rule of
-    this module's docstring). Pure.
-
-    Raises:
-        ValueError: when two records of one chat differ beyond `PROCESSING_FIELDS`; the message
-            names the chat and the fields, not their values (they hold chat text).
-    """
-    model: dict[int, dict] = {}
-    copies = 0
+def one_record_per_chat(records: Mapping[str, Sequence[Mapping[str, Any]]]
+                        ) -> tuple[dict[int, dict], int, dict[int, list[str]]]:
+    """chat_id -> the chat's model record; how many copies were counted once; and, for each
+    chat left out because its records differ beyond `PROCESSING_FIELDS`, the fields that
+    differ (names, not values: they hold chat text). The rule of this module's docstring.
+    Pure."""
+    by_chat: dict[int, list[Mapping[str, Any]]] = {}
     for sink in RECORD_SINKS:
         for row in records.get(sink, []):
-            chat_id = row["chat_id"]
-            kept = model.get(chat_id)
-            if kept is None:
-                model[chat_id] = dict(row)
-                continue
-            differ = sorted(k for k in set(kept) | set(row)
-                            if k not in PROCESSING_FIELDS and not _same(kept.get(k), row.get(k)))
-            if differ:
-                raise ValueError(
-                    f"chat {chat_id} has more than one model record, differing in "
-                    f"{', '.join(differ)} (runs over the same chats?): evaluate one run, or "
-                    "runs of distinct chats")
-            copies += 1
+            by_chat.setdefault(row["chat_id"], []).append(row)
+    model: dict[int, dict] = {}
+    copies = 0
+    differing: dict[int, list[str]] = {}
+    for chat_id, rows in by_chat.items():
+        first = rows[0]
+        fields = {k for row in rows[1:] for k in set(first) | set(row)
+                  if k not in PROCESSING_FIELDS and not _same(first.get(k), row.get(k))}
+        if fields:
+            differing[chat_id] = sorted(fields)
+            continue
+        copies += len(rows) - 1
+        kept = first
+        for row in rows[1:]:
             if _earlier(row, kept):
-                model[chat_id] = dict(row)
-    return model, copies
-
-
-def one_copy_per_decision(
-        feedback: Sequence[Mapping[str, Any]]) -> tuple[list[dict], int]:
-    """Each `(chat_id, sequence)` once, the last copy in input order, in input order; and how
-    many copies were dropped. Pure."""
-    last: dict[tuple[int, int], int] = {}
-    for i, row in enumerate(feedback):
-        last[(row["chat_id"], row["sequence"])] = i
-    kept = [dict(feedback[i]) for i in sorted(last.values())]
-    return kept, len(feedback) - len(kept)
+                kept = row
+        model[chat_id] = dict(kept)
+    return model, copies, differing
 
 
 # --- local files ---------------------------------------------------------------------------

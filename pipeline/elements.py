@@ -35,6 +35,7 @@ __all__ = [
     "delivery_verdict",
     "RawChat",
     "decode_chat",
+    "FEEDBACK_DELIVERY_FIELDS",
     "decode_feedback",
     "feedback_digest",
     "feedback_row",
@@ -190,23 +191,31 @@ def decode_chat(data: bytes, max_bytes: int) -> ChatMessage:
     return chat
 
 
+# What `FeedbackRow` adds to a decision: when and from which message the pipeline took it.
+FEEDBACK_DELIVERY_FIELDS = tuple(
+    f for f in FeedbackRow.model_fields if f not in Feedback.model_fields)
+
+
 def decode_feedback(data: bytes, max_bytes: int) -> Feedback:
-    """Decodes and validates one reviewer decision (the review app's feedback record), with
-    the same byte, UTF-8 and number rules as `decode_chat`.
+    """Decodes and validates one reviewer decision: the review app's feedback record, or the
+    pipeline's own copy of one (a `feedback*.jsonl` line, whose `FEEDBACK_DELIVERY_FIELDS` are
+    dropped: they say when this pipeline received it, and a new ingest says that anew). Same
+    byte, UTF-8 and number rules as `decode_chat`.
 
     Raises:
-        ChatParseError: as `decode_chat`, or a field of `Feedback` is missing or wrong
-            (the reason names it; `chat_id` is set when one could be read).
+        ChatParseError: as `decode_chat`, or a field of `Feedback` is missing or wrong, or
+            another field is present (the reason names it; `chat_id` is set when one could
+            be read).
     """
     obj = _decode_object(data, max_bytes)
     chat_id = _best_effort_chat_id(obj, "chat_id")
+    decision = {k: v for k, v in obj.items() if k not in FEEDBACK_DELIVERY_FIELDS}
     try:
-        feedback = Feedback.model_validate(obj)
+        # Lone surrogates need no check of their own here, as they do in decode_chat: every
+        # text field of Feedback is length-bounded or parsed, and pydantic refuses them then.
+        return Feedback.model_validate(decision)
     except ValidationError as e:
         raise ChatParseError(describe_validation_error(e), chat_id) from None
-    for field in ("final_reply", "reviewer", "prompt_version", "decided_at"):
-        _encodable(getattr(feedback, field), field, chat_id)
-    return feedback
 
 
 def feedback_row(feedback: Feedback, message_id: str | None, processed_at: str) -> dict[str, Any]:
@@ -217,7 +226,7 @@ def feedback_row(feedback: Feedback, message_id: str | None, processed_at: str) 
 
 def feedback_digest(row: dict[str, Any]) -> str:
     """A digest of a decision's content (not of when or how it was delivered)."""
-    content = {k: v for k, v in row.items() if k not in ("message_id", "processed_at")}
+    content = {k: v for k, v in row.items() if k not in FEEDBACK_DELIVERY_FIELDS}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=True).encode(
         "ascii")).hexdigest()
 

@@ -7,7 +7,8 @@ against it, and the constrained decoder (handlers/constrained.py) is built from
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -199,6 +200,11 @@ MAX_REPLY_CHARS = 4000
 # as a JSON escape) plus short fields.
 MAX_FEEDBACK_BYTES = 64 * 1024
 MAX_REVIEWER_CHARS = 200
+# A decision time as BigQuery's TIMESTAMP takes it: the local time, and Z or the offset's sign,
+# hours and minutes. ASCII digits only, one form of each part (no ISO basic or week forms).
+_TIMESTAMP = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                        r"(?:\.[0-9]{1,6})?)(?:Z|([+-])([0-9]{2}):([0-9]{2}))")
+_MAX_OFFSET = timedelta(hours=14)  # BigQuery's (ZetaSQL's) range of offsets: -14:00 to +14:00
 
 
 class Feedback(BaseModel):
@@ -240,15 +246,30 @@ class Feedback(BaseModel):
 
     @field_validator("decided_at")
     @classmethod
-    def _aware_timestamp(cls, value: str) -> str:
-        """An ISO-8601 time with its offset (a BigQuery TIMESTAMP), not after 9999."""
+    def _bigquery_timestamp(cls, value: str) -> str:
+        """`YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM)`, the offset at most 14:00,
+        between years 1 and 9999 once in UTC: a time BigQuery's TIMESTAMP takes. Returned as
+        the same instant in UTC, as `datetime.isoformat` writes it (`2026-12-01T10:00:00+00:00`,
+        the review app's own form and the one a TIMESTAMP comes back as), so copies of one
+        decision compare equal whatever offset they were written with."""
+        match = _TIMESTAMP.fullmatch(value)
+        if match is None:
+            raise ValueError(f"decided_at {value[:40]!r} is not a time "
+                             "YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or a +HH:MM offset")
+        local, sign, hours, minutes = match.groups()
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        if int(minutes or 0) > 59 or offset > _MAX_OFFSET:
+            raise ValueError(f"decided_at {value[:40]!r} has an offset outside -14:00 to "
+                             "+14:00 (or minutes over 59)")
         try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"decided_at {value[:40]!r} is not an ISO-8601 time") from None
-        if parsed.tzinfo is None:
-            raise ValueError("decided_at has no UTC offset")
-        return value
+            parsed = datetime.fromisoformat(local).replace(
+                tzinfo=timezone(-offset if sign == "-" else offset))
+            return parsed.astimezone(UTC).isoformat()
+        except OverflowError:  # the UTC time is before year 1 or after 9999
+            raise ValueError(f"decided_at {value[:40]!r} is outside years 1 to 9999 in "
+                             "UTC") from None
+        except ValueError as e:  # no such day, hour, ...
+            raise ValueError(f"decided_at {value[:40]!r} is not a valid time ({e})") from None
 
     @model_validator(mode="after")
     def _reply_matches_decision(self) -> Feedback:

@@ -6,8 +6,9 @@
 A feedback record (`pipeline.schemas.Feedback`, as the review app writes it, or
 `FeedbackRow`, as the pipeline ingests it) has no chat text: the model's records do (the
 `review*.jsonl` and `results*.jsonl` files of a pipeline run's `--output_dir`). The two are
-joined on `chat_id`, and the reviewer's last decision on a chat (highest `sequence`) gives the
-labels:
+joined on `chat_id` and the decision's arm (`model_variant`, and `prompt_version` when both
+name one: what the reviewer saw), and the reviewer's last decision on a chat (highest
+`sequence`; copies of a decision count once: `current_decisions`) gives the labels:
 
 - sentiment: the reviewer's `corrected_sentiment`, or the model's when they did not correct it;
 - summary: the model's own. The reviewer saw it next to the chat and the app offers no way to
@@ -16,10 +17,13 @@ labels:
   reviewer's sentiment; none otherwise. A rejected draft is not a training target, and a chat
   corrected to 1 or 0 needs no apology.
 
-What cannot be used is skipped and counted, never fatal: lines that are not JSON or not a
-feedback record (reported as file:line), decisions for chats without a model record, chats
-whose records disagree, and chats whose labels `parse_labelled_chat` refuses (a control
-character in the summary, a prompt marker such as `<chat>` or `<end_of_turn>` in the reply).
+What cannot be used is skipped and counted, never fatal: lines that are not UTF-8, not JSON
+or not a feedback record (reported as file:line; a feedback line is read exactly as the
+pipeline's `--feedback_input` reads it), decisions for chats without a model record of the
+decision's arm, chats whose records disagree or whose last decisions do, and chats whose
+labels `parse_labelled_chat` refuses (a control character in the summary, a prompt marker
+such as `<chat>` or `<end_of_turn>` in the reply) or whose approved reply holds a control
+character other than newline and tab.
 The chats come out ordered by `chat_id`, so the same files give the same training set.
 """
 
@@ -32,25 +36,26 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from handlers.gemma_gguf import sha256_file
-from pipeline.schemas import Decision, Feedback
+from pipeline.elements import ChatParseError, decode_feedback, feedback_digest
+from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
 __all__ = [
     "COUNT_KEYS",
+    "Decisions",
     "Derived",
+    "current_decisions",
     "derive_chats",
     "format_chats",
     "latest_feedback",
     "load",
     "main",
-    "parse_feedback",
     "read_feedback",
     "read_model_records",
 ]
@@ -60,18 +65,18 @@ _LOGGER = logging.getLogger(__name__)
 # The sinks whose rows are model records, in order of preference: a review row is what the
 # reviewer saw (chat, summary and draft); a results row only says what the model decided.
 RECORD_SINKS = ("review", "results")
-# The fields FeedbackRow (the pipeline's copy of a decision) adds to Feedback.
-_ROW_FIELDS = ("message_id", "processed_at")
 # The fields of a model record that become labels: copies that agree on them are one record.
 _LABEL_FIELDS = ("user_id", "chat_message", "sentiment", "summary")
 _MAX_PROBLEMS_SHOWN = 20
 
 COUNT_KEYS = (
     "feedback_decisions",      # valid feedback records read
-    "bad_feedback_lines",      # not JSON, or not a feedback record
-    "bad_record_lines",        # model-record lines that are not JSON objects with a chat_id
+    "bad_feedback_lines",      # not UTF-8 or JSON, or not a feedback record
+    "bad_record_lines",        # record lines not UTF-8 JSON objects with an integer chat_id
+    "decision_copies",         # exact copies of a decision (same chat, sequence, content)
     "superseded",              # decisions replaced by a later decision on the same chat
-    "no_model_record",         # a chat decided on, but none of --records holds it
+    "conflicting_decisions",   # chats whose last decision number holds differing decisions
+    "no_model_record",         # a chat decided on, but no record of its arm (and prompt)
     "ambiguous_model_record",  # the chat's records disagree on its text or labels
     "invalid_example",         # labels parse_labelled_chat (or the reply budget) refuses
     "chats",                   # labelled chats derived
@@ -91,66 +96,103 @@ class Derived:
     problems: list[str] = field(default_factory=list)
 
 
-def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
-    """chat_id -> the decision with the highest sequence (the last decision wins). Ties
-    (which the app never writes) go to the later one. The rule `evaluate.report` applies."""
-    latest: dict[int, Mapping[str, Any]] = {}
-    for record in feedback:
-        current = latest.get(record["chat_id"])
-        if current is None or record["sequence"] >= current["sequence"]:
-            latest[record["chat_id"]] = record
-    return latest
+@dataclass
+class Decisions:
+    """Each chat's current decision (`current_decisions`) and what the rule set aside."""
+
+    latest: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    copies: int = 0        # exact copies of a decision, counted once
+    superseded: int = 0    # distinct decisions replaced by a later one on their chat
+    # chat_id -> sequence, for chats left out: their last number holds decisions that differ
+    conflicting: dict[int, int] = field(default_factory=dict)
 
 
-def parse_feedback(obj: Any) -> dict[str, Any]:
-    """One decoded feedback line, in either shape (`Feedback`, or `FeedbackRow` with
-    `message_id` and `processed_at`), validated and returned as `Feedback`'s JSON fields.
+def current_decisions(feedback: Iterable[Mapping[str, Any]]) -> Decisions:
+    """Each chat's decision with the highest `sequence`: the last decision wins, whatever the
+    input order. The rule `evaluate.report` applies too. Pure.
 
-    Raises:
-        ValueError: not an object; pydantic.ValidationError (a ValueError) naming the field.
+    Copies of one decision (the same chat, sequence and content: `feedback_digest`, which
+    leaves out when and from which message the pipeline took it, as the pipeline's own
+    deduplication does) count once, the first kept. Decisions that differ under one chat and
+    sequence (two review apps numbering one chat; the pipeline refuses the second within its
+    window) are not settled by input order: when they are the chat's last, the chat is left
+    out (`conflicting`); below a later decision, they are superseded like any other.
     """
-    if not isinstance(obj, dict):
-        raise ValueError(f"a feedback line must be a JSON object, got {type(obj).__name__}")
-    decision = {k: v for k, v in obj.items() if k not in _ROW_FIELDS}
-    return Feedback.model_validate(decision).model_dump(mode="json")
+    versions: dict[tuple[int, int], dict[str, Mapping[str, Any]]] = {}
+    out = Decisions()
+    for record in feedback:
+        same_number = versions.setdefault((record["chat_id"], record["sequence"]), {})
+        digest = feedback_digest(dict(record))
+        if digest in same_number:
+            out.copies += 1
+        else:
+            same_number[digest] = record
+    last: dict[int, int] = {}
+    for chat_id, sequence in versions:
+        last[chat_id] = max(sequence, last.get(chat_id, sequence))
+    for (chat_id, sequence), distinct in versions.items():
+        if sequence < last[chat_id]:
+            out.superseded += len(distinct)
+        elif len(distinct) > 1:
+            out.conflicting[chat_id] = sequence
+        else:
+            out.latest[chat_id] = next(iter(distinct.values()))
+    return out
+
+
+def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """chat_id -> the chat's current decision (`current_decisions`; a chat whose last
+    decisions differ has none)."""
+    return current_decisions(feedback).latest
 
 
 def _reason(error: ValueError) -> str:
-    """Why a line was refused, without its content (a feedback line may hold a reply)."""
-    if isinstance(error, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}"
-                         for e in error.errors(include_input=False, include_url=False))
+    """Why a record line was refused, without its content."""
     if isinstance(error, json.JSONDecodeError):
         return f"not JSON ({error.msg})"
     return str(error)[:200]
 
 
-def _json_lines(path: str) -> Iterator[tuple[int, Any, ValueError | None]]:
-    """(line number, decoded object or None, error or None) of each non-blank line."""
-    # errors="replace": a torn multi-byte character is a bad line, not a crash.
-    with open(path, encoding="utf-8", errors="replace") as f:
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each non-blank line, read as bytes: what is not UTF-8 is the
+    line's problem, not the file's."""
+    with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line), None
-            except ValueError as e:  # JSONDecodeError, and ints of over 4,300 digits
-                yield number, None, e
+            if line.strip():
+                yield number, line
+
+
+def _decode_record(line: bytes) -> dict[str, Any]:
+    """One model-record line: a JSON object with an integer `chat_id`.
+
+    Raises:
+        ValueError: not UTF-8, not JSON (nested too deeply included), or not such an object.
+    """
+    try:
+        obj = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except RecursionError:
+        raise ValueError("not JSON (nested too deeply)") from None
+    # (JSONDecodeError, and ints of over 4,300 digits, are ValueErrors already.)
+    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+        raise ValueError("not a record with an integer chat_id")
+    return obj
 
 
 def read_feedback(paths: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every valid feedback record of `paths`, in file and line order, and one
-    `file:line: reason` per line skipped."""
+    """Every valid feedback record of `paths`, in file and line order, as `Feedback`'s JSON
+    fields, and one `file:line: reason` per line skipped. A line is read as the pipeline's
+    `--feedback_input` reads it (`pipeline.elements.decode_feedback`: either shape, strict
+    UTF-8 and numbers, at most `MAX_FEEDBACK_BYTES`), so both take the same lines."""
     records, problems = [], []
     for path in paths:
-        for number, obj, error in _json_lines(path):
-            if error is None:
-                try:
-                    records.append(parse_feedback(obj))
-                    continue
-                except ValueError as e:  # ValidationError included
-                    error = e
-            problems.append(f"{path}:{number}: {_reason(error)}")
+        for number, line in _lines(path):
+            try:
+                records.append(decode_feedback(line, MAX_FEEDBACK_BYTES).model_dump(mode="json"))
+            except ChatParseError as e:
+                problems.append(f"{path}:{number}: {e.reason}")
     return records, problems
 
 
@@ -168,15 +210,11 @@ def read_model_records(output_dirs: Sequence[str]) -> tuple[dict[str, list[dict]
     for output_dir in output_dirs:
         for sink, paths in _record_files(output_dir).items():
             for path in paths:
-                for number, obj, error in _json_lines(path):
-                    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
-                    if error is None and (isinstance(chat_id, bool)
-                                          or not isinstance(chat_id, int)):
-                        error = ValueError("not a record with an integer chat_id")
-                    if error is not None:
-                        problems.append(f"{path}:{number}: {_reason(error)}")
-                        continue
-                    records[sink].append(obj)
+                for number, line in _lines(path):
+                    try:
+                        records[sink].append(_decode_record(line))
+                    except ValueError as e:
+                        problems.append(f"{path}:{number}: {_reason(e)}")
     return records, problems
 
 
@@ -184,14 +222,26 @@ def _label_key(record: Mapping[str, Any]) -> str:
     return json.dumps([record.get(k) for k in _LABEL_FIELDS], sort_keys=True, default=str)
 
 
-def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str) -> list[dict]:
-    """The chat's records the reviewer most likely saw: its review rows of the decision's arm,
-    else its review rows, else its result rows; copies with the same labels (a redelivery)
-    count once. More than one left means the records disagree."""
+def _of_decision(row: Mapping[str, Any], variant: str, prompt_version: str | None) -> bool:
+    """The record is of the decision's arm and, when both name one, of its prompt version."""
+    version = row.get("prompt_version")
+    return ((row.get("model_variant") or "a") == variant
+            and (prompt_version is None or version is None or version == prompt_version))
+
+
+def _arm_text(variant: str, prompt_version: str | None) -> str:
+    return f"arm {variant}" + (f" and prompt {prompt_version}" if prompt_version else "")
+
+
+def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str,
+                 prompt_version: str | None) -> list[dict]:
+    """The chat's records the reviewer saw: those of the decision's arm and prompt version
+    (`_of_decision`), its review rows, else its result rows; copies with the same labels (a
+    redelivery) count once. None left: no record of what was decided on (a record of the
+    other arm is not it); more than one: the records disagree."""
     for sink in RECORD_SINKS:
-        rows = rows_by_sink.get(sink, [])
+        rows = [r for r in rows_by_sink.get(sink, []) if _of_decision(r, variant, prompt_version)]
         if rows:
-            rows = [r for r in rows if (r.get("model_variant") or "a") == variant] or rows
             distinct: dict[str, dict] = {}
             for row in rows:
                 distinct.setdefault(_label_key(row), row)  # the first copy is kept
@@ -199,15 +249,28 @@ def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str) -> list[d
     return []
 
 
+def _printable_reply(reply: str) -> None:
+    """An apology target is trained as written: no control character but newline and tab (a
+    NUL, a terminal escape, a CR the app would have made a newline: not what a reply should
+    learn to write).
+
+    Raises:
+        ValueError: naming the first such character.
+    """
+    bad = [c for c in reply if unicodedata.category(c) == "Cc" and c not in "\n\t"]
+    if bad:
+        raise ValueError(f"apology contains control character {bad[0]!r}")
+
+
 def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
                  feedback: Sequence[Mapping[str, Any]],
                  max_summary_chars: int | None = None) -> Derived:
     """Labelled chats from model records (`read_model_records`) and validated feedback
-    (`parse_feedback`): the rules of this module's docstring. Pure.
+    (`read_feedback`): the rules of this module's docstring. Pure.
 
     Args:
         records: `{"review": rows, "results": rows}` of the pipeline's output.
-        feedback: decisions in file order (ties of `sequence` go to the later one).
+        feedback: decisions in file order (`current_decisions` picks each chat's).
         max_summary_chars: when given, a summary too long for the reply grammar at this budget
             (`reply_text`) is an invalid example, not a crash at encoding.
     """
@@ -216,14 +279,26 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
     for sink in RECORD_SINKS:
         for row in records.get(sink, []):
             by_chat.setdefault(row["chat_id"], {}).setdefault(sink, []).append(dict(row))
-    latest = latest_feedback(feedback)
+    decisions = current_decisions(feedback)
     out.counts["feedback_decisions"] = len(feedback)
-    out.counts["superseded"] = len(feedback) - len(latest)
-    for chat_id, decision in sorted(latest.items()):
-        seen = _record_seen(by_chat.get(chat_id, {}), decision["model_variant"])
+    out.counts["decision_copies"] = decisions.copies
+    out.counts["superseded"] = decisions.superseded
+    out.counts["conflicting_decisions"] = len(decisions.conflicting)
+    for chat_id, sequence in sorted(decisions.conflicting.items()):
+        out.problems.append(f"chat {chat_id}: its last decisions (number {sequence}) differ "
+                            "(two review apps numbering the same chat?)")
+    for chat_id, decision in sorted(decisions.latest.items()):
+        rows = by_chat.get(chat_id, {})
+        variant, version = decision["model_variant"], decision.get("prompt_version")
+        seen = _record_seen(rows, variant, version)
         if not seen:
             out.counts["no_model_record"] += 1
-            out.problems.append(f"chat {chat_id}: no model record in --records")
+            others = sorted({_arm_text(r.get("model_variant") or "a", r.get("prompt_version"))
+                             for sink_rows in rows.values() for r in sink_rows})
+            out.problems.append(
+                f"chat {chat_id}: no model record of {_arm_text(variant, version)} in --records "
+                f"(only of {'; '.join(others)})" if others
+                else f"chat {chat_id}: no model record in --records")
             continue
         if len(seen) > 1:
             out.counts["ambiguous_model_record"] += 1
@@ -236,6 +311,8 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
         approved = decision["decision"] == Decision.APPROVE.value
         apology = decision.get("final_reply") if approved and sentiment == -1 else None
         try:
+            if apology is not None:
+                _printable_reply(apology)
             chat = parse_labelled_chat({
                 "user_id": record.get("user_id"), "chat_message": record.get("chat_message"),
                 "sentiment": sentiment, "summary": record.get("summary"),

@@ -354,13 +354,14 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     where the data came from, losses, examples/s (sequences per second of training, compile
     excluded), timings.
     """
+    started = time.perf_counter()
+    # The data first: a bad file or flag is reported before seconds of importing keras.
+    chats, source = training_chats(data, feedback, records, config.max_summary_chars)
     import keras
     import keras_hub
 
-    started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    chats, source = training_chats(data, feedback, records, config.max_summary_chars)
     if config.max_examples is not None and config.max_examples < len(chats):
         keep = np.sort(rng.permutation(len(chats))[: config.max_examples])
         chats = [chats[i] for i in keep]

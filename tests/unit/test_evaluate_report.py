@@ -73,17 +73,21 @@ def test_report_joins_last_decisions_and_compares_arms(tmp_path):
                                        "rejected": 0}
 
 
-def test_runs_over_the_same_chats_are_refused(tmp_path):
-    """Two runs that said different things about one chat: the report cannot tell which one the
-    reviewer saw, so it refuses (naming the field, not its value)."""
-    import pytest
-
+def test_runs_that_disagree_on_a_chat_leave_that_chat_out(tmp_path):
+    """Two runs that said different things about one chat: the report cannot tell which one
+    the reviewer saw, so that chat is left out of every figure and counted, by name of the
+    field in the log, never its value; the chats the runs do not share are reported."""
     for name, sentiment in (("r1", 1), ("r2", 0)):
         (tmp_path / name).mkdir()
         _write(tmp_path / name / "results-0.jsonl", [_row(1, "a", sentiment, 0.9)])
-    with pytest.raises(ValueError, match="more than one model record, differing in sentiment"):
-        main(["--run", str(tmp_path / "r1"), "--run", str(tmp_path / "r2"), "--feedback",
-              str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "out")])
+    _write(tmp_path / "r1" / "review-0.jsonl", [_row(2, "a", -1, 0.9, apology_draft="Sorry.",
+                                                     review_reason="negative")])
+    _write(tmp_path / "feedback.jsonl", [_decision(1, "a"), _decision(2, "a")])
+    assert main(["--run", str(tmp_path / "r1"), "--run", str(tmp_path / "r2"), "--feedback",
+                 str(tmp_path / "feedback.jsonl"), "--out", str(tmp_path / "out")]) == 0
+    figures = json.loads((tmp_path / "out" / "figures.json").read_text())
+    assert (figures["reviewed"], figures["records"], figures["ambiguous_records"],
+            figures["unmatched_feedback"]) == (1, 1, 1, 0)
 
 
 def test_latest_feedback_keeps_the_highest_sequence_whatever_the_file_order():

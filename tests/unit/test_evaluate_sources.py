@@ -7,7 +7,7 @@ import pytest
 
 from evaluate import sources
 from evaluate.__main__ import main, parse_args
-from evaluate.report import write_report
+from evaluate.report import join, write_report
 from pipeline.schemas import Feedback, FeedbackRow, ResultRow, ReviewRecord
 
 AT = "2026-11-20T08:30:00.123456+00:00"
@@ -94,10 +94,18 @@ def test_bigquery_timestamps_become_the_pipelines_iso_strings():
     assert sources.from_bigquery({"day": datetime.date(2026, 11, 20)}) == {"day": "2026-11-20"}
 
 
-def test_a_decision_time_in_another_offset_comes_back_in_utc():
-    """BigQuery keeps the instant, not the offset: the same time, written in UTC."""
-    row = sources.from_bigquery(_as_bigquery(_decision(1)))
-    assert row["decided_at"] == "2026-11-21T08:00:00+00:00"
+def test_a_decision_time_in_another_offset_reads_as_bigquery_gives_it_back(tmp_path):
+    """BigQuery keeps the instant, not the offset, and gives a TIMESTAMP back as a UTC
+    datetime. A decision the app wrote at +02:00, read from its file, and the same decision's
+    TIMESTAMP converted by from_bigquery, are the same string."""
+    path = tmp_path / "feedback.jsonl"
+    path.write_text(json.dumps({"chat_id": 1, "decision": "reject", "reviewer": "r",
+                                "decided_at": "2026-11-21T10:00:00+02:00", "sequence": 1,
+                                "model_variant": "a"}) + "\n")
+    [from_file] = sources.read_feedback_files([str(path)])
+    from_table = sources.from_bigquery(
+        {"decided_at": datetime.datetime(2026, 11, 21, 8, 0, tzinfo=datetime.UTC)})
+    assert from_file["decided_at"] == from_table["decided_at"] == "2026-11-21T08:00:00+00:00"
 
 
 class _FakeQueryJob:
@@ -139,8 +147,8 @@ def test_tables_are_read_by_query_converted_and_ordered_by_processing_time():
 
 def test_identical_copies_of_a_record_count_once():
     """A streaming insert retried past BigQuery's insert-id deduplication: one record."""
-    model, copies = sources.one_record_per_chat({"results": [_result(1), _result(1)],
-                                                 "review": [_review(2)]})
+    model, copies, _ = sources.one_record_per_chat({"results": [_result(1), _result(1)],
+                                                    "review": [_review(2)]})
     assert sorted(model) == [1, 2] and copies == 1
 
 
@@ -150,7 +158,7 @@ def test_a_chat_analysed_again_with_the_same_answer_counts_once_keeping_the_firs
     first = _result(1)
     again = _result(1, at="2026-11-21T00:00:00+00:00") | {"message_id": "m1-again",
                                                           "inference_ms": 500.0}
-    model, copies = sources.one_record_per_chat({"results": [again, first]})
+    model, copies, _ = sources.one_record_per_chat({"results": [again, first]})
     assert model[1] == first and copies == 1
 
 
@@ -165,28 +173,61 @@ def test_nan_confidences_do_not_make_copies_differ():
     ({"sentiment_confidence": 0.5}, "sentiment_confidence"),
     ({"model_variant": "b"}, "model_variant"),
 ])
-def test_records_of_one_chat_that_differ_are_refused(change, field):
-    """Two different answers for one chat: which one the reviewer saw is unknown."""
-    with pytest.raises(ValueError, match=f"chat 1 has more than one model record, "
-                                         f"differing in {field} "):
-        sources.one_record_per_chat({"results": [_result(1), _result(1) | change]})
+def test_records_of_one_chat_that_differ_leave_that_chat_out(change, field):
+    """Two different answers for one chat: which one the reviewer saw is unknown, so the chat
+    is left out and listed with the fields that differ; the other chats stay."""
+    model, copies, differing = sources.one_record_per_chat(
+        {"results": [_result(1), _result(2), _result(1) | change, _result(1)]})
+    assert sorted(model) == [2] and copies == 0 and differing == {1: [field]}
 
 
-def test_a_chat_in_results_and_in_review_is_refused_without_its_text():
-    """The message names the fields that differ, never their values (they hold chat text)."""
-    with pytest.raises(ValueError) as e:
-        sources.one_record_per_chat({"results": [_result(1)], "review": [_review(1)]})
-    assert "apology_draft" in str(e.value) and "chat_message" in str(e.value)
-    assert "secret" not in str(e.value)
+def test_a_chat_in_results_and_in_review_is_left_out_naming_fields_not_text():
+    """The fields that differ are named, never their values (they hold chat text)."""
+    _, _, differing = sources.one_record_per_chat(
+        {"results": [_result(1)], "review": [_review(1)]})
+    assert {"apology_draft", "chat_message"} <= set(differing[1])
+    assert "secret" not in repr(differing)
 
 
-def test_one_copy_per_decision_keeps_the_last_in_input_order():
-    """Copies share (chat_id, sequence); distinct decisions on a chat all stay, in order."""
+def test_a_chat_analysed_again_with_another_answer_does_not_stop_the_bigquery_report(
+        tmp_path, caplog):
+    """A long-running table can hold a chat re-analysed after the dedup window with another
+    answer: that chat (and the decision on it) is left out and counted in the figures, and
+    the rest of the report is made."""
+    again = _review(2) | {"sentiment": 0, "message_id": "m2-again",
+                          "processed_at": "2026-11-29T00:00:00+00:00"}
+    client = _FakeClient({
+        "p-roject.d.review": [_review(1), _review(2), again],
+        "p-roject.d.feedback": [_decision(i, message_id=None, processed_at=AT)
+                                for i in (1, 2)]})
+    records, feedback = sources.load_bigquery(None, "p-roject.d.review", "p-roject.d.feedback",
+                                              client=client)
+    figures = write_report(records, feedback, str(tmp_path))
+    assert (figures["reviewed"], figures["records"], figures["ambiguous_records"],
+            figures["unmatched_feedback"]) == (1, 1, 1, 0)
+    assert "chat 2 left out: its model records differ in sentiment" in caplog.text
+    assert "1 chats left out whose model records differ" in (tmp_path / "index.html").read_text()
+
+
+def test_copies_of_a_decision_count_once_and_differing_ones_leave_the_chat_out(tmp_path):
+    """Copies share chat, sequence and content (delivery fields aside): counted once.
+    Two different decisions under one (chat, sequence) are not copies: when they are the
+    chat's last, the chat is left out of every figure and counted, not decided by input
+    order; distinct decisions on a chat all count, the last winning."""
     app = _decision(1)
     ingested = _decision(1, message_id="x", processed_at=AT)
     later = _decision(1, sequence=2, reject=True)
-    kept, dropped = sources.one_copy_per_decision([app, _decision(2), later, ingested])
-    assert kept == [_decision(2), later, ingested] and dropped == 1
+    differing = [_decision(2), _decision(2, corrected=0)]
+    joined = join({"review": [_review(1), _review(2), _review(3)]},
+                  [app, _decision(3), later, ingested, *differing])
+    assert [(r.record["chat_id"], r.feedback["sequence"]) for r in joined.reviewed] == [
+        (1, 2), (3, 1)]
+    assert (joined.decision_copies, joined.conflicting_decisions, joined.unmatched_feedback) \
+        == (1, 1, 0)
+    figures = write_report({"review": [_review(1), _review(2), _review(3)]},
+                           [app, _decision(3), later, ingested, *differing], str(tmp_path))
+    assert (figures["reviewed"], figures["decision_copies"],
+            figures["conflicting_decisions"]) == (2, 1, 1)
 
 
 def test_report_takes_last_decision_rule_from_tuning():
@@ -195,6 +236,7 @@ def test_report_takes_last_decision_rule_from_tuning():
     import tuning.feedback
 
     assert evaluate.report.latest_feedback is tuning.feedback.latest_feedback
+    assert evaluate.report.current_decisions is tuning.feedback.current_decisions
 
 
 # --- local feedback files ------------------------------------------------------------------
@@ -311,20 +353,25 @@ def test_a_malformed_table_id_is_refused_naming_its_flag(capsys):
     (["--feedback", "f.jsonl"], "give --run and --feedback"),
     (["--bq_results", "local-project.chats.results"], "--bq_feedback is required"),
     (["--project", "local-project"], "--bq_feedback is required"),
-    (["--bq_feedback", "local-project.chats.feedback"], "give --bq_results or --bq_review"),
+    (["--bq_feedback", "local-project.chats.feedback"], "--bq_review is required"),
+    (["--bq_results", "local-project.chats.results", "--bq_feedback",
+      "local-project.chats.feedback"], "--bq_review is required"),
 ])
 def test_an_incomplete_source_is_refused(capsys, argv, says):
     assert says in _refused(capsys, argv)
 
 
 def test_a_torn_feedback_line_is_skipped_not_fatal(tmp_path):
-    """A half-written or foreign line in a feedback file is skipped; the valid decisions on
-    either side of it still count."""
+    """A half-written, foreign, too deeply nested or non-UTF-8 line in a feedback file is
+    skipped; the valid decisions on either side of it still count."""
     from evaluate.sources import read_feedback_files
 
     good = {"chat_id": 3, "decision": "reject", "reviewer": "r", "sequence": 1,
             "decided_at": "2026-12-01T10:00:00+00:00", "model_variant": "a"}
     path = tmp_path / "feedback.jsonl"
-    path.write_text(json.dumps(good) + "\n" + '{"chat_id": 4, "decis\n' + '{"foo": 1}\n'
-                    + json.dumps({**good, "chat_id": 5}) + "\n")
+    path.write_bytes(b"".join(line + b"\n" for line in [
+        json.dumps(good).encode(), b'{"chat_id": 4, "decis', b'{"foo": 1}',
+        b"[" * 60_000,                                               # too deep for Python
+        json.dumps({**good, "reviewer": "r\u00e9"}).encode().replace(b"\\u00e9", b"\xe9"),
+        json.dumps({**good, "chat_id": 5}).encode()]))
     assert [r["chat_id"] for r in read_feedback_files([str(path)])] == [3, 5]

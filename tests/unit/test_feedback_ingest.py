@@ -32,6 +32,15 @@ def test_a_review_app_record_decodes():
     assert feedback.final_reply == "Sorry about the late order."
 
 
+def test_the_pipelines_own_feedback_line_decodes():
+    """A `feedback*.jsonl` line (FeedbackRow: the decision plus message_id and processed_at)
+    is the decision it copies: the two delivery fields are dropped, not refused."""
+    row = elements.feedback_row(Feedback(**GOOD), "m-1", "2026-12-01T10:00:05+00:00")
+    assert elements.decode_feedback(json.dumps(row).encode(), 65536) == Feedback(**GOOD)
+    no_id = {**row, "message_id": None}
+    assert elements.decode_feedback(json.dumps(no_id).encode(), 65536) == Feedback(**GOOD)
+
+
 @pytest.mark.parametrize("payload,field", [
     (_payload(chat_id="7"), "chat_id"),
     (_payload(chat_id=-1), "chat_id"),
@@ -53,7 +62,11 @@ def test_a_review_app_record_decodes():
     (_payload(model_variant="c"), "model_variant"),
     (_payload(chat_id=...), "chat_id"),
     (_payload(extra="field"), "extra"),
+    (_payload(processed_at="t", extra="field"), "extra"),
     (_payload(final_reply="\ud800 lone surrogate"), "final_reply"),
+    (_payload(reviewer="mina \udc80"), "reviewer"),
+    (_payload(prompt_version="v1\ud800"), "prompt_version"),
+    (_payload(decided_at="2026-12-01T10:00:00+00:00\ud800"), "decided_at"),
 ])
 def test_bad_fields_are_refused_by_name(payload, field):
     """Each hostile or careless field is refused with a reason that names it."""
@@ -158,12 +171,85 @@ def test_feedback_only_job_writes_files(tmp_path):
     out_dir = tmp_path / "out"
     run(["--feedback_input", str(src), "--output_dir", str(out_dir)])
 
-    def read(name):
-        return [json.loads(line) for path in glob.glob(str(out_dir / f"{name}*.jsonl"))
+    def read(directory, name):
+        return [json.loads(line) for path in glob.glob(str(directory / f"{name}*.jsonl"))
                 for line in open(path, encoding="utf-8")]
 
-    rows, errors = read("feedback"), read("errors")
+    rows, errors = read(out_dir, "feedback"), read(out_dir, "errors")
     assert sorted((r["chat_id"], r["sequence"], r["corrected_sentiment"]) for r in rows) == [
         (7, 1, None), (7, 2, 1)]
     assert [(e["stage"], e["chat_id"]) for e in errors] == [("feedback", 9)]
     assert "decision" in errors[0]["reason"] and "reviewer" in errors[0]["reason"]
+
+    # Its own output ingested again (as demo-loop's out/loop/ingested can be): the same
+    # decisions, nothing refused.
+    again = tmp_path / "again"
+    run(["--feedback_input", str(out_dir / "feedback*.jsonl"), "--output_dir", str(again)])
+    assert read(again, "errors") == []
+    assert sorted(map(elements.feedback_digest, read(again, "feedback"))) == sorted(
+        map(elements.feedback_digest, rows))
+
+
+@pytest.mark.parametrize("decided_at", [
+    "20240101T000000Z",                       # ISO basic format
+    "2024-W01-1T00:00:00+00:00",              # ISO week date
+    "2024-01-01T00Z",                         # hours only
+    "2024-01-01T00:00+00:00",                 # no seconds
+    "2024-01-01T00:00:00+05:30:15",           # an offset with seconds
+    "2024-01-01T00:00:00+0530",               # an offset without its colon
+    "2024-01-01T00:00:00+05:60",              # 60 offset minutes
+    "2024-01-01T00:00:00+14:01",              # beyond BigQuery's +-14:00
+    "2024-01-01T00:00:00.123456789+00:00",    # nanoseconds
+    "2024-01-01T00:00:00+00:00\x00",          # a trailing NUL
+    "2024-01-01T00:00:00+00:00\n",            # a trailing newline
+    "2024-01-01t00:00:00z",                   # lowercase
+    "2024-02-30T00:00:00Z",                   # no such day
+    "2024-01-01T24:00:00Z",
+    "\uff12024-01-01T00:00:00Z",              # a fullwidth digit
+    "0001-01-01T00:00:00+01:00",              # before year 1 once in UTC
+    "9999-12-31T23:59:59-01:00",              # after 9999 once in UTC
+    "2026-12-01T10:00:00",                    # no offset
+])
+def test_decision_times_bigquery_would_refuse_are_refused(decided_at):
+    """decided_at is a TIMESTAMP column: only the canonical form BigQuery takes, in its
+    range once converted to UTC, passes (a refused row would fail the whole insert)."""
+    with pytest.raises(ChatParseError) as info:
+        elements.decode_feedback(_payload(decided_at=decided_at), 65536)
+    assert info.value.reason.startswith("decided_at: ")
+
+
+@pytest.mark.parametrize("decided_at,utc", [
+    ("2026-12-01T10:00:00+00:00", "2026-12-01T10:00:00+00:00"),    # what the app writes
+    ("2026-12-01T10:00:00Z", "2026-12-01T10:00:00+00:00"),
+    ("2026-12-01 12:00:00.5+02:00", "2026-12-01T10:00:00.500000+00:00"),
+    ("2026-12-01T10:00:00-14:00", "2026-12-02T00:00:00+00:00"),
+    ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00"),
+    ("9999-12-31T23:59:59.999999+00:00", "9999-12-31T23:59:59.999999+00:00"),
+])
+def test_decision_times_come_out_in_utc(decided_at, utc):
+    """An accepted time is kept as the same instant in UTC, written as BigQuery gives a
+    TIMESTAMP back (`datetime.isoformat`), so copies of a decision compare equal whatever
+    offset they were written with."""
+    assert elements.decode_feedback(_payload(decided_at=decided_at), 65536).decided_at == utc
+
+
+def test_the_review_apps_decision_time_is_kept_as_written():
+    """The app writes `datetime.now(UTC).isoformat(timespec="seconds")`: unchanged."""
+    from datetime import UTC, datetime
+
+    from review.feedback import ReviewItem, decide
+
+    item = ReviewItem(chat_id=7, user_id=1, chat_message="late", sentiment=-1, summary="Late.",
+                      processed_at="2026-12-01T09:00:00+00:00", review_reason="negative",
+                      apology_draft="Sorry.")
+    at = datetime(2026, 12, 1, 10, 0, 0, 123456, tzinfo=UTC)
+    assert decide(item, "approve", "mina", 1, now=at).decided_at == "2026-12-01T10:00:00+00:00"
+    assert decide(item, "approve", "mina", 1).decided_at.endswith("+00:00")
+
+
+def test_one_decision_written_in_two_offsets_is_one_decision():
+    """The same instant in two offsets gives the same row, so the same dedup digest."""
+    a = elements.decode_feedback(_payload(decided_at="2026-12-01T12:00:00+02:00"), 65536)
+    b = elements.decode_feedback(_payload(decided_at="2026-12-01T10:00:00Z"), 65536)
+    assert elements.feedback_digest(elements.feedback_row(a, "m-1", "t1")) == \
+        elements.feedback_digest(elements.feedback_row(b, "m-2", "t2"))

@@ -9,11 +9,11 @@ from pipeline.schemas import Feedback, FeedbackRow, ResultRow, ReviewRecord
 from tuning.examples import LabelledChat, read_labelled_chats
 from tuning.feedback import (
     COUNT_KEYS,
+    current_decisions,
     derive_chats,
     format_chats,
     latest_feedback,
     load,
-    parse_feedback,
     read_feedback,
 )
 from tuning.feedback import main as feedback_main
@@ -75,12 +75,26 @@ def test_last_decision_wins_even_when_written_before_the_earlier_one():
     assert derived.problems == []
 
 
-def test_equal_sequences_go_to_the_later_line():
-    """A tie (never written by the app) goes to the later decision, as in evaluate.report."""
-    first, second = _decision(1, reply="First."), _decision(1, reply="Second.")
-    assert latest_feedback([first, second]) == {1: second}
-    assert derive_chats({"review": [_review(1)]}, [first, second]).chats == \
-        [(1, _labelled(1, -1, "Second."))]
+def test_copies_of_a_decision_count_once_and_differing_ones_are_left_out():
+    """Chat 1: a decision twice (the app's file and the pipeline's copy) is one decision, not
+    a superseded one. Chat 2: two different decisions under one number (never written by the
+    app) are not settled by file order: the chat is left out and counted. Chat 3: such a pair
+    below a later decision is simply superseded. The rule evaluate.report applies."""
+    first, second = _decision(2, reply="First."), _decision(2, reply="Second.")
+    later = _decision(3, sequence=2, decision="reject")
+    feedback = [_decision(1), _decision(1), _decision(1, sequence=2, reply="Again."),
+                first, second, _decision(3, reply="A."), _decision(3, reply="B."), later]
+    decisions = current_decisions(feedback)
+    assert decisions.latest == {1: _decision(1, sequence=2, reply="Again."), 3: later}
+    assert (decisions.copies, decisions.superseded, decisions.conflicting) == (1, 3, {2: 1})
+    assert latest_feedback([first, second]) == {}
+    derived = derive_chats({"review": [_review(1), _review(2), _review(3)]}, feedback)
+    assert derived.chats == [(1, _labelled(1, -1, "Again.")), (3, _labelled(3, -1, None))]
+    assert derived.counts == _counts(feedback_decisions=8, decision_copies=1, superseded=3,
+                                     conflicting_decisions=1, chats=2, apologies=1, rejected=1)
+    assert derived.problems == [
+        "chat 2: its last decisions (number 1) differ (two review apps numbering the same "
+        "chat?)"]
 
 
 def test_decision_for_a_chat_without_a_model_record_is_counted_not_fatal():
@@ -133,6 +147,22 @@ def test_reply_with_a_prompt_marker_skips_the_chat(reply, marker):
     assert derived.problems == [f"chat 6: apology contains the prompt marker {marker!r}"]
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85"])
+def test_reply_with_a_control_character_is_not_an_apology_target(char):
+    """A control character (newline and tab aside) in an approved reply would be trained
+    into the apology: the chat is skipped and counted; the same reply on a chat corrected to
+    0 is not a target and does not matter; newlines and tabs are kept."""
+    derived = derive_chats({"review": [_review(1), _review(2), _review(3)]},
+                           [_decision(1, reply=f"Sorry{char} again."),
+                            _decision(2, reply=f"Sorry{char}", corrected=0),
+                            _decision(3, reply="Sorry.\n\tWe refund it.")])
+    assert derived.chats == [(2, _labelled(2, 0, None)),
+                             (3, _labelled(3, -1, "Sorry.\n\tWe refund it."))]
+    assert derived.counts == _counts(feedback_decisions=3, invalid_example=1, chats=2,
+                                     corrected=1, apologies=1)
+    assert derived.problems == [f"chat 1: apology contains control character {char!r}"]
+
+
 def test_marker_in_a_reply_that_is_not_a_target_does_not_matter():
     """Corrected to 0, the approved reply is not trained on, so its marker is harmless."""
     derived = derive_chats({"review": [_review(6)]},
@@ -175,6 +205,36 @@ def test_the_record_the_reviewer_saw_is_chosen():
         "chat 4: 2 model records disagree on user_id, chat_message, sentiment, summary"]
 
 
+def test_a_decision_is_joined_only_with_a_record_of_its_arm_and_prompt_version():
+    """The reviewer saw the record of the decision's arm (and prompt version, when both say
+    one): a record of another arm or version is not what they approved, so a chat without
+    one is skipped and counted, never trained on the other arm's answer."""
+    records = {
+        "results": [_result(5, sentiment=0)],
+        "review": [_review(1),                                               # arm a only
+                   _review(2, summary="Said by v1."),
+                   _review(2, summary="Said by v2.") | {"prompt_version": "v2"},
+                   _review(3, variant="b") | {"prompt_version": None},      # an older run
+                   _review(4),                                               # v1 only
+                   _review(5, variant="b")],
+    }
+    feedback = [_decision(1, variant="b"), _decision(2) | {"prompt_version": "v2"},
+                _decision(3, variant="b"), _decision(4) | {"prompt_version": "v2"},
+                _decision(5, corrected=-1)]
+    derived = derive_chats(records, feedback)
+    assert derived.chats == [(2, _labelled(2, -1, "We are sorry.", summary="Said by v2.")),
+                             (3, _labelled(3, -1, "We are sorry.")),
+                             (5, LabelledChat(105, _chat(5), -1, "Chat 5 fine.",
+                                              "We are sorry.", None))]
+    assert derived.counts == _counts(feedback_decisions=5, no_model_record=2, chats=3,
+                                     corrected=1, apologies=3)
+    assert derived.problems == [
+        "chat 1: no model record of arm b and prompt v1 in --records (only of arm a and "
+        "prompt v1)",
+        "chat 4: no model record of arm a and prompt v2 in --records (only of arm a and "
+        "prompt v1)"]
+
+
 def test_chats_come_out_by_chat_id():
     """Whatever the order of the files, the chats are ordered by chat_id."""
     records = {"review": [_review(3), _review(1), _review(2)]}
@@ -193,11 +253,33 @@ def test_both_feedback_shapes_are_accepted_and_bad_lines_reported(tmp_path):
         good[:40]]))  # the last line torn mid-write
     records, problems = read_feedback([str(path)])
     assert records == [_decision(1), _decision(2)]
-    assert parse_feedback(row) == _decision(2)
     assert problems == [
         f"{path}:4: chat_id: Input should be a valid integer",
-        f"{path}:5: a feedback line must be a JSON object, got list",
-        f"{path}:6: not JSON (Unterminated string starting at)"]
+        f"{path}:5: payload must be a JSON object, got list",
+        f"{path}:6: payload is not valid JSON (Unterminated string starting at at char 38)"]
+
+
+def test_lines_json_or_utf8_cannot_read_are_skipped_and_counted(tmp_path):
+    """Nesting deep enough to exhaust Python's recursion, and a byte that is not UTF-8 (the
+    pipeline refuses both), are bad lines like any torn one, in feedback and record files:
+    counted, never a crash, and never accepted with a U+FFFD in place of the byte."""
+    run = tmp_path / "run"
+    run.mkdir()
+    latin1 = json.dumps(_decision(3, reply="Désolé.")).encode().replace(b"\\u00e9", b"\xe9")
+    (tmp_path / "feedback.jsonl").write_bytes(b"\n".join([
+        json.dumps(_decision(1)).encode(), b"[" * 60_000, latin1,
+        json.dumps(_decision(2)).encode()]) + b"\n")
+    (run / "review-0.jsonl").write_bytes(b"\n".join([
+        json.dumps(_review(1)).encode(), b"[" * 100_000, b'{"chat_id": 2, "x": "\xff"}',
+        json.dumps(_review(2)).encode(), json.dumps(_review(3)).encode()]) + b"\n")
+    derived, _ = load([str(tmp_path / "feedback.jsonl")], [str(run)])
+    assert [chat_id for chat_id, _ in derived.chats] == [1, 2]
+    assert derived.counts == _counts(feedback_decisions=2, bad_feedback_lines=2,
+                                     bad_record_lines=2, chats=2, apologies=2)
+    assert [p.split(": ", 1)[0].rsplit("/", 1)[1] for p in derived.problems] == [
+        "feedback.jsonl:2", "feedback.jsonl:3", "review-0.jsonl:2", "review-0.jsonl:3"]
+    assert "nested too deeply" in derived.problems[0]
+    assert "UTF-8" in derived.problems[1] and "UTF-8" in derived.problems[3]
 
 
 def _write_run(tmp_path, rows: list[dict], feedback_lines: list[str]) -> tuple[str, str]:
@@ -222,7 +304,8 @@ def test_load_records_sources_and_counts_bad_lines(tmp_path):
     assert derived.counts == _counts(feedback_decisions=2, bad_feedback_lines=1,
                                      bad_record_lines=1, chats=2, apologies=2)
     assert derived.problems == [
-        f"{fb}:3: not JSON (Expecting property name enclosed in double quotes)",
+        f"{fb}:3: payload is not valid JSON (Expecting property name enclosed in double "
+        "quotes at char 1)",
         f"{run}/review-00000-of-00001.jsonl:3: not JSON (Unterminated string starting at)"]
     sha = {p: hashlib.sha256(open(p, "rb").read()).hexdigest()
            for p in (fb, f"{run}/review-00000-of-00001.jsonl",
@@ -250,7 +333,8 @@ def test_feedback_command_writes_the_training_file(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed == [
         "feedback_decisions: 3", "bad_feedback_lines: 0", "bad_record_lines: 1",
-        "superseded: 0", "no_model_record: 1", "ambiguous_model_record: 0",
+        "decision_copies: 0", "superseded: 0", "conflicting_decisions: 0",
+        "no_model_record: 1", "ambiguous_model_record: 0",
         "invalid_example: 0", "chats: 2", "corrected: 1", "apologies: 1", "rejected: 1",
         f"wrote 2 labelled chats to {out}"]
     _, provenance = load([fb], [run])
@@ -317,3 +401,58 @@ def test_training_chats_are_data_then_feedback(tmp_path):
     assert source["feedback"]["counts"]["chats"] == 1
     only, source = training_chats(None, [fb], [run], 256)
     assert only == chats[1:] and (source["data"], source["data_sha256"]) == (None, None)
+
+
+def test_python_m_tuning_reports_a_data_error_in_one_line(tmp_path, monkeypatch, capsys):
+    """`python -m tuning` with a --feedback glob that matches nothing: exit status 2 and one
+    `error:` line naming the flag, before any model is loaded."""
+    import runpy
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["tuning", "--base", str(tmp_path / "no-model"), "--out",
+                                      str(tmp_path / "a.npz"), "--feedback",
+                                      str(tmp_path / "none*.jsonl"), "--records",
+                                      str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_:
+        runpy.run_module("tuning", run_name="__main__")
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --feedback '{tmp_path}/none*.jsonl' matches no file\n"
+
+
+def test_make_tune_feedback_checks_the_files_it_trains_on(tmp_path):
+    """`make tune-feedback` trains on FEEDBACK_RUN/ingested/feedback*.jsonl: with only the
+    app's feedback.jsonl there it stops with a message; with ingested decisions it goes on
+    to `python -m tuning` on them (here a stand-in that records its arguments and fails)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    makefile = __file__.rsplit("/tests/", 1)[0] + "/Makefile"
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "config.json").write_text("{}")
+    run = tmp_path / "loop"
+    run.mkdir()
+    (run / "feedback.jsonl").write_text(json.dumps(_decision(1)) + "\n")
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\necho "$@" > called\nexit 3\n')
+    python.chmod(0o755)
+
+    def make():  # in tmp_path: the recipe's relative paths (out/, models/) land there
+        return subprocess.run(["make", "-s", "-f", makefile, "-C", str(tmp_path),
+                               "tune-feedback", f"FEEDBACK_BASE={base}", f"FEEDBACK_RUN={run}",
+                               f"PY={python}"], capture_output=True, text=True, timeout=60)
+
+    stopped = make()
+    assert stopped.returncode != 0
+    assert f"no decisions in {run}/ingested/feedback*.jsonl" in stopped.stdout
+    assert not (tmp_path / "called").exists()
+    (run / "ingested").mkdir()
+    (run / "ingested" / "feedback-00000-of-00001.jsonl").write_text(
+        json.dumps(_decision(1)) + "\n")
+    went_on = make()
+    assert went_on.returncode != 0 and "no decisions" not in went_on.stdout
+    assert f"-m tuning --base {base} --feedback {run}/ingested/feedback*.jsonl --records " \
+        f"{run} " in (tmp_path / "called").read_text()
