@@ -22,7 +22,7 @@ import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-from handlers.demo_model import synthetic_examples  # noqa: E402
+from builders.synthetic_chats import synthetic_examples  # noqa: E402
 from handlers.engine import TASK_REPLY, TASK_TEXT, CausalLMEngine  # noqa: E402
 from pipeline.schemas import reply_constraint_spec  # noqa: E402
 from prompts import render_apology_prompt, render_sentiment_prompt  # noqa: E402

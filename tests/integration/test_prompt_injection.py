@@ -29,7 +29,7 @@ def _gemma_like_tokenizer():
     import keras_hub
     import sentencepiece as spm
 
-    from handlers.demo_model import SPECIAL_PIECES
+    from builders.small_gemma import SPECIAL_PIECES
 
     out = io.BytesIO()
     spm.SentencePieceTrainer.train(
