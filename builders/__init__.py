@@ -7,3 +7,8 @@ copies only `pipeline`, `handlers` and `prompts`.
 - `builders.small_gemma`: the small from-scratch Gemma-2-architecture preset
   (`make small-model`, `models/small-gemma`).
 """
+
+from handlers.backend import ensure_jax_backend
+
+# `small_gemma` builds keras models (keras is imported inside its functions).
+ensure_jax_backend()

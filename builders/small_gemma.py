@@ -19,9 +19,7 @@ import logging
 import os
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-from builders.synthetic_chats import synthetic_examples, training_pairs  # noqa: E402
+from builders.synthetic_chats import synthetic_examples, training_pairs
 
 __all__ = [
     "SPECIAL_PIECES",

@@ -18,17 +18,14 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import os
 import threading
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras
+from keras import ops
+from keras_hub.samplers import Sampler
 
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
-from keras_hub.samplers import Sampler  # noqa: E402
-
-from handlers.constrained import DEAD, Automaton  # noqa: E402
+from handlers.constrained import DEAD, Automaton
 
 __all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "device_tables"]
 

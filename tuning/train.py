@@ -29,13 +29,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from handlers.gemma_gguf import sha256_file  # noqa: E402
-from tuning import lora  # noqa: E402
-from tuning.examples import (  # noqa: E402
+from handlers.gemma_gguf import sha256_file
+from tuning import lora
+from tuning.examples import (
     TASK_APOLOGY,
     TASK_SENTIMENT,
     Encoder,
@@ -43,8 +41,8 @@ from tuning.examples import (  # noqa: E402
     TrainingSequence,
     read_labelled_chats,
 )
-from tuning.feedback import load as load_feedback  # noqa: E402
-from tuning.feedback import log_problems  # noqa: E402
+from tuning.feedback import load as load_feedback
+from tuning.feedback import log_problems
 
 __all__ = [
     "Batch",
