@@ -3,16 +3,55 @@
 from __future__ import annotations
 
 import re
+import string
 import time
 from collections.abc import Sequence
 
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from handlers.deadline import DeadlineRunner
+from prompts import Prompt, available_versions, load_prompt_set, render_sentiment_prompt
 
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
 _CONF = re.compile(r"CONF<<(.*?)>>", re.S)
+
+
+def _head_pattern(template: str) -> re.Pattern:
+    """What a template's head (everything before `{chat}`) renders to: its literal text, with
+    any value in each field."""
+    head = template.split("{chat}")[0]
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(head):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(".*?")
+    return re.compile("".join(parts), re.S)
+
+
+def _strict_heads() -> tuple[re.Pattern, ...]:
+    """The head of every prompt version's strict (retry) template. Checked here: each
+    matches its own strict prompt and no ordinary sentiment prompt, so a template edit can
+    only make the fake fail loudly, never quietly take the other branch."""
+    patterns = []
+    for version in available_versions():
+        prompt_set = load_prompt_set(version)
+        pattern = _head_pattern(prompt_set.strict_sentiment)
+        strict, plain = (render_sentiment_prompt("id 1: hi", 1, 100, strict=flag,
+                                                 prompt_set=prompt_set).head
+                         for flag in (True, False))
+        assert pattern.fullmatch(strict) and not pattern.fullmatch(plain), version
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
+_STRICT_HEADS = _strict_heads()
+
+
+def is_strict_prompt(prompt: Prompt) -> bool:
+    """Whether `prompt` was rendered from a prompt version's strict (retry) template: by the
+    template it came from, not by a phrase of its wording."""
+    return any(pattern.fullmatch(prompt.head) for pattern in _STRICT_HEADS)
 
 
 class _FakeModel:
@@ -53,7 +92,7 @@ class ScriptedHandler(ModelHandler):
             if self._task == "apology":
                 text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
             else:
-                strict = "Reply with exactly one JSON object" in prompt.head
+                strict = is_strict_prompt(prompt)
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
                 text = match.group(1) if match else "no json here"
             conf = _CONF.search(prompt.chat)
