@@ -29,29 +29,37 @@ def _head_pattern(template: str) -> re.Pattern:
     return re.compile("".join(parts), re.S)
 
 
-def _strict_heads() -> tuple[re.Pattern, ...]:
-    """The head of every prompt version's strict (retry) template. Checked here: each
-    matches its own strict prompt and no ordinary sentiment prompt, so a template edit can
-    only make the fake fail loudly, never quietly take the other branch."""
-    patterns = []
+def _template_heads() -> dict[tuple[str, str], re.Pattern]:
+    """(version, template name) -> the head pattern of every shipped prompt version's
+    templates. Checked here: a strict prompt's head matches its own strict template and not
+    the ordinary one, and the other way round, so a template edit can only make the fake fail
+    loudly, never quietly take the other branch."""
+    heads = {}
     for version in available_versions():
         prompt_set = load_prompt_set(version)
-        pattern = _head_pattern(prompt_set.strict_sentiment)
+        for name in ("sentiment", "strict_sentiment", "apology"):
+            heads[version, name] = _head_pattern(getattr(prompt_set, name))
         strict, plain = (render_sentiment_prompt("id 1: hi", 1, 100, strict=flag,
                                                  prompt_set=prompt_set).head
                          for flag in (True, False))
-        assert pattern.fullmatch(strict) and not pattern.fullmatch(plain), version
-        patterns.append(pattern)
-    return tuple(patterns)
+        assert heads[version, "strict_sentiment"].fullmatch(strict), version
+        assert not heads[version, "strict_sentiment"].fullmatch(plain), version
+        assert not heads[version, "sentiment"].fullmatch(strict), version
+    return heads
 
 
-_STRICT_HEADS = _strict_heads()
+_HEADS = _template_heads()
+
+
+def templates_of(prompt: Prompt) -> set[tuple[str, str]]:
+    """The (version, template name) pairs whose template renders `prompt`'s head: by the
+    template it came from, not by a phrase of its wording."""
+    return {key for key, pattern in _HEADS.items() if pattern.fullmatch(prompt.head)}
 
 
 def is_strict_prompt(prompt: Prompt) -> bool:
-    """Whether `prompt` was rendered from a prompt version's strict (retry) template: by the
-    template it came from, not by a phrase of its wording."""
-    return any(pattern.fullmatch(prompt.head) for pattern in _STRICT_HEADS)
+    """Whether `prompt` was rendered from a prompt version's strict (retry) template."""
+    return any(name == "strict_sentiment" for _, name in templates_of(prompt))
 
 
 class _FakeModel:
@@ -64,7 +72,8 @@ class _FakeModel:
 class ScriptedHandler(ModelHandler):
     """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
     strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
-    sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`).
+    sleeps on `HANG`. Apology prompts get "We are sorry." (an empty draft on `NOAPOLOGY`;
+    on `VERSION`, followed by the prompt versions whose apology template rendered it).
     `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
     def __init__(self, task: str = "sentiment", max_batch_size: int = 8, hang_secs: float = 5,
@@ -91,6 +100,9 @@ class ScriptedHandler(ModelHandler):
                 time.sleep(self._hang)
             if self._task == "apology":
                 text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
+                if "VERSION" in prompt.chat:
+                    versions = sorted(v for v, name in templates_of(prompt) if name == "apology")
+                    text += f" ({', '.join(versions)})"
             else:
                 strict = is_strict_prompt(prompt)
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
