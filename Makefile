@@ -38,8 +38,8 @@ $(BQ_STAMP):
 
 emulators: $(BQ_STAMP) ## Install the BigQuery emulator (the Pub/Sub one comes with the gcloud SDK)
 
-$(SMALL_MODEL)/config.json: handlers/demo_model.py | $(STAMP)
-	$(PY) -m handlers.demo_model --out $(SMALL_MODEL)
+$(SMALL_MODEL)/config.json: builders/small_gemma.py builders/synthetic_chats.py | $(STAMP)
+	$(PY) -m builders.small_gemma --out $(SMALL_MODEL)
 
 small-model: $(SMALL_MODEL)/config.json ## Build the small from-scratch Gemma-2-architecture preset (benchmarks)
 
@@ -125,7 +125,7 @@ test-fast: $(STAMP) ## Unit tests only
 	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
-	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local review evaluate
+	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local review evaluate builders
 
 bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
 	$(PY) -m bench.run --mode $(BENCH) --model $(SMALL_MODEL) --real_model $(DEMO_MODEL)

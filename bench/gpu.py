@@ -47,6 +47,12 @@ HBM_BANDWIDTH = {"H100 PCIe": 2.0e12, "H100": 3.35e12, "H200": 4.8e12, "A100": 2
                  "L4": 3.0e11}
 
 
+def hbm_bandwidth(device_kind: str) -> float | None:
+    """Peak HBM bytes/s of a JAX `device_kind`: the first `HBM_BANDWIDTH` key it contains
+    (None: unknown, no roofline)."""
+    return next((v for k, v in HBM_BANDWIDTH.items() if k in device_kind), None)
+
+
 def run_if_available(mode: str, tokenizer_preset: str) -> dict:
     import jax
 
@@ -57,7 +63,7 @@ def run_if_available(mode: str, tokenizer_preset: str) -> dict:
         return {"gpu": "skipped: no GPU"}
     sizes = (1, 8, 32, 64) if mode == "quick" else (1, 2, 4, 8, 16, 32, 64, 128)
     kind = devices[0].device_kind
-    bandwidth = next((v for k, v in HBM_BANDWIDTH.items() if k in kind), None)
+    bandwidth = hbm_bandwidth(kind)
     out = {"gpu_device": kind, "gpu_hbm_bytes_per_s": bandwidth}
     out.update(run(tokenizer_preset, GEMMA2_2B_SHAPE, sizes, "bfloat16", bandwidth))
     return out

@@ -5,7 +5,7 @@
 Prints inputs tried, outputs per sink, lost (must be 0), duplicated (must be 0), crashes
 (must be 0). A redelivery (same payload again) must produce no second output; a conflicting
 reuse of an id (same id, new content) exactly one dedup error. The hostile classes are those
-of `tests/hostile.py`: random bytes, truncation, deep nesting, huge payloads, wrong types,
+of `bench/hostile.py`: random bytes, truncation, deep nesting, huge payloads, wrong types,
 bad UTF-8, lone surrogates, huge integers anywhere, NaN/Infinity, byte-order marks, INT64
 overflow, 50,000-deep nesting in an extra field, and injection text in valid chats.
 """
@@ -19,11 +19,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from pipeline.pipeline import run  # noqa: E402
-from pipeline.summary import load  # noqa: E402
-from tests.hostile import account, as_lines, hostile_stream  # noqa: E402
+from bench.hostile import account, as_lines, hostile_stream
+from pipeline.pipeline import run
+from pipeline.summary import load
 
 
 def main(argv=None) -> int:

@@ -20,13 +20,11 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-from handlers.demo_model import synthetic_examples  # noqa: E402
-from handlers.engine import CausalLMEngine  # noqa: E402
-from handlers.generation import Task  # noqa: E402
-from pipeline.schemas import reply_constraint_spec  # noqa: E402
-from prompts import render_apology_prompt, render_sentiment_prompt  # noqa: E402
+from builders.synthetic_chats import synthetic_examples
+from handlers.engine import CausalLMEngine
+from handlers.generation import Task
+from pipeline.schemas import reply_constraint_spec
+from prompts import render_apology_prompt, render_sentiment_prompt
 
 RESULTS_DIR = os.path.join(os.path.dirname(__file__), "results")
 MAX_NEW = 160

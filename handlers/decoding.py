@@ -18,17 +18,14 @@ sampler's seed generators, the stateless jit) goes through `handlers.keras_hub_c
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from keras import ops
+from keras_hub.samplers import Sampler
 
-from keras import ops  # noqa: E402
-from keras_hub.samplers import Sampler  # noqa: E402
-
-from handlers import keras_hub_compat as compat  # noqa: E402
-from handlers.constrained import DEAD, Automaton  # noqa: E402
+from handlers import keras_hub_compat as compat
+from handlers.constrained import DEAD, Automaton
 
 __all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "device_tables"]
 

@@ -10,23 +10,20 @@ method and plain Python values, so the engine also works behind Beam's multi-pro
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+import numpy as np
+from keras import ops
 
-import numpy as np  # noqa: E402
-from keras import ops  # noqa: E402
-
-from handlers import constrained as constrained_lib  # noqa: E402
-from handlers import decoding, shapes  # noqa: E402
-from handlers.deadline import DeadlineRunner  # noqa: E402
-from handlers.errors import ModelUnavailable  # noqa: E402
-from handlers.generation import BatchGeneration, Generation, Task  # noqa: E402
-from handlers.special_pieces import special_piece_texts  # noqa: E402
-from prompts import Prompt, neutralise  # noqa: E402
-from prompts.templates import CONTROL_STRINGS  # noqa: E402
+from handlers import constrained as constrained_lib
+from handlers import decoding, shapes
+from handlers.deadline import DeadlineRunner
+from handlers.errors import ModelUnavailable
+from handlers.generation import BatchGeneration, Generation, Task
+from handlers.special_pieces import special_piece_texts
+from prompts import Prompt, neutralise
+from prompts.templates import CONTROL_STRINGS
 
 __all__ = ["CausalLMEngine"]
 

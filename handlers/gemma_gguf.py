@@ -43,8 +43,6 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 __all__ = [
     "MODELS",
     "GgufSource",

@@ -46,13 +46,10 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import os
 from collections.abc import Callable, Sequence
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
+import keras
+from keras import ops
 
 __all__ = [
     "WRITTEN_FOR",

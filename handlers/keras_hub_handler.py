@@ -6,22 +6,20 @@ import copy
 import dataclasses
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from apache_beam.metrics import Metrics
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
-from apache_beam.metrics import Metrics  # noqa: E402
-from apache_beam.ml.inference.base import ModelHandler, PredictionResult  # noqa: E402
-
-from handlers import shapes  # noqa: E402
-from handlers.constrained import ReplySpec  # noqa: E402
-from handlers.errors import ModelUnavailable  # noqa: E402
-from handlers.generation import BatchGeneration, Task  # noqa: E402
-from prompts import Prompt  # noqa: E402
+from handlers import shapes
+from handlers.backend import WORKER_ENV_VARS
+from handlers.constrained import ReplySpec
+from handlers.errors import ModelUnavailable
+from handlers.generation import BatchGeneration, Task
+from prompts import Prompt
 
 __all__ = [
     "KerasHubCausalLMHandler",
@@ -176,7 +174,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         timeout_secs: float | None = None,
         no_repeat_ngram: int = 0,
     ):
-        super().__init__()
+        # RunInference sets these in the worker before `load_model` (KERAS_BACKEND=jax).
+        super().__init__(env_vars=dict(WORKER_ENV_VARS))
         self._preset = preset
         self._max_new_tokens = max_new_tokens
         self._task = Task(task)

@@ -3,13 +3,15 @@
 What differs from Google Cloud, and why:
 * Clients find the emulators through PUBSUB_EMULATOR_HOST and BIGQUERY_EMULATOR_HOST.
 * Emulators do not check credentials, but google-cloud-bigquery's client (which Beam's
-  `WriteToBigQuery` uses for streaming inserts) still asks `google.auth.default()` for some.
-  `use_emulators()` answers with anonymous credentials, in this process only.
+  `BigQueryWriteFn` uses for streaming inserts; `pipeline.sinks.WriteRowsToBigQuery` applies
+  it) still asks `google.auth.default()` for some. `use_emulators()` answers with anonymous
+  credentials, in this process only.
 * Beam's BigQuery table-management client has a hard-coded Google base URL, so tables are
   created here up front (through google-cloud-bigquery, which honours the emulator host), and
   the pipeline runs with `--create_tables false` (CREATE_NEVER), which skips that client.
   The write itself, its schema and its failed-rows output are the production ones
-  (`BigQueryWriteFn`, the function `WriteToBigQuery` applies for streaming inserts).
+  (`pipeline.sinks.WriteRowsToBigQuery`: Beam's `BigQueryWriteFn`, the DoFn `WriteToBigQuery`
+  applies for streaming inserts, with deterministic insert ids).
 """
 
 from __future__ import annotations

@@ -3,11 +3,18 @@
 Under `CI=true` (`.ci/run`) a skipped test is a failure: CI must not go green while a test
 quietly did not run (a missing emulator, Java or gcloud SDK). The skip reason becomes the
 failure message. An expected failure (xfail) is not a skip and is left alone.
+
+Keras runs on JAX in every test process (`handlers.backend`).
 """
 
 import os
 
 import pytest
+
+from handlers.backend import ensure_jax_backend
+
+# Before any test module imports keras (some import it before anything from handlers).
+ensure_jax_backend()
 
 
 def _ci() -> bool:

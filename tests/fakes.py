@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 import time
 from collections.abc import Sequence
 
@@ -10,10 +11,56 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from handlers.deadline import DeadlineRunner
 from handlers.generation import Generation, Task
+from prompts import Prompt, available_versions, load_prompt_set, render_sentiment_prompt
 
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
 _CONF = re.compile(r"CONF<<(.*?)>>", re.S)
+
+
+def _head_pattern(template: str) -> re.Pattern:
+    """What a template's head (everything before `{chat}`) renders to: its literal text, with
+    any value in each field."""
+    head = template.split("{chat}")[0]
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(head):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(".*?")
+    return re.compile("".join(parts), re.S)
+
+
+def _template_heads() -> dict[tuple[str, str], re.Pattern]:
+    """(version, template name) -> the head pattern of every shipped prompt version's
+    templates. Checked here: a strict prompt's head matches its own strict template and not
+    the ordinary one, and the other way round, so a template edit can only make the fake fail
+    loudly, never quietly take the other branch."""
+    heads = {}
+    for version in available_versions():
+        prompt_set = load_prompt_set(version)
+        for name in ("sentiment", "strict_sentiment", "apology"):
+            heads[version, name] = _head_pattern(getattr(prompt_set, name))
+        strict, plain = (render_sentiment_prompt("id 1: hi", 1, 100, strict=flag,
+                                                 prompt_set=prompt_set).head
+                         for flag in (True, False))
+        assert heads[version, "strict_sentiment"].fullmatch(strict), version
+        assert not heads[version, "strict_sentiment"].fullmatch(plain), version
+        assert not heads[version, "sentiment"].fullmatch(strict), version
+    return heads
+
+
+_HEADS = _template_heads()
+
+
+def templates_of(prompt: Prompt) -> set[tuple[str, str]]:
+    """The (version, template name) pairs whose template renders `prompt`'s head: by the
+    template it came from, not by a phrase of its wording."""
+    return {key for key, pattern in _HEADS.items() if pattern.fullmatch(prompt.head)}
+
+
+def is_strict_prompt(prompt: Prompt) -> bool:
+    """Whether `prompt` was rendered from a prompt version's strict (retry) template."""
+    return any(name == "strict_sentiment" for _, name in templates_of(prompt))
 
 
 class _FakeModel:
@@ -26,7 +73,8 @@ class _FakeModel:
 class ScriptedHandler(ModelHandler):
     """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
     strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
-    sleeps on `HANG`. Apology prompts get `APOLOGY` (or an empty draft on `NOAPOLOGY`).
+    sleeps on `HANG`. Apology prompts get "We are sorry." (an empty draft on `NOAPOLOGY`;
+    on `VERSION`, followed by the prompt versions whose apology template rendered it).
     `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
     def __init__(self, task: Task = Task.SENTIMENT, max_batch_size: int = 8, hang_secs: float = 5,
@@ -53,8 +101,11 @@ class ScriptedHandler(ModelHandler):
                 time.sleep(self._hang)
             if self._task == Task.APOLOGY:
                 text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
+                if "VERSION" in prompt.chat:
+                    versions = sorted(v for v, name in templates_of(prompt) if name == "apology")
+                    text += f" ({', '.join(versions)})"
             else:
-                strict = "Reply with exactly one JSON object" in prompt.head
+                strict = is_strict_prompt(prompt)
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
                 text = match.group(1) if match else "no json here"
             conf = _CONF.search(prompt.chat)

@@ -13,3 +13,8 @@ base preset and saves a preset that plain `keras_hub.models.CausalLM.from_preset
 - `tuning.train`: the jitted train step (logits only at target positions) and the CLI.
 - `tuning.apply`: the merge CLI.
 """
+
+from handlers.backend import ensure_jax_backend
+
+# Tuning runs keras on JAX (train.py jits with jax); keras is imported inside functions.
+ensure_jax_backend()

@@ -20,10 +20,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-from handlers.gemma_gguf import sha256_file  # noqa: E402
-from tuning import lora  # noqa: E402
+from handlers.gemma_gguf import sha256_file
+from tuning import lora
 
 __all__ = ["apply_adapter", "main"]
 

@@ -29,21 +29,19 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from handlers.gemma_gguf import sha256_file  # noqa: E402
+from handlers.gemma_gguf import sha256_file
 from handlers.generation import Task
-from tuning import lora  # noqa: E402
-from tuning.examples import (  # noqa: E402
+from tuning import lora
+from tuning.examples import (
     Encoder,
     LabelledChat,
     TrainingSequence,
     read_labelled_chats,
 )
-from tuning.feedback import load as load_feedback  # noqa: E402
-from tuning.feedback import log_problems  # noqa: E402
+from tuning.feedback import load as load_feedback
+from tuning.feedback import log_problems
 
 __all__ = [
     "Batch",

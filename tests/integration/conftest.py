@@ -1,10 +1,6 @@
-import os
-
 import pytest
 
 from handlers.generation import Task
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 class TinyConfig:
@@ -24,10 +20,10 @@ class TinyConfig:
 @pytest.fixture(scope="session")
 def tiny_preset(tmp_path_factory) -> str:
     """A RANDOM-weight Gemma preset saved with save_to_preset, built once per session."""
-    from handlers.demo_model import build_demo_preset
+    from builders.small_gemma import build_small_preset
 
     path = str(tmp_path_factory.mktemp("presets") / "tiny-gemma")
-    return build_demo_preset(path, random_weights=True, config=TinyConfig(), seed=1)
+    return build_small_preset(path, random_weights=True, config=TinyConfig(), seed=1)
 
 
 def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2, seed: int = 0) -> None:

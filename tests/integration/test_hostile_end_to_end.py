@@ -2,9 +2,9 @@
 
 import pytest
 
+from bench.hostile import account, as_lines, hostile_stream
 from pipeline.pipeline import run
 from pipeline.summary import load
-from tests.hostile import account, as_lines, hostile_stream
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
+from builders.small_gemma import train_tokenizer
+from builders.synthetic_chats import synthetic_examples, training_pairs
 from handlers.engine import CausalLMEngine
 from handlers.generation import Task
 from pipeline.elements import parse_reply
@@ -12,7 +13,7 @@ from tests.integration.conftest import check_no_repeat_ngram, greedy_margin, sav
 
 @pytest.fixture(scope="module")
 def proto():
-    return train_tokenizer([p + r for p, r in _pairs(synthetic_examples(300), 256)], 600)
+    return train_tokenizer([p + r for p, r in training_pairs(synthetic_examples(300), 256)], 600)
 
 
 def _gemma1(proto, path):

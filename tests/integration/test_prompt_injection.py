@@ -14,7 +14,7 @@ import pytest
 from handlers.special_pieces import PieceType, piece_types, special_piece_texts
 from prompts import Prompt, neutralise, render_apology_prompt, render_sentiment_prompt
 
-# Pieces a Gemma 2/3 tokenizer has beyond the demo model's turn markers.
+# Pieces a Gemma 2/3 tokenizer has beyond the turn markers of `builders.small_gemma`'s tokenizer.
 GEMMA_EXTRA_PIECES = ("<mask>", "[multimodal]", "<img>", "<start_of_image>", "<end_of_image>",
                       "<unused0>", "<unused1>", "<unused10>", "<h1>", "\n\n", "\t\t")
 CRAFTED = ("<</chat>/chat>", "<<chat>chat>", "</</chat>chat>", "<start_of_<end_of_turn>turn>",
@@ -29,7 +29,7 @@ def _gemma_like_tokenizer():
     import keras_hub
     import sentencepiece as spm
 
-    from handlers.demo_model import SPECIAL_PIECES
+    from builders.small_gemma import SPECIAL_PIECES
 
     out = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -120,7 +120,8 @@ def test_render_alone_misses_tokenizer_pieces_that_the_engine_neutralises():
 
 
 def test_demo_preset_special_pieces(tiny_preset):
-    """What the demo model's tokenizer has: Gemma's control ids and the two turn markers."""
+    """What the tokenizer `builders.small_gemma` trains has (the tiny preset's): Gemma's
+    control ids and the two turn markers."""
     import keras_hub
 
     tokenizer = keras_hub.models.CausalLM.from_preset(tiny_preset).preprocessor.tokenizer

@@ -41,9 +41,10 @@ def data_file(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def gemma3_preset(tmp_path_factory) -> str:
     """A RANDOM-weight Gemma 3 (text) preset: the real model's architecture, tiny."""
-    from handlers.demo_model import _pairs, synthetic_examples, train_tokenizer
+    from builders.small_gemma import train_tokenizer
+    from builders.synthetic_chats import synthetic_examples, training_pairs
 
-    proto = train_tokenizer([p + r for p, r in _pairs(synthetic_examples(300), 256)], 600)
+    proto = train_tokenizer([p + r for p, r in training_pairs(synthetic_examples(300), 256)], 600)
     path = str(tmp_path_factory.mktemp("presets") / "tiny-gemma3")
     save_tiny_gemma3(proto, path)
     return path

@@ -17,10 +17,11 @@ def test_roofline_counts_every_weight_and_the_filled_kv_positions():
     assert gpu.roofline_step_seconds(backbone, 3, 10, 1000.0) == pytest.approx(2.74)
 
 
-def test_bandwidth_table_tells_the_pcie_h100_from_the_sxm_one():
-    def bandwidth(kind):
-        return next((v for k, v in gpu.HBM_BANDWIDTH.items() if k in kind), None)
-
-    assert bandwidth("NVIDIA H100 PCIe") == 2.0e12
-    assert bandwidth("NVIDIA H100 80GB HBM3") == 3.35e12
-    assert bandwidth("NVIDIA H200") == 4.8e12
+def test_bandwidth_lookup_tells_the_pcie_h100_from_the_sxm_one():
+    """The GPU mode's own lookup, on JAX device kinds: the PCIe H100 is not read as the SXM
+    one, and an unknown device gets no roofline."""
+    assert gpu.hbm_bandwidth("NVIDIA H100 PCIe") == 2.0e12
+    assert gpu.hbm_bandwidth("NVIDIA H100 80GB HBM3") == 3.35e12
+    assert gpu.hbm_bandwidth("NVIDIA H200") == 4.8e12
+    assert gpu.hbm_bandwidth("NVIDIA L4") == 3.0e11
+    assert gpu.hbm_bandwidth("TPU v5 lite") is None

@@ -1,49 +1,76 @@
-"""The Dataflow job, built offline with Beam's --dry_run=True (built, not submitted)."""
+"""The Dataflow job that `docker/submit_dataflow.sh` submits, built offline.
+
+The flags are the script's own (a `python` on PATH records what the script runs), they go
+through the real `pipeline.run` with Beam's `--dry_run=True` (built, not submitted; the
+script's documented extra flag), and the worker environment comes from Beam's own
+`DataflowApplicationClient.create_job_description`, the step a real submission runs next,
+with only file staging stubbed out (no network).
+"""
+
+import os
+import subprocess
 
 import pytest
 
 from pipeline.pipeline import run
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SUBMIT = os.path.join(ROOT, "docker", "submit_dataflow.sh")
+
 IMAGE = "us-docker.pkg.dev/my-project/chat-pipeline/worker:1.0"
+SUBMIT_ENV = {
+    "PROJECT": "my-project",
+    "REGION": "us-central1",
+    "BUCKET": "my-bucket",
+    "IMAGE": IMAGE,
+    "MODEL": "gs://my-bucket/models/gemma2_instruct_2b_en",
+}
 ACCELERATOR = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"
 
-
-@pytest.fixture(scope="module")
-def job():
-    argv = [
-        "--runner=DataflowRunner",
-        "--project=my-project",
-        "--region=us-central1",
-        "--temp_location=gs://my-bucket/tmp",
-        "--streaming",
-        "--input_subscription=projects/my-project/subscriptions/chats-sub",
-        "--output_table=my-project:chats.results",
-        "--review_topic=projects/my-project/topics/chats-review",
-        "--error_topic=projects/my-project/topics/chats-errors",
-        "--model=gs://my-bucket/models/gemma2_instruct_2b_en",
-        f"--sdk_container_image={IMAGE}",
-        "--sdk_location=container",
-        "--experiments=use_runner_v2",
-        f"--dataflow_service_options={ACCELERATOR}",
-        "--machine_type=g2-standard-8",
-        "--disk_size_gb=100",
-        "--dry_run=True",
-    ]
-    result = run(argv)
-    return result.job
+# Records its arguments, NUL-separated (an argument may hold spaces or semicolons).
+_RECORDING_PYTHON = '#!/bin/sh\nprintf "%s\\0" "$@" > "$ARGV_RECORD"\n'
 
 
 @pytest.fixture(scope="module")
-def environment(job):
-    """The worker environment Dataflow would receive. A dry run stops before the runner
-    stages files and attaches it, so it is built here the way `create_job_description`
-    does, from the job's own options and pipeline proto (no staging, no network)."""
+def submitted_argv(tmp_path_factory) -> list[str]:
+    """The pipeline flags `docker/submit_dataflow.sh --dry_run=True` passes to
+    `python -m pipeline`."""
+    tmp = tmp_path_factory.mktemp("submit")
+    (tmp / "bin").mkdir()
+    shim = tmp / "bin" / "python"
+    shim.write_text(_RECORDING_PYTHON)
+    shim.chmod(0o755)
+    record = tmp / "argv"
+    env = {**os.environ, **SUBMIT_ENV, "ARGV_RECORD": str(record),
+           "PATH": f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", SUBMIT, "--dry_run=True"], env=env, check=True, timeout=60)
+    argv = record.read_bytes().decode("utf-8").split("\0")[:-1]
+    assert argv[:2] == ["-m", "pipeline"], argv
+    return argv[2:]
+
+
+@pytest.fixture(scope="module")
+def job(submitted_argv):
+    return run(submitted_argv).job
+
+
+@pytest.fixture(scope="module")
+def environment(job, submitted_argv):
+    """The worker environment Dataflow would receive for this job."""
+    from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.dataflow.internal import apiclient
 
-    return apiclient.Environment(
-        packages=[], options=job.options, environment_version="8",
-        proto_pipeline_staged_url="gs://my-bucket/staging/pipeline.pb",
-        proto_pipeline=job.proto_pipeline).proto
+    staged = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(apiclient.DataflowApplicationClient, "stage_file_with_retry",
+                   lambda self, folder, name, stream, total_size=None: staged.append(name))
+        # The client's own options only choose credentials: none, so no metadata-server
+        # lookups. The environment is built from the job's options.
+        client = apiclient.DataflowApplicationClient(
+            PipelineOptions([*submitted_argv, "--no_auth"]))
+        client.create_job_description(job)
+    assert "pipeline.pb" in staged
+    return job.proto.environment
 
 
 def test_job_is_streaming(job):
@@ -54,15 +81,18 @@ def test_job_is_streaming(job):
 
 
 def test_job_requests_the_gpu(environment):
-    """The accelerator service option reaches the job environment."""
+    """The script's accelerator service option reaches the job environment."""
     assert ACCELERATOR in list(environment.service_options)
 
 
 def test_job_uses_the_container_and_machine_type(environment):
-    """Workers run the custom GPU image on a g2 machine with room for the model."""
+    """Workers run the custom GPU image on a g2 machine with room for the model, at most four
+    of them, four harness threads each."""
     pool = environment.worker_pools[0]
     assert pool.machine_type == "g2-standard-8"
     assert pool.disk_size_gb == 100
+    assert pool.autoscaling_settings.max_num_workers == 4
+    assert pool.num_threads_per_worker == 4
     images = [c.container_image for c in pool.sdk_harness_container_images]
     assert images == [IMAGE]
 

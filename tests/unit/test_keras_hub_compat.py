@@ -2,20 +2,16 @@
 installed classes, as it was in the versions the module was written for."""
 
 import inspect
-import os
 
+import jax
+import keras
+import keras_hub
+import numpy as np
 import pytest
+from keras_hub.models import Gemma3CausalLM, GemmaCausalLM
+from keras_hub.samplers import Sampler
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-import jax  # noqa: E402
-import keras  # noqa: E402
-import keras_hub  # noqa: E402
-import numpy as np  # noqa: E402
-from keras_hub.models import Gemma3CausalLM, GemmaCausalLM  # noqa: E402
-from keras_hub.samplers import Sampler  # noqa: E402
-
-from handlers import keras_hub_compat as compat  # noqa: E402
+from handlers import keras_hub_compat as compat
 
 RECHECK = (f"handlers/keras_hub_compat.py was written for keras-hub "
            f"{compat.WRITTEN_FOR['keras_hub']} / jax {compat.WRITTEN_FOR['jax']}; re-check the "

@@ -64,3 +64,43 @@ def test_the_local_runner_patch_names_the_pinned_beam():
     from local.direct_runner import WRITTEN_FOR_BEAM
 
     assert WRITTEN_FOR_BEAM == _setup_pins()["apache-beam"]
+
+
+def _worker_packages() -> list[str]:
+    """What setup.py installs: `find_packages` with setup.py's own include list."""
+    import setuptools
+
+    tree = ast.parse(open(os.path.join(ROOT, "setup.py")).read())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and getattr(node.func, "attr", None) == "find_packages"]
+    assert len(calls) == 1, "setup.py should call find_packages once"
+    include = ast.literal_eval(next(k.value for k in calls[0].keywords if k.arg == "include"))
+    return setuptools.find_packages(where=ROOT, include=include)
+
+
+def _imported_modules(path: str) -> set[str]:
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_workers_get_no_build_tools_benchmarks_or_tests():
+    """setup.py installs the worker packages only, and none of their modules imports a
+    top-level package that is not installed (the preset builders, benchmarks, tests, the
+    local emulators, the review app, the report)."""
+    packages = _worker_packages()
+    assert {"pipeline", "handlers", "prompts"} <= set(packages)
+    not_installed = {"builders", "bench", "tests", "local", "review", "evaluate"}
+    assert not {p.split(".")[0] for p in packages} & not_installed, packages
+    for package in packages:
+        folder = os.path.join(ROOT, *package.split("."))
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                used = {m.split(".")[0] for m in _imported_modules(path)}
+                assert not used & not_installed, (path, used & not_installed)

@@ -162,9 +162,11 @@ def test_token_metrics_are_exported():
 
 
 def test_prompt_versions_follow_the_arm_into_every_record():
-    """--prompt_version_b: arm b's prompts come from another version file; results, review
-    and error records name the version that produced them."""
-    raw = ([_chat(i, '{"sentiment": -1, "summary": "bad"}', user=i) for i in range(20)]
+    """--prompt_version_b: arm b's prompts come from another version file (its apology
+    template differs from v1's); results, review and error records name the version that
+    produced them."""
+    raw = ([_chat(i, '{"sentiment": -1, "summary": "bad"}', user=i, extra="VERSION")
+            for i in range(20)]
            + [_chat(100 + i, '{"sentiment": 1, "summary": "good"}', user=i) for i in range(20)]
            + [_chat(200 + i, "no json", user=i) for i in range(20)])
     p, out = _run(raw, ["--model_b", "same", "--ab_split", "0.5", "--ab_stage", "all",
@@ -176,6 +178,11 @@ def test_prompt_versions_follow_the_arm_into_every_record():
                 lambda r: (r["model_variant"], r["prompt_version"]))
                 | f"Distinct_{name}" >> beam.Distinct())
             assert_that(pairs, equal_to(sorted(expected.items())), label=f"versions_{name}")
+        # The template each arm's apology prompt was rendered from, as the fake model saw it.
+        drafts = (out["review"] | beam.Map(lambda r: (r["model_variant"], r["apology_draft"]))
+                  | "DistinctDrafts" >> beam.Distinct())
+        assert_that(drafts, equal_to([("a", "We are sorry. (v1)"), ("b", "We are sorry. (v2)")]),
+                    label="apology_templates")
 
 
 def test_an_unknown_prompt_version_is_refused_before_the_pipeline_runs():

@@ -1,5 +1,6 @@
-"""Inputs a hostile or careless producer sends, generated reproducibly (shared by the hostile
-suite, the 1,000-input end-to-end test and `make reliability`)."""
+"""Inputs a hostile or careless producer sends, generated reproducibly (shared by
+`make reliability` and the 1,000-input end-to-end test,
+`tests/integration/test_hostile_end_to_end.py`)."""
 
 from __future__ import annotations
 
