@@ -30,7 +30,8 @@ WORKER_ENV_VARS = {"KERAS_BACKEND": BACKEND}
 
 def ensure_jax_backend() -> None:
     """Makes keras load on JAX in this process: sets `KERAS_BACKEND=jax` unless the
-    environment already names a backend (as before: an explicit choice is kept).
+    environment already names a backend (as before: an explicit choice is kept; an empty
+    value names none).
 
     Raises:
         RuntimeError: keras was already imported with another backend; it cannot be switched
@@ -38,7 +39,8 @@ def ensure_jax_backend() -> None:
     """
     keras = sys.modules.get("keras")
     if keras is None:
-        os.environ.setdefault("KERAS_BACKEND", BACKEND)
+        if not os.environ.get("KERAS_BACKEND"):
+            os.environ["KERAS_BACKEND"] = BACKEND
         return
     backend = keras.backend.backend()
     if backend != BACKEND:
