@@ -50,7 +50,10 @@ setuptools.setup(
     version="0.1.0",
     description="Streaming customer-support chat analysis with Gemma on Apache Beam",
     python_requires=">=3.11,<3.12",
-    packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers", "tuning",
+    # What workers run, and what the Dockerfile copies (tests/unit/test_packaging.py checks
+    # both). The tools (tuning/, builders/, review/, evaluate/, bench/, local/) run from a
+    # checkout.
+    packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
                                                "handlers.*", "prompts", "prompts.*"]),
     # The prompt versions are data files the workers read.
     package_data={"prompts": ["versions/*.json"]},

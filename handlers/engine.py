@@ -3,8 +3,9 @@
 `CausalLMEngine` owns one keras-hub `CausalLM` loaded with `from_preset` and turns a batch of
 prompts into replies with ONE compiled generate call on fixed (bucketed) shapes. It is what
 `load_model` returns. Everything the handler needs goes through the single `generate()`
-method and plain Python values, so the engine also works behind Beam's multi-process proxy
-(`share_model_across_processes`), where only method calls cross the process boundary.
+method, which returns picklable frozen dataclasses (`handlers.generation`), so the engine also
+works behind Beam's multi-process proxy (`share_model_across_processes`), where only method
+calls and their pickled results cross the process boundary.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Every use this project makes of keras-hub's (and keras's, and JAX's) private or undocumented
-API, behind small named functions.
+"""Every use the model-serving code (`handlers/`) makes of keras-hub's (and keras's, and JAX's)
+private or undocumented API, behind small named functions. (The LoRA tuning tool, `tuning/`,
+which never runs on workers, reads Keras's `Dense._kernel` itself: see `tuning/lora.py`.)
 
 The constrained decoder (`handlers.decoding`) runs its own generate loop inside a keras-hub
 `CausalLM`, so it has to know things keras-hub does not publish. They are all here, and
 `tests/unit/test_keras_hub_compat.py` checks each one on the installed classes and fails loudly
-when keras-hub or JAX is not the version in `WRITTEN_FOR`.
+when keras-hub, keras or JAX is not the version in `WRITTEN_FOR`.
 
 Private names relied on:
 
@@ -66,7 +67,7 @@ __all__ = [
 ]
 
 # The versions whose private API this module was written against (and tested on).
-WRITTEN_FOR = {"keras_hub": "0.32.0", "jax": "0.10.2"}
+WRITTEN_FOR = {"keras_hub": "0.32.0", "keras": "3.15.1", "jax": "0.10.2"}
 
 
 def supports_left_padding(model) -> bool:

@@ -125,7 +125,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
     `load_model` builds a `CausalLMEngine` (which calls `CausalLM.from_preset`);
     `run_inference` makes one batched generate call per batch and returns one
     `PredictionResult` per prompt, in order. Two handlers with the same `preset` and
-    `model_identifier` in one pipeline share one loaded model (see `pipeline.transforms`).
+    `model_identifier` in one pipeline share one loaded model (`pipeline.pipeline.ArmStages`
+    gives them one, and checks their `engine_settings` are equal).
 
     Args:
         preset: local dir, `gs://...`, `kaggle://...` handle or preset name.

@@ -68,7 +68,7 @@ class ChatKey(NamedTuple):
     user_id: int
     chat_message: str
     message_id: str | None = None
-    model_variant: str = Arm.A
+    model_variant: str = Arm.A.value  # plain strings travel in PCollections, not enums
     prompt_version: str | None = None
 
 
@@ -440,14 +440,14 @@ def delivery_verdict(seen: str | None, digest: str) -> tuple[str, str]:
     return CONFLICT, f"{seen} {digest}"
 
 
-def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> Arm:
+def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:
     """Sticky, reproducible A/B arm for a user: "b" for a `split` fraction of users.
 
     A hash (not Python's randomised `hash`) of salt and user id, mapped to [0, 1): the same
     user gets the same arm on every worker and every run; changing `salt` reshuffles.
     """
     if split <= 0.0:
-        return Arm.A
+        return Arm.A.value
     digest = hashlib.sha256(f"{salt}:{user_id}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") / 2**64
-    return Arm.B if point < split else Arm.A
+    return (Arm.B if point < split else Arm.A).value

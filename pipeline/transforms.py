@@ -77,7 +77,7 @@ class GuardedDoFn(beam.DoFn):
     an element that fails half-way reaches the error sink only, never two sinks.
     """
 
-    STAGE = Stage.PARSE
+    STAGE = Stage.PARSE  # subclasses name their own
 
     def handle(self, element):
         raise NotImplementedError

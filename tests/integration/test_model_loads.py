@@ -70,7 +70,8 @@ def test_one_load_per_preset_per_process(tiny_preset, tmp_path, from_preset_call
 def test_ab_loads_each_arm_once_and_an_arm_without_traffic_not_at_all(
         tiny_preset, tmp_path, from_preset_calls):
     """--model_b with --ab_split 0 loads only A; a 50/50 split on every stage loads each
-    preset exactly once (eight RunInference stages)."""
+    preset exactly once (twelve RunInference stages: per arm, the first try and the retry of
+    the sentiment pass and the apology pass, each with its one-by-one retry)."""
     preset_b = str(tmp_path / "preset-b")
     shutil.copytree(tiny_preset, preset_b)
     _run(tmp_path, tiny_preset, "--model_b", preset_b, "--ab_split", "0")

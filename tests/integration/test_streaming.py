@@ -83,9 +83,11 @@ def _check_feedback(run, sinks):
     # Published after the redelivery, and awaited with the rest: waiting only for `sent` could
     # stop before the redelivered copy was even read, and then pass whatever dedup does.
     marker = run.publish([_decision(chat_id, 3, approve=False)], topic="feedback")
-    out = run.collect_feedback(set(sent) | set(marker), timeout=120)
+    out = run.collect_feedback(set(sent) | set(marker), timeout=180)
+    seen = {r.get("message_id") for records in out.values() for r in records}
+    assert set(sent) | set(marker) <= seen, f"feedback not processed in time: {out}"
     # And the drop itself is seen, so the check below is not vacuous.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while _feedback_duplicates_dropped(run) < 1 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _feedback_duplicates_dropped(run) == 1

@@ -14,7 +14,8 @@ from keras_hub.samplers import Sampler
 from handlers import keras_hub_compat as compat
 
 RECHECK = (f"handlers/keras_hub_compat.py was written for keras-hub "
-           f"{compat.WRITTEN_FOR['keras_hub']} / jax {compat.WRITTEN_FOR['jax']}; re-check the "
+           f"{compat.WRITTEN_FOR['keras_hub']} / keras {compat.WRITTEN_FOR['keras']} / jax "
+           f"{compat.WRITTEN_FOR['jax']}; re-check the "
            f"private APIs it uses (its docstring lists them), then update WRITTEN_FOR")
 
 
@@ -23,10 +24,13 @@ def _params(function) -> list[str]:
 
 
 def test_installed_versions_are_the_ones_the_seam_was_written_for():
-    """Any other keras-hub or JAX version fails here first, naming what to re-check."""
-    installed = {"keras_hub": keras_hub.__version__, "jax": jax.__version__}
+    """Any other keras-hub, keras or JAX version fails here first, naming what to re-check
+    (the seam also relies on keras's SeedGenerator state layout and StatelessScope)."""
+    installed = {"keras_hub": keras_hub.__version__, "keras": keras.__version__,
+                 "jax": jax.__version__}
     assert installed == compat.WRITTEN_FOR, (
-        f"{RECHECK}. Installed: keras-hub {installed['keras_hub']} / jax {installed['jax']}.")
+        f"{RECHECK}. Installed: keras-hub {installed['keras_hub']} / keras {installed['keras']} "
+        f"/ jax {installed['jax']}.")
 
 
 @pytest.mark.parametrize("cls,method,expected", [

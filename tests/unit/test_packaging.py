@@ -95,7 +95,7 @@ def test_workers_get_no_build_tools_benchmarks_or_tests():
     local emulators, the review app, the report)."""
     packages = _worker_packages()
     assert {"pipeline", "handlers", "prompts"} <= set(packages)
-    not_installed = {"builders", "bench", "tests", "local", "review", "evaluate"}
+    not_installed = {"builders", "bench", "tests", "local", "review", "evaluate", "tuning"}
     assert not {p.split(".")[0] for p in packages} & not_installed, packages
     for package in packages:
         folder = os.path.join(ROOT, *package.split("."))
@@ -104,3 +104,12 @@ def test_workers_get_no_build_tools_benchmarks_or_tests():
                 path = os.path.join(folder, name)
                 used = {m.split(".")[0] for m in _imported_modules(path)}
                 assert not used & not_installed, (path, used & not_installed)
+
+
+def test_the_worker_image_copies_every_package_setup_py_installs():
+    """The Dockerfile installs this package from the folders it copies: a package setup.py
+    lists but the image does not copy would be missing on Dataflow workers (found only when a
+    DoFn is unpickled there)."""
+    dockerfile = open(os.path.join(ROOT, "Dockerfile")).read()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
+    assert {p.split(".")[0] for p in _worker_packages()} == copied, copied
