@@ -89,9 +89,10 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
 class ArmStages:
     """What each A/B arm runs: its model's inference stages and its prompt version.
 
-    Every handler of one arm's preset gets the same `model_identifier`, so RunInference loads
-    the preset once per worker for all of them; so they must build the same engine, which is
-    checked (a handler without `engine_settings`, a test double, has none to compare).
+    Every handler of one preset (both passes, and both arms when they run the same preset)
+    gets the same `model_identifier`, so RunInference loads the preset once per worker for all
+    of them; so they must build the same engine, which is checked (a handler without
+    `engine_settings`, a test double, has none to compare).
     """
 
     def __init__(self, opts: ChatPipelineOptions, factory: HandlerFactory):
@@ -115,7 +116,9 @@ class ArmStages:
         """The arm's inference stage for `task`, on the arm's shared model."""
         preset = self._presets[arm]
         handler = self._factory(preset, task, arm, self._opts)
-        identifier = f"model-{arm}:{preset}"
+        # By preset, not by arm: an A/B test of prompts alone (--model_b = --model) serves
+        # both arms from one copy of the model, even where Beam shares it across processes.
+        identifier = f"model:{preset}"
         self._check_shared_engine(identifier, handler)
         return InferWithIsolation(handler, handler.with_batch_size(1),
                                   model_identifier=identifier,

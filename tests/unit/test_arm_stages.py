@@ -36,7 +36,8 @@ def test_an_arms_passes_share_one_model_and_name_their_error_stage():
                        default_handler_factory)
     sentiment, apology = (stages.inference(Arm.B, Task.SENTIMENT),
                           stages.inference(Arm.B, Task.APOLOGY))
-    assert sentiment._model_identifier == apology._model_identifier == "model-b:preset-b"
+    assert sentiment._model_identifier == apology._model_identifier == "model:preset-b"
+    assert stages.inference(Arm.A, Task.SENTIMENT)._model_identifier == "model:preset-a"
     assert (sentiment._stage, apology._stage) == (Stage.INFERENCE, Stage.APOLOGY)
     assert sentiment._handler.get_metrics_namespace() == "gemma_sentiment_b"
     assert sentiment._handler.engine_settings == apology._handler.engine_settings
@@ -54,5 +55,16 @@ def test_handlers_sharing_a_model_must_build_the_same_engine():
 
     stages = ArmStages(_opts(), factory)
     stages.inference(Arm.A, Task.SENTIMENT)
-    with pytest.raises(ValueError, match="model-a:preset-a.*sampler"):
+    with pytest.raises(ValueError, match="model:preset-a.*sampler"):
         stages.inference(Arm.A, Task.APOLOGY)
+
+
+def test_an_ab_test_of_prompts_alone_shares_one_model_between_the_arms():
+    """--model_b equal to --model (prompts compared, not models): both arms' stages name one
+    model, so a worker loads it once."""
+    stages = ArmStages(_opts("--model_b", "preset-a", "--ab_split", "0.5", "--ab_stage", "all",
+                             "--prompt_version_b", "v2"), default_handler_factory)
+    identifiers = {stages.inference(arm, task)._model_identifier
+                   for arm in (Arm.A, Arm.B) for task in Task}
+    assert identifiers == {"model:preset-a"}
+    assert (stages.prompt_set(Arm.A).version, stages.prompt_set(Arm.B).version) == ("v1", "v2")
