@@ -58,21 +58,11 @@ def _decision(chat_id: int, sequence: int, approve: bool) -> bytes:
                     prompt_version="v1").model_dump_json().encode()
 
 
-def _feedback_duplicates_dropped(run) -> int:
-    """The pipeline's count of redelivered decisions it dropped (committed bundles)."""
-    from apache_beam.metrics.metric import MetricsFilter
-
-    counters = run.result.metrics().query(
-        MetricsFilter().with_name("feedback_duplicates_dropped"))["counters"]
-    return sum(c.committed or 0 for c in counters)
-
-
 def _check_feedback(run, sinks):
     """The same job ingests reviewers' decisions: both decisions on a chat reach the feedback
     table once each (a redelivery is dropped), bad feedback reaches the error topic, and the
     review table holds what the model said for every chat on the review topic, so feedback
     joins it by chat_id."""
-    import time
     from collections import Counter
 
     chat_id = min(r["chat_id"] for r in sinks["results"] + sinks["review"])
@@ -80,17 +70,17 @@ def _check_feedback(run, sinks):
     bad = [b'{"chat_id": "x", "decision": "approve"}', b"not json"]
     sent = run.publish([first, _decision(chat_id, 2, approve=False), *bad], topic="feedback")
     redelivered = run.publish([first], topic="feedback")
-    # Published after the redelivery, and awaited with the rest: waiting only for `sent` could
-    # stop before the redelivered copy was even read, and then pass whatever dedup does.
+    # Published after the redelivery, and awaited with the rest: the local emulator hands a
+    # subscription's messages out in publish order (Pub/Sub itself does not promise it), so
+    # once the marker is processed the redelivered copy has been read too; waiting only for
+    # `sent` could stop before it was, and then pass whatever dedup does. The drop is not read
+    # from Beam's metrics: on the BundleBasedDirectRunner after an FnApiRunner job in the same
+    # process (the unit tests before this one) they miss whole bundles (feedback_valid read 2
+    # of the 4 valid decisions there, while the table held all three kept ones).
     marker = run.publish([_decision(chat_id, 3, approve=False)], topic="feedback")
     out = run.collect_feedback(set(sent) | set(marker), timeout=180)
     seen = {r.get("message_id") for records in out.values() for r in records}
     assert set(sent) | set(marker) <= seen, f"feedback not processed in time: {out}"
-    # And the drop itself is seen, so the check below is not vacuous.
-    deadline = time.monotonic() + 120
-    while _feedback_duplicates_dropped(run) < 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert _feedback_duplicates_dropped(run) == 1
     out["feedback"] = run.table("feedback")
     assert Counter((r["chat_id"], r["sequence"]) for r in out["feedback"]) == {
         (chat_id, 1): 1, (chat_id, 2): 1, (chat_id, 3): 1}
