@@ -178,7 +178,9 @@ def test_hung_call_on_a_shared_model_costs_only_its_own_chat():
     holds a lock), later batches run, and the error names the timeout."""
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw.append(RawChat(_payload(50, user=50, extra="HANG")))
-    p, out = _run(raw, ["--inference_timeout_secs", "1"],
+    # A model of its own (the identifier follows --model): the shared-model server of another
+    # test, still holding that test's hung calls, is not reused.
+    p, out = _run(raw, ["--inference_timeout_secs", "1", "--model", "shared-hanging-1"],
                   factory=lambda preset, task, arm, opts: SharedHangingHandler(
                       task, opts.inference_timeout_secs))
     RELEASE_HUNG_CALLS.clear()
@@ -245,7 +247,8 @@ def test_a_hung_model_fails_the_job_instead_of_erroring_every_chat():
     fails (the runner retries it; a local run stops and says why)."""
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw += [RawChat(_payload(50 + k, user=50 + k, extra="HANG")) for k in range(3)]
-    p, _ = _run(raw, ["--inference_timeout_secs", "0.5", "--max_batch_size", "4"],
+    p, _ = _run(raw, ["--inference_timeout_secs", "0.5", "--max_batch_size", "4",
+                      "--model", "shared-hanging-2"],
                 factory=lambda preset, task, arm, opts: SharedHangingHandler(
                     task, opts.inference_timeout_secs, max_batch_size=1))
     RELEASE_HUNG_CALLS.clear()
