@@ -5,6 +5,7 @@ Each test here reproduces a way an adversarial review broke the pipeline (issue 
 import json
 import threading
 import time
+import uuid
 
 import apache_beam as beam
 import pytest
@@ -123,6 +124,15 @@ def test_unexpected_exception_in_any_stage_becomes_one_error_record(
                        in r["reason"])), equal_to([(chat_id, stage, True)]), label="errors")
 
 
+def _own_model(name: str) -> str:
+    """A --model of this run's own, so a shared-model test gets a shared-model server of its
+    own: Beam finds a server by the address file `<tmp>/<model identifier>.address`, which
+    outlives the process, so another test's server (still holding its hung calls) or a stale
+    file of an earlier run (whose port may now be some other server's, where the handshake
+    never ends) would otherwise be used."""
+    return f"{name}-{uuid.uuid4().hex}"
+
+
 # Set by the test once the pipeline has finished: until then a hung call stays hung (at most
 # 60 s); HUNG_CALLS_ENDED records hung calls that returned.
 RELEASE_HUNG_CALLS = threading.Event()
@@ -178,9 +188,7 @@ def test_hung_call_on_a_shared_model_costs_only_its_own_chat():
     holds a lock), later batches run, and the error names the timeout."""
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw.append(RawChat(_payload(50, user=50, extra="HANG")))
-    # A model of its own (the identifier follows --model): the shared-model server of another
-    # test, still holding that test's hung calls, is not reused.
-    p, out = _run(raw, ["--inference_timeout_secs", "1", "--model", "shared-hanging-1"],
+    p, out = _run(raw, ["--inference_timeout_secs", "1", "--model", _own_model("hung-call")],
                   factory=lambda preset, task, arm, opts: SharedHangingHandler(
                       task, opts.inference_timeout_secs))
     RELEASE_HUNG_CALLS.clear()
@@ -248,7 +256,7 @@ def test_a_hung_model_fails_the_job_instead_of_erroring_every_chat():
     raw = [RawChat(_payload(i, user=i)) for i in range(1, 12)]
     raw += [RawChat(_payload(50 + k, user=50 + k, extra="HANG")) for k in range(3)]
     p, _ = _run(raw, ["--inference_timeout_secs", "0.5", "--max_batch_size", "4",
-                      "--model", "shared-hanging-2"],
+                      "--model", _own_model("hung-model")],
                 factory=lambda preset, task, arm, opts: SharedHangingHandler(
                     task, opts.inference_timeout_secs, max_batch_size=1))
     RELEASE_HUNG_CALLS.clear()
