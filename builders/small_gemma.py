@@ -170,7 +170,8 @@ def build_small_preset(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default="models/demo-gemma", help="Preset directory.")
+    parser.add_argument("--out", default="models/small-gemma",
+                        help="Preset directory. Default: models/small-gemma (not the demo model).")
     parser.add_argument("--steps", type=int, default=400, help="Approximate training steps.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed (deterministic).")
     parser.add_argument("--random-weights", action="store_true",
