@@ -87,21 +87,30 @@ class ReplySpec:
 
     def __post_init__(self):
         keys = tuple(self.keys)
-        if (len(keys) != 2 or not all(isinstance(k, str) and k for k in keys)
+        if (len(keys) != 2 or not all(isinstance(k, str) and _KEY.fullmatch(k) for k in keys)
                 or keys[0] == keys[1]):
-            raise ValueError(f"keys must be two distinct non-empty strings, got {self.keys!r}")
+            # The literals' states are reached only through printable ASCII, and a quote or
+            # backslash would need escaping in the JSON the grammar writes.
+            raise ValueError(f"keys must be two distinct non-empty strings of printable ASCII "
+                             f"without quotes or backslashes, got {self.keys!r}")
         values = tuple(self.sentiment_values)
         if (not values or not all(_is_int(v) for v in values)
                 or len(set(values)) != len(values)):
             raise ValueError(f"sentiment_values must be at least one int (not a bool), with no "
                              f"repeats, got {self.sentiment_values!r}")
-        if not _is_int(self.max_summary_chars) or self.max_summary_chars < 1:
-            raise ValueError(f"max_summary_chars must be an int of at least 1 (an empty summary "
-                             f"fails validation), got {self.max_summary_chars!r}")
+        if (not _is_int(self.max_summary_chars)
+                or not 1 <= self.max_summary_chars <= _INT32_MAX):
+            raise ValueError(f"max_summary_chars must be an int from 1 (an empty summary fails "
+                             f"validation) to {_INT32_MAX} (the decoder counts in int32), got "
+                             f"{self.max_summary_chars!r}")
         # Lists (a spec read from config) become tuples, numpy ints plain ints: hashable.
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "sentiment_values", tuple(int(v) for v in values))
         object.__setattr__(self, "max_summary_chars", int(self.max_summary_chars))
+
+
+_KEY = re.compile(r'[ !#-\[\]-~]+')  # printable ASCII but '"' and '\\'
+_INT32_MAX = 2**31 - 1
 
 
 def _is_int(value) -> bool:

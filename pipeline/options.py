@@ -439,6 +439,9 @@ class ChatPipelineOptions(PipelineOptions):
                      "apology_max_new_tokens"):
             if getattr(self, flag) < 1:
                 problems.append(f"--{flag} must be positive")
+        if self.max_summary_chars > 2**31 - 1:
+            problems.append("--max_summary_chars must be at most 2147483647 (the decoder counts "
+                            "summary characters in int32)")
         if self.length_buckets and min(self.length_buckets) < 1:
             problems.append("--length_buckets values must be positive")
         if self.no_repeat_ngram == 1 or self.no_repeat_ngram < 0:

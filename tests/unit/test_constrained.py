@@ -156,6 +156,11 @@ def test_generated_text_parses(auto):
     ({"max_summary_chars": 0}, "max_summary_chars"),
     ({"max_summary_chars": True}, "max_summary_chars"),
     ({"max_summary_chars": 8.0}, "max_summary_chars"),
+    ({"max_summary_chars": 2**31}, "max_summary_chars"),
+    ({"keys": ('sen"timent', "summary")}, "keys"),
+    ({"keys": ("sentiment", "sum\\mary")}, "keys"),
+    ({"keys": ("감정", "summary")}, "keys"),
+    ({"keys": ("sentiment", "sum\nmary")}, "keys"),
 ])
 def test_reply_spec_refuses_a_grammar_it_cannot_build(kwargs, field):
     """Keys must be two distinct non-empty strings, values distinct ints (no bools), and the

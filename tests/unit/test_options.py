@@ -44,6 +44,8 @@ def test_local_defaults_are_valid(chats, preset):
       "--error_topic", "projects/p/topics/e"), "--output_table"),
     (("--input", "a", "--output_dir", "o", "--review_topic", "topic"), "--review_topic"),
     (("--input", "a", "--output_dir", "o", "--ab_split", "0.5"), "--model_b"),
+    (("--input", "a", "--output_dir", "o", "--max_summary_chars", "2147483648"),
+     "--max_summary_chars"),
     (("--input", "a", "--output_dir", "o", "--ab_split", "2", "--model_b", "m"), "--ab_split"),
     (("--input_subscription", "projects/p/subscriptions/s", "--output_table", "p:d.t",
       "--review_topic", "projects/p/topics/t"), "--error_table"),
