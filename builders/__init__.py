@@ -8,7 +8,6 @@ copies only `pipeline`, `handlers` and `prompts`.
   (`make small-model`, `models/small-gemma`).
 """
 
-from handlers.backend import ensure_jax_backend
-
-# `small_gemma` builds keras models (keras is imported inside its functions).
-ensure_jax_backend()
+# `small_gemma` builds keras models (keras is imported inside its functions): importing
+# `handlers` sets the JAX backend first (`handlers.backend`).
+import handlers  # noqa: F401

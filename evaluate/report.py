@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from evaluate import stats
 from evaluate.sources import load_local, one_record_per_chat
 from pipeline.evaluation import VALUES, confusion
+from pipeline.schemas import arm_of
 from tuning.feedback import current_decisions, latest_feedback
 
 __all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
@@ -47,7 +48,7 @@ class Reviewed:
 
     @property
     def arm(self) -> str:
-        return self.record.get("model_variant") or "a"
+        return arm_of(self.record)
 
     @property
     def prompt_version(self) -> str:
@@ -249,7 +250,7 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
     # Latency and tokens per chat per arm (all model records, reviewed or not).
     per_arm: dict[str, list[dict]] = defaultdict(list)
     for r in joined.records:
-        per_arm[r.get("model_variant") or "a"].append(r)
+        per_arm[arm_of(r)].append(r)
 
     def mean(rows, key):
         values = [r[key] for r in rows if isinstance(r.get(key), int | float)]

@@ -7,8 +7,9 @@ places make sure of it, so no module has to set it above its imports:
 - `handlers/__init__.py` calls `ensure_jax_backend()`: Python runs a package's `__init__`
   before any of its modules, so it runs before `engine` or `decoding` imports keras, whoever
   imports them (a worker, the local runner, a benchmark, a test, a notebook). `tuning` and
-  `builders`, which import keras inside their functions, call it from their `__init__` too,
-  and `tests/conftest.py` before any test module (some import keras before handlers).
+  `builders`, which import keras inside their functions, import `handlers` in their
+  `__init__`, and `tests/conftest.py` calls it before any test module (some import keras
+  before handlers).
 - The handler passes `WORKER_ENV_VARS` to Beam's `ModelHandler` as `env_vars`: RunInference
   sets them (overriding an inherited value) in the worker process before `load_model`, and
   the handler module itself never imports keras.

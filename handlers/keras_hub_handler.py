@@ -71,8 +71,7 @@ def _settings_key(settings: dict[str, Any]) -> str:
                       else list(v))
 
 
-def _engine(settings: dict[str, Any]):
-    key = _settings_key(settings)
+def _engine(settings: dict[str, Any], key: str):
     with _ENGINES_LOCK:  # a second stage asking for the same model waits and reuses it
         engine = _ENGINES.get(key)
         if engine is not None:
@@ -103,11 +102,12 @@ class LazyEngine:
 
     def __init__(self, settings: dict[str, Any]):
         self._settings = settings
+        self._key = _settings_key(settings)  # once, not per batch
 
     @property
     def engine(self):
         """The loaded `CausalLMEngine` (loads it if this process has not yet)."""
-        return _engine(self._settings)
+        return _engine(self._settings, self._key)
 
     def generate(self, *args, **kwargs):
         return self.engine.generate(*args, **kwargs)

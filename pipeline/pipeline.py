@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -64,7 +65,6 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
         # processing-time timers of Beam's stateful batching ("time-pending bundles did not
         # execute") and can drop the buffered elements. Set it explicitly on Dataflow batch.
         duration = 1.0
-    task = Task(task)
     return handler_class(
         preset,
         max_new_tokens=opts.max_new_tokens if task == Task.SENTIMENT
@@ -147,16 +147,8 @@ def _chat_with_arm(key: elements.ChatKey, split: float) -> elements.ChatKey:
     return key._replace(model_variant=elements.assign_variant(key.user_id, split))
 
 
-def _chat_arm(key: elements.ChatKey) -> str:
-    return key.model_variant
-
-
 def _row_with_arm(row: dict[str, Any], split: float) -> dict[str, Any]:
     return {**row, "model_variant": elements.assign_variant(row["user_id"], split)}
-
-
-def _row_arm(row: dict[str, Any]) -> str:
-    return row["model_variant"]
 
 
 # Step labels of each source: the chat source keeps the labels it always had (a Dataflow
@@ -241,10 +233,12 @@ def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: Handle
         errors.append(unique[TAG_ERRORS])
     analysed = chats | "AnalyzeSentiment" >> PerArm(
         arms.sentiment_arms, arms.analyze_sentiment, (TAG_RESULTS, TAG_NEGATIVE, TAG_ERRORS),
-        functools.partial(_chat_with_arm, split=arms.split), _chat_arm)
+        functools.partial(_chat_with_arm, split=arms.split),
+        operator.attrgetter("model_variant"))
     drafted = analysed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
         arms.apology_arms, arms.draft_apologies, (TAG_REVIEW, TAG_ERRORS),
-        functools.partial(_row_with_arm, split=arms.split), _row_arm)
+        functools.partial(_row_with_arm, split=arms.split),
+        operator.itemgetter("model_variant"))
     outputs[TAG_RESULTS] = analysed[TAG_RESULTS]
     outputs[TAG_REVIEW] = drafted[TAG_REVIEW]
     return [*errors, analysed[TAG_ERRORS], drafted[TAG_ERRORS]]

@@ -55,6 +55,11 @@ class Arm(StrEnum):
     A = "a"
     B = "b"
 
+
+def arm_of(record: dict[str, Any]) -> str:
+    """A record's arm: its `model_variant`, arm a when it names none (records from before A/B)."""
+    return record.get("model_variant") or Arm.A.value
+
 ReviewReason = Literal["negative", "low_confidence"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import time
@@ -30,6 +31,7 @@ def _head_pattern(template: str) -> re.Pattern:
     return re.compile("".join(parts), re.S)
 
 
+@functools.cache
 def _template_heads() -> dict[tuple[str, str], re.Pattern]:
     """(version, template name) -> the head pattern of every shipped prompt version's
     templates. Checked here: a strict prompt's head matches its own strict template and not
@@ -49,13 +51,11 @@ def _template_heads() -> dict[tuple[str, str], re.Pattern]:
     return heads
 
 
-_HEADS = _template_heads()
-
-
 def templates_of(prompt: Prompt) -> set[tuple[str, str]]:
     """The (version, template name) pairs whose template renders `prompt`'s head: by the
     template it came from, not by a phrase of its wording."""
-    return {key for key, pattern in _HEADS.items() if pattern.fullmatch(prompt.head)}
+    return {key for key, pattern in _template_heads().items()
+            if pattern.fullmatch(prompt.head)}
 
 
 def is_strict_prompt(prompt: Prompt) -> bool:

@@ -14,7 +14,6 @@ base preset and saves a preset that plain `keras_hub.models.CausalLM.from_preset
 - `tuning.apply`: the merge CLI.
 """
 
-from handlers.backend import ensure_jax_backend
-
-# Tuning runs keras on JAX (train.py jits with jax); keras is imported inside functions.
-ensure_jax_backend()
+# Tuning runs keras on JAX (train.py jits with jax); keras is imported inside functions:
+# importing `handlers` sets the JAX backend first (`handlers.backend`).
+import handlers  # noqa: F401

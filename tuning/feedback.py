@@ -43,7 +43,7 @@ from typing import Any
 
 from handlers.gemma_gguf import sha256_file
 from pipeline.elements import ChatParseError, decode_feedback, feedback_digest
-from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision
+from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision, arm_of
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
 __all__ = [
@@ -225,7 +225,7 @@ def _label_key(record: Mapping[str, Any]) -> str:
 def _of_decision(row: Mapping[str, Any], variant: str, prompt_version: str | None) -> bool:
     """The record is of the decision's arm and, when both name one, of its prompt version."""
     version = row.get("prompt_version")
-    return ((row.get("model_variant") or "a") == variant
+    return (arm_of(row) == variant
             and (prompt_version is None or version is None or version == prompt_version))
 
 
@@ -293,7 +293,7 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
         seen = _record_seen(rows, variant, version)
         if not seen:
             out.counts["no_model_record"] += 1
-            others = sorted({_arm_text(r.get("model_variant") or "a", r.get("prompt_version"))
+            others = sorted({_arm_text(arm_of(r), r.get("prompt_version"))
                              for sink_rows in rows.values() for r in sink_rows})
             out.problems.append(
                 f"chat {chat_id}: no model record of {_arm_text(variant, version)} in --records "
