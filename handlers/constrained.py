@@ -278,6 +278,7 @@ class _CharAutomaton:
         )
         self.names = [st.name for st in self.states]
         self.index = {st: i for i, st in enumerate(self.states)}
+        self._steps: dict[tuple[int, str], tuple[int, int, int]] = {}
 
     def s(self, kind: StateKind, **fields) -> int:
         """The index of the state of this kind with these fields."""
@@ -291,6 +292,15 @@ class _CharAutomaton:
             st.kind is StateKind.BODY and not st.has_content)
 
     def step_char(self, state: int, ch: str) -> tuple[int, int, int]:
+        """(next state, summary chars written, committed value index + 1 or 0), memoised: a
+        large vocabulary walks the same (state, character) pairs millions of times."""
+        key = (state, ch)
+        step = self._steps.get(key)
+        if step is None:
+            step = self._steps[key] = self._step_char(state, ch)
+        return step
+
+    def _step_char(self, state: int, ch: str) -> tuple[int, int, int]:
         """(next state, summary chars written, committed value index + 1 or 0)."""
         st = self.states[state]
         match st.kind:
