@@ -3,11 +3,12 @@
 keras-hub's `Sampler.get_next_token` only sees probabilities, and `CausalLM.generate` runs an
 `ops.while_loop` under `jax.jit` that returns token ids only. Constrained decoding needs a
 per-row automaton state carried in the loop, and the service needs per-row outputs
-(`sentiment_confidence`). So `ConstrainedSampler` overrides `Sampler.__call__` with a loop that
-carries `(state, summary chars used, confidence)` per row next to keras-hub's
-`(prompt, cache, index)`, and `compile_generate` jits it the way keras-hub's own
-`make_generate_function` does (the same stateless variable mapping), with the automaton tables
-as arguments, not constants, so one compiled program serves every table of the same shape.
+(the probability of each sentiment value). So `ConstrainedSampler` overrides
+`Sampler.__call__` with a loop that carries `(state, summary chars used, value probabilities)`
+per row next to keras-hub's `(prompt, cache, index)`, and `compile_generate` jits it the way
+keras-hub's own `make_generate_function` does (the same stateless variable mapping), with the
+automaton tables as arguments, not constants, so one compiled program serves every table of the
+same shape.
 
 Greedy, top-k and top-p all work: the mask is applied to the probabilities and the wrapped
 keras-hub sampler's `get_next_token` picks from what remains.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import numpy as np
 from keras import ops
 from keras_hub.samplers import Sampler
 
@@ -39,6 +41,12 @@ def device_tables(automaton: Automaton) -> dict[str, Any]:
         "min_finish": ops.convert_to_tensor(automaton.min_finish, "int32"),
         "start": ops.convert_to_tensor(automaton.start, "int32"),
         "done": ops.convert_to_tensor(automaton.done, "int32"),
+        # [S]: the state has a token that commits to a sentiment value (a value decision).
+        "decides": ops.convert_to_tensor(
+            ((automaton.commit > 0) & (automaton.trans >= 0)).any(axis=1), "bool"),
+        # Only its shape is read: how many values the grammar has (0 for free text).
+        "values": ops.convert_to_tensor(np.asarray(automaton.values, dtype="int32")
+                                        .reshape(len(automaton.values)), "int32"),
     }
 
 
@@ -102,8 +110,7 @@ class ConstrainedSampler(Sampler):
         right-padded (steps before it copy the prompt), the common prompt width when they are
         left-padded (every row starts generating at once). Default: the mask's row lengths."""
         trans, body_chars = tables["trans"], tables["body_chars"]
-        commit_table, min_finish = tables["commit"], tables["min_finish"]
-        done = tables["done"]
+        min_finish, done = tables["min_finish"], tables["done"]
         batch_size, max_length = ops.shape(prompt)
         if prompt_end is None:
             prompt_end = ops.sum(ops.cast(mask, "int32"), axis=-1)
@@ -111,15 +118,21 @@ class ConstrainedSampler(Sampler):
         index = ops.cast(index, "int32")
         state = ops.full((batch_size,), tables["start"], dtype="int32")
         used = ops.zeros((batch_size,), dtype="int32")
-        confidence = ops.full((batch_size,), -1.0, dtype="float32")
+        n_values = int(ops.shape(tables["values"])[0]) if "values" in tables else 0
+        # Per row: the probability of each sentiment value (summed over the token paths that
+        # write it: `_decide_value`), the value a row was steered to write at its next step
+        # (1 + index, 0 for none) and whether its value was decided.
+        mass = ops.zeros((batch_size, max(n_values, 1)), dtype="float32")
+        forced = ops.zeros((batch_size,), dtype="int32")
+        decided = ops.zeros((batch_size,), dtype="bool")
         # What an ended row emits: the tokens that keep DONE (padding).
         pad_tokens = ops.take(trans, done, axis=0) == done
 
-        def cond(prompt, cache, index, state, used, confidence):
+        def cond(prompt, cache, index, state, used, mass, forced, decided):
             running = (state != done) & (state != DEAD)
             return ops.logical_and(index < max_length, ops.any(running))
 
-        def body(prompt, cache, index, state, used, confidence):
+        def body(prompt, cache, index, state, used, mass, forced, decided):
             logits, _, cache = next(prompt, cache, index)
             probabilities = self.compute_probabilities(logits)
             in_prompt = index < prompt_end
@@ -140,6 +153,10 @@ class ConstrainedSampler(Sampler):
                                        ops.shape(trans)[1])
                 fresh = allowed & ~(banned & tables["bannable"][None, :])
                 allowed = ops.where(ops.any(fresh, axis=-1, keepdims=True), fresh, allowed)
+            if n_values:
+                allowed, mass, forced, decided = self._decide_value(
+                    next, prompt, cache, index, tables, n_values, probabilities, allowed, nxt,
+                    row, remaining, ~in_prompt & ~dead, mass, forced, decided)
             # No allowed token: a running row dies (DEAD, never reported finished); a DONE
             # row (past its own token budget) stays DONE. Both pad, as dead rows do. A row
             # still copying its prompt keeps its state and takes the prompt's token anyway.
@@ -157,29 +174,92 @@ class ConstrainedSampler(Sampler):
             new_state = ops.where(state == done, done, ops.where(stuck, DEAD, new_state))
             spent = ops.squeeze(ops.take_along_axis(cost, token_2d, axis=1), 1)
             spent = ops.where(stuck, 0, spent)
-            # Sentiment confidence: at the step whose token commits to a value, the chosen
-            # value's share of the probability of all allowed value-committing tokens.
-            commits = ops.take(commit_table, row, axis=0)
-            chosen = ops.squeeze(ops.take_along_axis(commits, token_2d, axis=1), 1)
-            committing = allowed & (commits > 0)
-            p_any = ops.sum(ops.where(committing, probabilities, 0.0), axis=-1)
-            p_chosen = ops.sum(
-                ops.where(committing & (commits == chosen[:, None]), probabilities, 0.0), axis=-1)
-            record = (~in_prompt) & (chosen > 0) & (confidence < 0)
-            confidence = ops.where(record, p_chosen / ops.maximum(p_any, 1e-30), confidence)
             state = ops.where(in_prompt, state, new_state)
             used = ops.where(in_prompt, used, used + spent)
             prompt = ops.slice_update(prompt, [0, index], ops.cast(token_2d, prompt.dtype))
-            return prompt, cache, index + 1, state, used, confidence
+            return prompt, cache, index + 1, state, used, mass, forced, decided
 
-        prompt, _, _, state, used, confidence = self.run_loop(
+        prompt, _, _, state, used, mass, _, _ = self.run_loop(
             cond,
             body,
-            loop_vars=(prompt, cache, index, state, used, confidence),
+            loop_vars=(prompt, cache, index, state, used, mass, forced, decided),
             maximum_iterations=(max_length - index),
             model=model,
         )
-        return {"token_ids": prompt, "state": state, "used": used, "confidence": confidence}
+        return {"token_ids": prompt, "state": state, "used": used,
+                "value_mass": mass[:, :n_values]}
+
+    def _decide_value(self, next, prompt, cache, index, tables, n_values, probabilities,
+                      allowed, nxt, row, remaining, writing, mass, forced, decided):
+        """Chooses a row's sentiment value by its probability over the token paths that write
+        it, and steers the row to write that value.
+
+        At the first step where a row can commit to a value (a state that `decides`), a value
+        can be written by a token that commits to it now (`▁-` for -1 with Gemma 3's
+        tokenizer) or by a token that commits to nothing but leads to a state that decides
+        (a bare `▁`, after which `0` or `1` commits). So the value's probability is the mass of
+        its committing tokens now plus, through the likeliest such bridge token, the bridge's
+        probability times the mass of the value's committing tokens one step later; that step
+        is one extra forward pass (`next` on the bridge token), run only when some row needs it.
+        Paths through other bridge tokens (rarely more than whitespace variants) are left
+        out, so `mass` is the probability of the paths explored. The row then writes the most
+        probable value (argmax, whatever the sampler: the value is a decision, the summary is
+        sampled): this step's token is restricted to tokens committing to it, or to the bridge
+        with the value forced at the next step. Greedy on the first token alone would choose
+        -1 whenever `▁-` outweighs `▁`, even when `▁` leads mostly to 0.
+
+        Returns (allowed, mass, forced, decided), updated.
+        """
+        commit_table, trans, min_finish = tables["commit"], tables["trans"], tables["min_finish"]
+        decides, done = tables["decides"], tables["done"]
+        commits = ops.take(commit_table, row, axis=0)  # [B, V]
+        # A value steered at the previous step (through a bridge) is written now.
+        steer = writing & (forced > 0)
+        narrowed = allowed & (commits == forced[:, None])
+        allowed = ops.where((steer & ops.any(narrowed, axis=-1))[:, None], narrowed, allowed)
+        forced = ops.where(steer, 0, forced)
+
+        deciding = writing & ~decided & ops.take(decides, row)
+        def values_mass(probs, ok, table):
+            return ops.stack([ops.sum(ops.where(ok & (table == k + 1), probs, 0.0), axis=-1)
+                              for k in range(n_values)], axis=-1)
+
+        direct = values_mass(probabilities, allowed, commits)  # [B, n_values]
+        safe_next = ops.where(nxt >= 0, nxt, done)
+        bridge = allowed & (commits == 0) & ops.take(decides, safe_next)
+        look = deciding & ops.any(bridge, axis=-1)
+        u = ops.cast(ops.argmax(ops.where(bridge, probabilities, -1.0), axis=-1), "int32")
+        p_u = ops.squeeze(ops.take_along_axis(probabilities, u[:, None], axis=1), 1)
+
+        def ahead():
+            ids = ops.where(look, u, ops.cast(prompt[:, index], "int32"))
+            probe = ops.slice_update(prompt, [0, index], ops.cast(ids[:, None], prompt.dtype))
+            logits, _, _ = next(probe, cache, index + 1)
+            return self.compute_probabilities(logits)
+
+        later = ops.cond(ops.any(look), ahead, lambda: ops.zeros_like(probabilities))
+        row2 = ops.where(look, ops.squeeze(ops.take_along_axis(safe_next, u[:, None], axis=1),
+                                           1), done)
+        nxt2 = ops.take(trans, row2, axis=0)
+        finish2 = ops.take(min_finish, ops.where(nxt2 >= 0, nxt2, done))
+        ok2 = (nxt2 >= 0) & (finish2 <= (remaining - 2)[:, None])
+        via = values_mass(later, ok2, ops.take(commit_table, row2, axis=0)) * p_u[:, None]
+        via = ops.where(look[:, None], via, 0.0)
+        total = direct + via
+        best = ops.cast(ops.argmax(total, axis=-1), "int32")
+        choose = deciding & (ops.sum(total, axis=-1) > 0)
+        by_bridge = choose & (ops.squeeze(ops.take_along_axis(via, best[:, None], axis=1), 1)
+                              > ops.squeeze(ops.take_along_axis(direct, best[:, None], axis=1),
+                                            1))
+        now = allowed & (commits == (best + 1)[:, None])
+        only_u = allowed & (ops.arange(ops.shape(allowed)[1], dtype="int32")[None, :]
+                            == u[:, None])
+        allowed = ops.where((choose & ~by_bridge)[:, None], now,
+                            ops.where(by_bridge[:, None], only_u, allowed))
+        forced = ops.where(by_bridge, best + 1, forced)
+        mass = ops.where(choose[:, None], total, mass)
+        decided = decided | deciding
+        return allowed, mass, forced, decided
 
 
 def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
@@ -351,7 +431,8 @@ class CompiledGenerate:
                 prompt_width=None):
         """(executable, compiled_now) for these shapes. `prompt_width` (left-padded models
         only) is where every row's prompt ends."""
-        key = (tuple(token_ids.shape), tuple(tables["trans"].shape), prompt_width)
+        key = (tuple(token_ids.shape), tuple(tables["trans"].shape),
+               tuple(tables["values"].shape), prompt_width)
         with self._compile_lock:
             if key in self._programs:
                 return self._programs[key], False

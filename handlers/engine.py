@@ -19,6 +19,7 @@ from keras import ops
 
 from handlers import constrained as constrained_lib
 from handlers import decoding, shapes
+from handlers.calibration import load_calibration, scaled_probabilities
 from handlers.deadline import DeadlineRunner
 from handlers.errors import ModelUnavailable
 from handlers.generation import BatchGeneration, Generation, Task
@@ -88,6 +89,8 @@ class CausalLMEngine:
         if self.model.preprocessor is None:
             raise ValueError(f"preset {preset!r} has no preprocessor/tokenizer attached")
         self.tokenizer = self.model.preprocessor.tokenizer
+        # The confidence's temperature, fitted for this model (`handlers.calibration`).
+        self.calibration = load_calibration(preset)
         # Every special piece of this tokenizer is broken inside chat text before tokenizing,
         # so a chat cannot produce their ids (the prompt's own markers are broken at render).
         self.special_pieces = special_piece_texts(self.tokenizer)
@@ -241,14 +244,18 @@ class CausalLMEngine:
                                           max_new_tokens, max_body),
             timeout_secs, f"generate for a batch of {plan.rows}")
         elapsed_ms = (time.perf_counter() - start) * 1000.0
-        out_ids, states, confidence = out["token_ids"], out["state"], out["confidence"]
+        out_ids, states, mass = out["token_ids"], out["state"], out["value_mass"]
         # The length bucket may leave room past a row's budget: never return more.
         replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
                    for row, n in enumerate(starts[:plan.rows])]
         texts = self._decode_batch(replies)
         rows = []
         for row, ids in enumerate(replies):
-            conf = float(confidence[row])
+            raw = scaled_probabilities(mass[row].tolist()) if mass.shape[1] else None
+            calibrated = scaled_probabilities(mass[row].tolist(),
+                                              self.calibration.temperature) if raw else None
+            # The value the row wrote is the most probable one (`ConstrainedSampler`).
+            chosen = max(range(len(raw)), key=raw.__getitem__) if raw else None
             rows.append(Generation(
                 text=texts[row],
                 token_ids=tuple(ids),
@@ -256,7 +263,8 @@ class CausalLMEngine:
                 generated_tokens=len(ids),
                 inference_ms=round(elapsed_ms, 3),
                 truncated=truncated[row],
-                sentiment_confidence=round(conf, 6) if conf >= 0 else None,
+                sentiment_confidence=round(calibrated[chosen], 6) if raw else None,
+                sentiment_probabilities=(tuple(round(p, 6) for p in raw) if raw else None),
                 finished=bool(states[row] == auto.done),
             ))
         return BatchGeneration(tuple(rows), padded_batch_size=plan.batch_size,

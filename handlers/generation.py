@@ -30,8 +30,12 @@ class Generation:
         generated_tokens: tokens of the reply.
         inference_ms: execution time of the batch call that produced it.
         truncated: the chat lost its start to fit the largest length bucket.
-        sentiment_confidence: the chosen sentiment's share of the probability of every allowed
-            sentiment at the token that committed to it; None when no value was committed.
+        sentiment_confidence: the written sentiment value's calibrated probability (its
+            probability over the token paths that write it, at the model's fitted temperature:
+            `handlers.calibration`); None when no value was decided.
+        sentiment_probabilities: every value's probability before calibration, in the reply
+            grammar's value order (`ReplySpec.sentiment_values`); what calibration is fitted
+            on. None when no value was decided.
         finished: the reply reached its stop token (the automaton's final state).
     """
 
@@ -42,6 +46,7 @@ class Generation:
     inference_ms: float | None = None
     truncated: bool = False
     sentiment_confidence: float | None = None
+    sentiment_probabilities: tuple[float, ...] | None = None
     finished: bool = True
 
 

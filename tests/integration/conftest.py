@@ -84,32 +84,45 @@ def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
     return worst
 
 
-def confidence_from_forward_pass(engine, prompt, result) -> float:
-    """The sentiment confidence `result` should carry, recomputed without the engine's loop:
-    one plain forward pass (no cache, no padding) over the prompt plus the reply's tokens up to
-    the one that commits the value, then the chosen value's share of the allowed committing
-    tokens' probability."""
+def value_probabilities_from_forward_passes(engine, prompt, result) -> tuple[float, ...]:
+    """The sentiment values' probabilities `result` should carry (before calibration),
+    recomputed without the engine's loop: plain forward passes (no cache, no padding) over the
+    prompt plus the reply's tokens up to the first state where a token commits to a value;
+    there each value's mass is its committing tokens' probability plus, through the likeliest
+    allowed bridge token (one that commits nothing but leads to such a state), the bridge's
+    probability times the value's committing mass one step later."""
     import numpy as np
     from keras import ops
 
     auto = engine.automaton(Task.SENTIMENT)
+    decides = ((auto.commit > 0) & (auto.trans >= 0)).any(axis=1)
     prompt_ids, _ = engine._encode([prompt], 10_000)
-    gen_ids = result.token_ids
     state, prefix = auto.start, []
-    for token in gen_ids:  # walk the automaton to the token that commits the value
-        if auto.commit[state, token]:
+    for token in result.token_ids:  # walk the automaton to the first deciding state
+        if decides[state]:
             break
         prefix.append(int(token))
         state = auto.trans[state, token]
     else:
-        pytest.fail("no committing token")
-    last = forward_logits(engine, prompt_ids[0] + prefix)[-1]
-    probs = np.asarray(ops.softmax(ops.convert_to_tensor(last, "float32")))
-    commits = auto.commit[state]
-    allowed = auto.trans[state] >= 0
-    chosen = commits[gen_ids[len(prefix)]]
-    p_any = probs[allowed & (commits > 0)].sum()
-    return float(probs[allowed & (commits == chosen)].sum() / p_any)
+        pytest.fail("no deciding state")
+
+    def probs_after(ids):
+        last = forward_logits(engine, prompt_ids[0] + ids)[-1]
+        return np.asarray(ops.softmax(ops.convert_to_tensor(last, "float32")))
+
+    def masses(probs, at):
+        allowed = auto.trans[at] >= 0
+        return np.array([probs[allowed & (auto.commit[at] == k + 1)].sum()
+                         for k in range(len(auto.values))])
+
+    probs = probs_after(prefix)
+    total = masses(probs, state)
+    nxt = np.where(auto.trans[state] >= 0, auto.trans[state], auto.done)
+    bridge = (auto.trans[state] >= 0) & (auto.commit[state] == 0) & decides[nxt]
+    if bridge.any():
+        u = int(np.argmax(np.where(bridge, probs, -1.0)))
+        total = total + probs[u] * masses(probs_after(prefix + [u]), auto.trans[state, u])
+    return tuple(float(x) for x in total / total.sum())
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,10 @@ from handlers.generation import Task
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
 from prompts import render_sentiment_prompt
-from tests.integration.conftest import check_no_repeat_ngram, confidence_from_forward_pass
+from tests.integration.conftest import (
+    check_no_repeat_ngram,
+    value_probabilities_from_forward_passes,
+)
 
 MAX_SUMMARY = 80
 MAX_NEW = 48
@@ -91,14 +94,23 @@ def test_top_k_and_top_p_sampling_stay_valid(tiny_preset):
         assert all(_valid(r.text) for r in results), sampler
 
 
-def test_confidence_matches_the_models_logits(engines):
-    """Confidence equals the chosen value's renormalised probability from a direct forward
-    pass of the model at the committing step."""
+def test_value_probabilities_match_the_models_logits(engines):
+    """The values' probabilities equal those recomputed from plain forward passes of the model
+    over every path that writes them, the written value is the most probable one, and its
+    confidence is its probability (the tiny preset has no calibration: T = 1)."""
     engine = engines[0]
-    prompt = render_sentiment_prompt("\nid 1: the pizza was fine\n", 1, MAX_SUMMARY)
-    result = engine.generate([prompt], MAX_NEW, Task.SENTIMENT)[0]
-    assert result.sentiment_confidence == pytest.approx(
-        confidence_from_forward_pass(engine, prompt, result), rel=2e-3, abs=2e-4)
+    auto = engine.automaton(Task.SENTIMENT)
+    for i, chat in enumerate(["\nid 1: the pizza was fine\n", "\nid 2: where is my parcel?\n",
+                              "\nid 3: 환불은 언제 되나요? 너무 늦어요\n"]):
+        prompt = render_sentiment_prompt(chat, i + 1, MAX_SUMMARY)
+        result = engine.generate([prompt], MAX_NEW, Task.SENTIMENT)[0]
+        expected = value_probabilities_from_forward_passes(engine, prompt, result)
+        assert result.sentiment_probabilities == pytest.approx(expected, rel=2e-3, abs=2e-4)
+        written = json.loads(result.text)["sentiment"]
+        best = auto.values[max(range(len(expected)), key=expected.__getitem__)]
+        assert written == best
+        assert result.sentiment_confidence == pytest.approx(
+            expected[auto.values.index(written)], rel=2e-3, abs=2e-4)
 
 
 def test_no_repeat_ngram_stops_loops(tiny_preset):

@@ -1,0 +1,98 @@
+"""Calibration of the sentiment confidence: temperature scaling stored with the model.
+
+The decoder gives each sentiment value its probability over the token paths that write it
+(`handlers.decoding`). A small tuned model is over- or under-confident in a way a single
+temperature corrects well (Guo et al., 2017): the calibrated probability of value v is
+`p_v ** (1/T)` renormalised. `T` is fitted on chats the adapter never trained on
+(`python -m tuning.calibrate`) and travels with the model as `calibration.json` in the preset
+folder; a preset without one (the tiny test presets, a remote preset) gets `T = 1`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["CALIBRATION_FILE", "Calibration", "fit_temperature", "load_calibration",
+           "scaled_probabilities"]
+
+CALIBRATION_FILE = "calibration.json"
+# Probabilities are floored here before the log: a value the model gave no mass stays
+# (almost) impossible at any temperature instead of becoming log(0).
+_FLOOR = 1e-12
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted temperature and what it was fitted on (a record, not read by the decoder)."""
+
+    temperature: float = 1.0
+    record: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        t = self.temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) \
+                or not 0.01 <= t <= 100:
+            raise ValueError(f"calibration temperature must be a number in [0.01, 100], "
+                             f"got {t!r}")
+
+
+def load_calibration(preset: str) -> Calibration:
+    """The preset folder's `calibration.json`, or the identity (`T = 1`) when it has none.
+
+    Raises:
+        ValueError: the file exists but is not a calibration (naming the file).
+    """
+    path = os.path.join(preset, CALIBRATION_FILE) if os.path.isdir(preset) else None
+    if path is None or not os.path.exists(path):
+        return Calibration()
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return Calibration(float(data["temperature"]), dict(data.get("record", {})))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: not a calibration file ({e})") from e
+
+
+def scaled_probabilities(mass: Sequence[float],
+                         temperature: float = 1.0) -> tuple[float, ...] | None:
+    """The values' probabilities from their (unnormalised) path mass, at `temperature`;
+    None when no value has any mass (the reply never reached its value)."""
+    total = float(sum(mass))
+    if not total > 0:
+        return None
+    logs = [math.log(max(m / total, _FLOOR)) / temperature for m in mass]
+    top = max(logs)
+    exps = [math.exp(x - top) for x in logs]
+    z = sum(exps)
+    return tuple(e / z for e in exps)
+
+
+def _nll(masses: Sequence[Sequence[float]], labels: Sequence[int], temperature: float) -> float:
+    total = 0.0
+    for mass, label in zip(masses, labels, strict=True):
+        probs = scaled_probabilities(mass, temperature)
+        total -= math.log(max(probs[label], _FLOOR))
+    return total / len(labels)
+
+
+def fit_temperature(masses: Sequence[Sequence[float]], labels: Sequence[int]) -> float:
+    """The temperature that minimises the labels' negative log-likelihood (a log-spaced grid
+    from 0.05 to 20, refined around its best point). `labels[i]` indexes `masses[i]`.
+
+    Raises:
+        ValueError: no examples, or a row with no mass.
+    """
+    pairs = [(m, y) for m, y in zip(masses, labels, strict=True)]
+    if not pairs:
+        raise ValueError("cannot fit a temperature on no examples")
+    if any(not sum(m) > 0 for m, _ in pairs):
+        raise ValueError("every example needs some probability mass on its values")
+    ms, ys = [m for m, _ in pairs], [y for _, y in pairs]
+    grid = [0.05 * (400 ** (k / 80)) for k in range(81)]  # 0.05 .. 20
+    best = min(grid, key=lambda t: _nll(ms, ys, t))
+    fine = [best * (1.1 ** (k / 10)) for k in range(-10, 11)]
+    return min(fine, key=lambda t: _nll(ms, ys, t))
