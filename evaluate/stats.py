@@ -128,3 +128,17 @@ def edit_distance(a: str, b: str) -> int:
                                 previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def auroc(confidences: Sequence[float], correct: Sequence[bool]) -> float | None:
+    """The probability that a right answer has a higher confidence than a wrong one (ties
+    count half): 0.5 is chance, 1.0 ranks every wrong answer below every right one. None
+    without both a right and a wrong answer."""
+    if len(confidences) != len(correct):
+        raise ValueError("confidences and correct differ in length")
+    right = [c for c, ok in zip(confidences, correct, strict=True) if ok]
+    wrong = [c for c, ok in zip(confidences, correct, strict=True) if not ok]
+    if not right or not wrong:
+        return None
+    wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
+    return wins / (len(right) * len(wrong))

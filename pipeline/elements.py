@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from handlers.generation import Generation
+from pipeline import drafts
 from pipeline.schemas import (
     Arm,
     ChatMessage,
@@ -47,6 +48,9 @@ __all__ = [
     "output_row",
     "parse_reply",
     "review_record",
+    "Draft",
+    "better_draft",
+    "check_draft",
 ]
 
 # Raw payloads in error records are cut to this many characters (BigQuery and Pub/Sub both
@@ -390,14 +394,38 @@ def needs_review_for_confidence(row: dict[str, Any], threshold: float | None) ->
     return threshold is not None and confidence is not None and confidence < threshold
 
 
+class Draft(NamedTuple):
+    """An apology draft and the contract checks it failed (`pipeline.drafts`)."""
+
+    text: str
+    problems: tuple[str, ...]
+
+
+def check_draft(text: str, row: dict[str, Any]) -> Draft:
+    """The draft for `row`'s chat with its failed contract checks (an empty draft fails)."""
+    text = text.strip()
+    if not text:
+        return Draft(text, ("empty: no draft",))
+    return Draft(text, tuple(str(p) for p in drafts.draft_problems(
+        text, row["chat_message"], row["user_id"])))
+
+
+def better_draft(first: Draft, second: Draft) -> Draft:
+    """Of two drafts for one chat, the one with fewer failed checks (the first on a tie:
+    written from the ordinary prompt)."""
+    return second if len(second.problems) < len(first.problems) else first
+
+
 def review_record(
-    row: dict[str, Any], apology: str, review_reason: str
+    row: dict[str, Any], draft: Draft, review_reason: str, attempts: int = 1
 ) -> dict[str, Any]:
-    """The review-topic record: the analysed row plus the apology draft."""
-    apology = apology.strip()
-    if not apology:
+    """The review-topic record: the analysed row plus the apology draft, the contract checks
+    it failed (empty: it passed) and how many drafts were written for it."""
+    if not draft.text.strip():
         raise ValueError("apology draft is empty")
-    return ReviewRecord(**row, apology_draft=apology, review_reason=review_reason).model_dump()
+    return ReviewRecord(**row, apology_draft=draft.text.strip(), review_reason=review_reason,
+                        draft_problems=list(draft.problems),
+                        draft_attempts=attempts).model_dump()
 
 
 def decode_base64_raw(record: dict[str, Any]) -> bytes | None:

@@ -172,6 +172,11 @@ class ReviewRecord(_OutputBase):
 
     review_reason: ReviewReason
     apology_draft: str
+    # The apology contract's failed checks (`pipeline.drafts`), shown to the reviewer; empty
+    # when the draft passed. A draft that failed was redrafted once where the prompt version
+    # has a redraft prompt (`draft_attempts` 2), and the better of the two is kept.
+    draft_problems: list[str] = Field(default_factory=list)
+    draft_attempts: int = 1
 
 
 class ErrorRecord(BaseModel):
@@ -321,6 +326,8 @@ REVIEW_TABLE_SCHEMA = {"fields": [
     *_OUTPUT_FIELDS,
     _bq_field("review_reason", "STRING", "REQUIRED"),
     _bq_field("apology_draft", "STRING", "REQUIRED"),
+    _bq_field("draft_problems", "STRING", "REPEATED"),
+    _bq_field("draft_attempts", "INT64"),
 ]}
 
 FEEDBACK_TABLE_SCHEMA = {"fields": [

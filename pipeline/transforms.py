@@ -450,50 +450,89 @@ class AnalyzeSentiment(beam.PTransform):
         return {TAG_RESULTS: results, TAG_NEGATIVE: negative, TAG_ERRORS: errors}
 
 
+# Where a redrafted row carries its first draft (text, failed checks) to the final check.
+FIRST_DRAFT_FIELD = "_first_draft"
+
+
 class _BuildReviewFn(GuardedDoFn):
+    """Checks a draft against the apology contract (`pipeline.drafts`) and builds the review
+    record. A draft that fails goes to `retry` on the first attempt when a redraft prompt
+    exists; on the last attempt the better of the two drafts is kept, with its failed checks
+    in the record, so a reviewer never sees a failing draft as a good one."""
+
     STAGE = Stage.APOLOGY
+
+    def __init__(self, final: bool, can_redraft: bool):
+        self._final = final
+        self._can_redraft = can_redraft
 
     def handle(self, keyed_result):
         row, result = keyed_result
         generation = _generation(result)
         _record_tokens(generation, row["model_variant"], Task.APOLOGY)
-        text = generation.text
+        draft = elements.check_draft(generation.text, row)
+        if draft.problems and not self._final and self._can_redraft:
+            counter("drafts_redrafted").inc()
+            yield beam.pvalue.TaggedOutput(TAG_RETRY, {**row, FIRST_DRAFT_FIELD: list(draft)})
+            return
+        attempts = 1
+        if FIRST_DRAFT_FIELD in row:
+            text, problems = row[FIRST_DRAFT_FIELD]
+            draft = elements.better_draft(elements.Draft(text, tuple(problems)), draft)
+            attempts = 2
+        counter("drafts_flagged" if draft.problems else "drafts_passed").inc()
+        for problem in draft.problems:
+            counter(f"draft_check_failed_{problem.split(':', 1)[0]}").inc()
         reason = row.get(REVIEW_REASON_FIELD, "negative")
-        clean = {k: v for k, v in row.items() if k != REVIEW_REASON_FIELD}
+        clean = {k: v for k, v in row.items() if k not in (REVIEW_REASON_FIELD, FIRST_DRAFT_FIELD)}
         try:
-            yield elements.review_record(clean, text, reason)
+            yield elements.review_record(clean, draft, reason, attempts)
         except ValueError as e:
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 Stage.APOLOGY, f"apology draft failed: {e}", now(), chat_id=row["chat_id"],
-                raw=text, message_id=row.get("message_id"),
+                raw=draft.text, message_id=row.get("message_id"),
                 model_variant=row.get("model_variant"),
                 prompt_version=row.get("prompt_version")))
 
 
-def _apology_prompt(row: dict[str, Any], prompt_set: PromptSet):
-    """(the row, stamped with the apology's prompt version, and the prompt)."""
+def _apology_prompt(row: dict[str, Any], prompt_set: PromptSet, strict: bool = False):
+    """(the row, stamped with the apology's prompt version, and the prompt; `strict`: the
+    redraft prompt)."""
     return {**row, "prompt_version": prompt_set.version}, render_apology_prompt(
-        row["chat_message"], row["user_id"], row["summary"], prompt_set=prompt_set)
+        row["chat_message"], row["user_id"], row["summary"], prompt_set=prompt_set,
+        strict=strict)
 
 
 class DraftApologies(beam.PTransform):
-    """Rows to review -> review records with an apology draft, or `errors`. A review record's
-    `prompt_version`, like its `model_variant`, names what drafted the apology."""
+    """Rows to review -> review records with an apology draft checked against the apology
+    contract (redrafted once with the stricter prompt when it fails and the prompt version
+    has one), or `errors`. A review record's `prompt_version`, like its `model_variant`,
+    names what drafted the apology."""
 
     def __init__(self, inference: InferWithIsolation, prompt_set: PromptSet | None = None):
         super().__init__()
+        # Applied twice (draft and redraft) under two labels: one model, one identifier.
         self._inference = inference
         self._prompt_set = prompt_set or load_prompt_set()
 
     def expand(self, rows):
+        can_redraft = self._prompt_set.strict_apology is not None
         prompts = rows | "BuildPrompt" >> guarded_map(Stage.PROMPT, _apology_prompt,
                                                        self._prompt_set)
         inferred = prompts[TAG_CHATS] | "Generate" >> self._inference
         built = inferred[TAG_RESULTS] | "BuildReview" >> beam.ParDo(
-            _BuildReviewFn()).with_outputs(TAG_ERRORS, main=TAG_REVIEW)
-        errors = (prompts[TAG_ERRORS], inferred[TAG_ERRORS],
-                  built[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
-        return {TAG_REVIEW: built[TAG_REVIEW], TAG_ERRORS: errors}
+            _BuildReviewFn(False, can_redraft)).with_outputs(TAG_ERRORS, TAG_RETRY,
+                                                             main=TAG_REVIEW)
+        strict_prompts = built[TAG_RETRY] | "BuildRedraftPrompt" >> guarded_map(
+            Stage.PROMPT, _apology_prompt, self._prompt_set, True)
+        second = strict_prompts[TAG_CHATS] | "Redraft" >> self._inference
+        rebuilt = second[TAG_RESULTS] | "BuildRedraftedReview" >> beam.ParDo(
+            _BuildReviewFn(True, can_redraft)).with_outputs(TAG_ERRORS, main=TAG_REVIEW)
+        errors = (prompts[TAG_ERRORS], inferred[TAG_ERRORS], built[TAG_ERRORS],
+                  strict_prompts[TAG_ERRORS], second[TAG_ERRORS],
+                  rebuilt[TAG_ERRORS]) | "MergeErrors" >> beam.Flatten()
+        review = (built[TAG_REVIEW], rebuilt[TAG_REVIEW]) | "MergeReview" >> beam.Flatten()
+        return {TAG_REVIEW: review, TAG_ERRORS: errors}
 
 
 class _ArmIndex(beam.PartitionFn):

@@ -172,9 +172,11 @@ def render_sentiment_prompt(
 
 def render_apology_prompt(
     chat_message: str, user_id: int, summary: str, markers: Iterable[str] = (),
-    prompt_set: templates.PromptSet | None = None,
+    prompt_set: templates.PromptSet | None = None, strict: bool = False,
 ) -> Prompt:
-    """Renders the apology-draft prompt for one negative chat.
+    """Renders the apology-draft prompt for one negative chat (`strict`: the redraft prompt
+    for a draft that failed the apology contract; a version without one raises ValueError).
+    A version's template may leave the summary out; then it is not rendered.
 
     The summary sits in the prompt's head, outside the part the engine neutralises with the
     tokenizer's pieces, and it is model output that a chat may have steered. So besides the
@@ -184,8 +186,12 @@ def render_apology_prompt(
     """
     markers = _with_prompt_markers(markers)
     summary = _MARKUP_OPENER.sub(r"\1 ", neutralise(summary, markers))
+    prompt_set = prompt_set or templates.load_prompt_set()
+    template = prompt_set.strict_apology if strict else prompt_set.apology
+    if template is None:
+        raise ValueError(f"prompt version {prompt_set.version} has no strict_apology prompt")
     return _split_render(
-        (prompt_set or templates.load_prompt_set()).apology,
+        template,
         _chat_text(chat_message, markers),
         user_id=user_id,
         summary=summary,

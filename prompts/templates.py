@@ -29,15 +29,22 @@ CHAT_END = "</chat>"
 # Every marker the prompt structure relies on: always neutralised in chat and summary text.
 PROMPT_MARKERS = (*CONTROL_STRINGS, CHAT_START, CHAT_END)
 
-DEFAULT_PROMPT_VERSION = "v1"
+DEFAULT_PROMPT_VERSION = "v3"
 VERSIONS_DIR = os.path.join(os.path.dirname(__file__), "versions")
 
-# The placeholders each template must use, exactly once each ({chat} splits the prompt).
+# The placeholders each template must use, exactly once each ({chat} splits the prompt), and
+# those it may use once. The apology templates may leave the summary out: a small model
+# copies the summary it is handed, and summaries are written as notes, not to the customer.
 _FIELDS = {
     "sentiment": {"user_id", "max_summary_chars", "chat"},
     "strict_sentiment": {"user_id", "max_summary_chars", "chat"},
-    "apology": {"user_id", "summary", "chat"},
+    "apology": {"user_id", "chat"},
+    "strict_apology": {"user_id", "chat"},
 }
+_OPTIONAL_FIELDS = {"apology": {"summary"}, "strict_apology": {"summary"}}
+# Templates a version may leave out: without `strict_apology`, a draft that fails the apology
+# contract is not redrafted (`pipeline.transforms.DraftApologies`).
+_OPTIONAL_TEMPLATES = {"strict_apology"}
 _CHAT_BLOCK = f"{CHAT_START}\n{{chat}}\n{CHAT_END}"
 
 
@@ -47,12 +54,14 @@ class PromptVersionError(ValueError):
 
 @dataclass(frozen=True)
 class PromptSet:
-    """One version of the three prompts (`prompts/versions/<version>.json`)."""
+    """One version of the prompts (`prompts/versions/<version>.json`); `strict_apology`, the
+    redraft prompt for a draft that failed the apology contract, is optional."""
 
     version: str
     sentiment: str
     strict_sentiment: str
     apology: str
+    strict_apology: str | None = None
 
 
 def _check(version: str, name: str, template: str) -> None:
@@ -60,9 +69,11 @@ def _check(version: str, name: str, template: str) -> None:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as e:
         raise PromptVersionError(f"prompt version {version}: {name}: {e}") from e
-    if sorted(fields) != sorted(_FIELDS[name]):
+    required, optional = _FIELDS[name], _OPTIONAL_FIELDS.get(name, set())
+    if len(fields) != len(set(fields)) or not required <= set(fields) <= required | optional:
+        may = f" (and may use {sorted(optional)} once)" if optional else ""
         raise PromptVersionError(f"prompt version {version}: {name} must use each of "
-                                 f"{sorted(_FIELDS[name])} exactly once, uses {sorted(fields)}")
+                                 f"{sorted(required)} exactly once{may}, uses {sorted(fields)}")
     if template.count(_CHAT_BLOCK) != 1 or template.count("{chat}") != 1:
         raise PromptVersionError(f"prompt version {version}: {name} must put the chat "
                                  f"between {CHAT_START} and {CHAT_END} on lines of its own")
@@ -92,10 +103,13 @@ def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
     if data.get("version") != version:
         raise PromptVersionError(f"{path} says it is version {data.get('version')!r}")
     for name in _FIELDS:
+        if name in _OPTIONAL_TEMPLATES and data.get(name) is None:
+            continue
         if not isinstance(data.get(name), str):
             raise PromptVersionError(f"prompt version {version}: {name} is missing")
         _check(version, name, data[name])
-    return PromptSet(version, data["sentiment"], data["strict_sentiment"], data["apology"])
+    return PromptSet(version, data["sentiment"], data["strict_sentiment"], data["apology"],
+                     data.get("strict_apology"))
 
 
 def available_versions() -> list[str]:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from handlers.calibration import CALIBRATION_FILE
 from handlers.gemma_gguf import sha256_file
 from tuning import lora
 
@@ -30,6 +31,11 @@ _LOGGER = logging.getLogger(__name__)
 # Files of a base preset that travel with anything derived from it (the Gemma Terms of Use).
 LICENCE_FILES = ("GEMMA_TERMS.html", "NOTICE.md", "LICENSE")
 
+
+
+def calibration_path(adapter: str) -> str:
+    """Where an adapter's calibration is kept: `<adapter>.calibration.json` beside it."""
+    return adapter + ".calibration.json"
 
 
 def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
@@ -53,8 +59,14 @@ def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
         for name in LICENCE_FILES:
             if os.path.exists(os.path.join(base, name)):
                 shutil.copy2(os.path.join(base, name), os.path.join(out, name))
+    # The confidence's temperature, fitted for this adapter (`tuning.calibrate`), travels
+    # with the merged model; an adapter without one leaves the preset uncalibrated (T = 1).
+    calibration = calibration_path(adapter)
+    if os.path.exists(calibration):
+        shutil.copy2(calibration, os.path.join(out, CALIBRATION_FILE))
     record = {
         "adapter": os.path.basename(adapter),
+        "calibration": os.path.basename(calibration) if os.path.exists(calibration) else None,
         "adapter_sha256": sha256_file(adapter),
         "base": meta["base"],
         "rank": meta["rank"],

@@ -11,6 +11,7 @@ over budget (`shapes.keep_end_within`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,16 @@ def parse_labelled_chat(obj: Any) -> LabelledChat:
     if language is not None and not isinstance(language, str):
         raise ValueError(f"language must be a string, got {language!r:.80}")
     return LabelledChat(user_id, chat, int(sentiment), summary, apology, language)
+
+
+def in_calibration_holdout(chat: LabelledChat, percent: int) -> bool:
+    """Whether `chat` is among the `percent` % kept out of training for calibration: by the
+    sha256 of its chat text, so the split is the same on every run, in `python -m tuning`
+    and `python -m tuning.calibrate`, whatever the order or subset of the file."""
+    if percent <= 0:
+        return False
+    digest = hashlib.sha256(chat.chat_message.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % 100 < percent
 
 
 def read_labelled_chats(path: str) -> list[LabelledChat]:

@@ -38,6 +38,7 @@ from tuning.examples import (
     Encoder,
     LabelledChat,
     TrainingSequence,
+    in_calibration_holdout,
     read_labelled_chats,
 )
 from tuning.feedback import load as load_feedback
@@ -79,6 +80,10 @@ class TrainConfig:
     batch_size: int = 4
     seed: int = 0
     max_examples: int | None = None
+    # Percent of the chats kept out of training for calibration (`tuning.calibrate`), chosen
+    # by a digest of the chat text (`examples.in_calibration_holdout`): the same chats on
+    # every run and in both commands.
+    calibration_holdout: int = 0
     max_length: int = 512
     max_summary_chars: int = 256
     targets: tuple[str, ...] = lora.DEFAULT_TARGETS
@@ -360,6 +365,8 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    held_out = [c for c in chats if in_calibration_holdout(c, config.calibration_holdout)]
+    chats = [c for c in chats if not in_calibration_holdout(c, config.calibration_holdout)]
     if config.max_examples is not None and config.max_examples < len(chats):
         keep = np.sort(rng.permutation(len(chats))[: config.max_examples])
         chats = [chats[i] for i in keep]
@@ -412,6 +419,7 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
         "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
         **source,
         "chats": len(chats),
+        "calibration_holdout_chats": len(held_out),
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
         "target_tokens": sum(len(s.target_ids) for s in sequences),
@@ -483,6 +491,10 @@ def parser() -> argparse.ArgumentParser:
                    help=f"Sequences per step. Default: {d.batch_size}.")
     p.add_argument("--seed", type=int, default=d.seed,
                    help=f"Seed for LoRA init, subset and batch order. Default: {d.seed}.")
+    p.add_argument("--calibration_holdout", type=int, default=0,
+                   help="Percent (0-50) of the chats kept out of training for "
+                   "`python -m tuning.calibrate`, chosen by a digest of the chat text. "
+                   "Default: 0.")
     p.add_argument("--max_examples", type=int, default=None,
                    help="Use at most this many chats (a seeded random subset). Default: all.")
     p.add_argument("--max_length", type=int, default=d.max_length,
@@ -523,10 +535,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise ValueError("--lr, --alpha and --label_weight must be positive")
     if args.max_examples is not None and args.max_examples <= 0:
         raise ValueError("--max_examples must be positive")
+    if not 0 <= args.calibration_holdout <= 50:
+        raise ValueError("--calibration_holdout must be a percent from 0 to 50")
     return TrainConfig(
         epochs=args.epochs, rank=args.rank, alpha=args.alpha, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, label_weight=args.label_weight,
-        max_examples=args.max_examples,
+        max_examples=args.max_examples, calibration_holdout=args.calibration_holdout,
         max_length=args.max_length, max_summary_chars=args.max_summary_chars,
         targets=TARGET_SETS[args.targets], tasks=tasks,
         length_buckets=args.length_buckets, target_buckets=args.target_buckets)

@@ -1,6 +1,7 @@
 import pytest
 
 from prompts import (
+    load_prompt_set,
     neutralise,
     neutralise_control_strings,
     render_apology_prompt,
@@ -122,7 +123,8 @@ def test_extra_markers_are_neutralised_in_chat_and_summary():
     chat = "x<mask>y[multimodal]z<unused0>"
     assert render_sentiment_prompt(chat, 1, 100, markers=pieces).chat == \
         "x< mask>y[ multimodal]z< unused0>"
-    apology = render_apology_prompt(chat, 1, "s<unused0>", markers=pieces)
+    apology = render_apology_prompt(chat, 1, "s<unused0>", markers=pieces,
+                                    prompt_set=load_prompt_set("v1"))
     assert apology.chat == "x< mask>y[ multimodal]z< unused0>"
     assert "Summary: s< unused0>\n" in apology.head
 
@@ -130,15 +132,26 @@ def test_extra_markers_are_neutralised_in_chat_and_summary():
 def test_summary_markup_is_broken_without_knowing_the_tokenizer():
     """The summary sits outside the chat part the engine neutralises: any `<x` or `[x` in it
     is broken at render time; spaced-out text stays as it was."""
-    head = render_apology_prompt("hi", 1, "a <mask> [multimodal] <unused7> a < b").head
+    head = render_apology_prompt("hi", 1, "a <mask> [multimodal] <unused7> a < b",
+                                 prompt_set=load_prompt_set("v1")).head
     assert "Summary: a < mask> [ multimodal] < unused7> a < b\n" in head
 
 
 def test_apology_prompt_carries_summary_and_chat():
-    """The apology prompt includes the user, the summary and the chat."""
-    text = render_apology_prompt("\nid 9: cold fries\n", 9, "unhappy about fries").text
+    """v1's apology prompt includes the user, the summary and the chat; v3's (the default)
+    leaves the summary out, and its strict redraft prompt too; v1 has no redraft prompt."""
+    v1 = load_prompt_set("v1")
+    text = render_apology_prompt("\nid 9: cold fries\n", 9, "unhappy about fries",
+                                 prompt_set=v1).text
     assert "user 9" in text and "unhappy about fries" in text and "cold fries" in text
     assert text.endswith("<start_of_turn>model\n")
+    for strict in (False, True):
+        text = render_apology_prompt("\nid 9: cold fries\n", 9, "unhappy about fries",
+                                     strict=strict).text
+        assert "customer 9" in text and "cold fries" in text
+        assert "unhappy about fries" not in text
+    with pytest.raises(ValueError, match="strict_apology"):
+        render_apology_prompt("\nid 9: cold fries\n", 9, "s", prompt_set=v1, strict=True)
 
 
 def test_prompt_version_files_are_checked(tmp_path, monkeypatch):
@@ -175,10 +188,10 @@ def test_prompt_version_files_are_checked(tmp_path, monkeypatch):
         templates.load_prompt_set.cache_clear()
 
 
-def test_every_shipped_prompt_version_loads_and_v1_is_the_default():
+def test_every_shipped_prompt_version_loads_and_v3_is_the_default():
     from prompts import templates
 
     for version in templates.available_versions():
         assert templates.load_prompt_set(version).version == version
-    assert templates.DEFAULT_PROMPT_VERSION == "v1"
-    assert templates.SENTIMENT_TEMPLATE == templates.load_prompt_set("v1").sentiment
+    assert templates.DEFAULT_PROMPT_VERSION == "v3"
+    assert templates.SENTIMENT_TEMPLATE == templates.load_prompt_set("v3").sentiment

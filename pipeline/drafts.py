@@ -1,0 +1,252 @@
+"""The apology draft contract: what a draft must be before a reviewer sees it as a good one.
+
+`draft_problems(draft, chat_message, user_id)` returns the contract's failed checks (empty
+when the draft passes), each a `Problem` with the check's name and what failed. The pipeline
+(`pipeline.transforms.DraftApologies`), the evaluation (`pipeline.evaluation`) and the tests
+share it. The checks, per language (the chat's, `language_of` its customer's lines):
+
+* `language`: written in the chat's language.
+* `addressed`: to the customer (English: second person; Korean: `고객님`), never about them
+  ("the customer is…", "고객은…").
+* `register` (Korean): a letter's honorific register: every sentence ends politely
+  (`-습니다`, `-드립니다`, `-세요`…), none in a memo's form (`…함.`, `…음.`, `…됨.`).
+* `apologises`: an explicit apology.
+* `names_problem`: names something the chat is about (a content word of the chat; with
+  `topic_words`, one of those).
+* `sentences`: one to three sentences.
+* `only_offered`: promises only what an agent in the chat said: every commitment (refund,
+  replacement, credit, escalation, callback, message, deadline, investigation, visit) in a
+  clause that is not the apology itself must be named in an agent's line too, and every
+  number in the draft must be in the chat.
+* `clean`: no junk: characters of other scripts, special pieces (`<start_of_image>`),
+  identifiers glued to words (`time.cpuCycle`), words split by a stray space (`파인애 플`).
+* `repeats`: no sentence or five-word run twice.
+
+The checks are word lists and patterns (`pipeline/data/draft_rules.json`), not a model: they
+catch the faults that recur in drafts, and they can be wrong on unusual phrasing. A flagged
+draft is shown to the reviewer with its problems (`ReviewRecord.draft_problems`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from collections import Counter
+from typing import NamedTuple
+
+__all__ = ["CHECKS", "Problem", "agent_lines", "customer_lines", "draft_problems", "language_of",
+           "sentences"]
+
+CHECKS = ("language", "addressed", "register", "apologises", "names_problem", "sentences",
+          "only_offered", "clean", "repeats")
+
+_RULES_PATH = os.path.join(os.path.dirname(__file__), "data", "draft_rules.json")
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
+_TURN = re.compile(r"^\s*id\s+(\d+)\s*:\s?(.*)$")
+_SPECIAL_PIECE = re.compile(r"<\s*/?\s*(start|end)_of_\w+\s*>|<unused\d+>|<(bos|eos|pad|mask)>|"
+                            r"\[multimodal\]|<\|[^|>]*\|>")
+# An identifier glued to a word: camelCase, or a letter right after sentence punctuation
+# ("time.cpuCycle"). Checked only for tokens the chat itself does not contain (a URL, a code).
+_GLUED = re.compile(r"[A-Za-z]+[.!?][A-Za-z]{2,}|\b[a-z]+[A-Z][a-z]+\w*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_EN_WORD = re.compile(r"[a-z][a-z'-]+")
+_KO_WORD = re.compile(r"[\uac00-\ud7a3]{2,}")
+_KO_CLAUSE = re.compile(r"[,;]\s*|(?<=[며고])\s+")
+_EN_CLAUSE = re.compile(r"[,;:]\s*|\s+(?:and|but|while|so)\s+")
+
+
+class Problem(NamedTuple):
+    """A failed check: its name (one of `CHECKS`) and what failed."""
+
+    check: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.detail}"
+
+
+@functools.cache
+def _rules() -> dict:
+    with open(_RULES_PATH, encoding="utf-8") as f:
+        rules = json.load(f)
+    compiled = {name: {lang: re.compile(p, re.IGNORECASE) for lang, p in by_lang.items()}
+                for name, by_lang in rules.items()
+                if name in ("apology", "second_person", "third_person", "memo_ending",
+                            "polite_ending")}
+    compiled["commitments"] = {cat: {lang: re.compile(p, re.IGNORECASE)
+                                     for lang, p in by_lang.items()}
+                               for cat, by_lang in rules["commitments"].items()}
+    compiled["stopwords"] = {lang: frozenset(words.split())
+                             for lang, words in rules["stopwords"].items()}
+    compiled["allowed_script"] = re.compile(rules["allowed_script"])
+    return compiled
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a summary or draft (split after . ! ? or at line breaks)."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def language_of(text: str) -> str:
+    """"ko" when Hangul makes up at least a third of the letters, else "en"."""
+    hangul, latin = len(_HANGUL.findall(text)), len(_LATIN.findall(text))
+    return "ko" if hangul and hangul * 3 >= hangul + latin else "en"
+
+
+def _turns(chat_message: str) -> list[tuple[int | None, str]]:
+    turns = []
+    for line in chat_message.splitlines():
+        match = _TURN.match(line)
+        if match:
+            turns.append((int(match.group(1)), match.group(2)))
+        elif line.strip():
+            turns.append((None, line.strip()))
+    return turns
+
+
+def customer_lines(chat_message: str, user_id: int) -> str:
+    """The customer's turns (`id <user_id>: …`), one per line."""
+    return "\n".join(text for speaker, text in _turns(chat_message) if speaker == user_id)
+
+
+def agent_lines(chat_message: str, user_id: int) -> str:
+    """Every other speaker's turns: what the company's side said."""
+    return "\n".join(text for speaker, text in _turns(chat_message)
+                     if speaker is not None and speaker != user_id)
+
+
+def _clauses(text: str, language: str) -> list[str]:
+    splitter = _KO_CLAUSE if language == "ko" else _EN_CLAUSE
+    return [c for s in sentences(text) for c in splitter.split(s) if c.strip()]
+
+
+def commitments(text: str, language: str) -> set[str]:
+    """The commitment categories a text names (`draft_rules.json`)."""
+    return {cat for cat, by_lang in _rules()["commitments"].items()
+            if by_lang[language].search(text)}
+
+
+def _stems(text: str, language: str) -> set[str]:
+    """Content words' stems: a Korean word's first two syllables (before particles and
+    endings), an English word's first five letters; stopwords left out."""
+    stop = _rules()["stopwords"][language]
+    if language == "ko":
+        return {w[:2] for w in _KO_WORD.findall(text) if w not in stop and w[:2] not in stop}
+    words = {w.strip("'-") for w in _EN_WORD.findall(text.lower())}
+    return {w[:5] for w in words if len(w) >= 3 and w not in stop}
+
+
+def _names_something_from(draft: str, chat: str, language: str) -> bool:
+    """Whether a content word of the draft is in the chat (by stem, anywhere in a word)."""
+    lowered = chat.lower()
+    if language == "ko":
+        return any(stem in lowered for stem in _stems(draft, language))
+    chat_words = {w.strip("'-") for w in _EN_WORD.findall(lowered)}
+    return any(w.startswith(stem) for stem in _stems(draft, language) for w in chat_words)
+
+
+def _repeated_phrase(text: str, n: int = 5) -> str | None:
+    words = text.lower().split()
+    grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    repeated = [g for g, c in grams.items() if c > 1]
+    return " ".join(repeated[0]) if repeated else None
+
+
+def _split_words(draft: str, chat: str) -> list[str]:
+    """Neighbouring words that are one word of the chat split by a stray space: English, two
+    pieces that are no chat word but join into one ("carbo nara"); Korean, a piece that is no
+    chat word followed by the one syllable that completes a chat word ("파인애 플에"). A
+    compound spaced either way ("배송 지연" for "배송지연") shares two syllables and passes."""
+    chat_words = set(re.findall(r"[\w']+", chat.lower()))
+    hangul_words = set(_KO_WORD.findall(chat))
+    words = re.findall(r"[\w']+", draft.lower())
+    found = []
+    for a, b in zip(words, words[1:], strict=False):
+        if a in chat_words or a.isdigit() or b.isdigit():
+            continue
+        if _HANGUL.search(a + b):
+            for w in hangul_words:
+                if len(a) >= 2 and w.startswith(a) and len(w) > len(a):
+                    rest = w[len(a):]
+                    common = len(os.path.commonprefix([rest, b]))
+                    if common == 1:
+                        found.append(f"{a} {b}")
+                        break
+        elif len(a + b) >= 4 and b not in chat_words and a + b in chat_words:
+            found.append(f"{a} {b}")
+    return found
+
+
+def draft_problems(draft: str, chat_message: str, user_id: int,
+                   topic_words: list[str] | None = None) -> list[Problem]:
+    """The apology contract's failed checks for `draft`, in `CHECKS` order (empty: it passes).
+
+    Args:
+        draft: the apology draft.
+        chat_message: the chat it answers (`id <n>: text` lines).
+        user_id: the customer's id in the chat; every other id is the company's side.
+        topic_words: words any faithful draft names (a labelled set's); without them, the
+            draft must share a content word with the customer's lines.
+    """
+    rules = _rules()
+    customer = customer_lines(chat_message, user_id) or chat_message
+    agents = agent_lines(chat_message, user_id)
+    language = language_of(customer)
+    problems: list[Problem] = []
+    parts = sentences(draft)
+    if language_of(draft) != language:
+        problems.append(Problem("language", f"not in {language}"))
+    third = rules["third_person"][language].search(draft)
+    if third:
+        problems.append(Problem("addressed", f"speaks about the customer: {third.group()!r}"))
+    elif not rules["second_person"][language].search(draft):
+        problems.append(Problem("addressed", "not addressed to the customer"))
+    if language == "ko":
+        for s in parts:
+            end = re.sub(r"[\s.!?~…^ㅠㅜ]+$", "", s)
+            if rules["memo_ending"]["ko"].search(end) or not rules["polite_ending"]["ko"].search(
+                    end):
+                problems.append(Problem("register", f"not a letter's polite ending: {s[-12:]!r}"))
+                break
+    if not rules["apology"][language].search(draft):
+        problems.append(Problem("apologises", "no apology"))
+    if topic_words:
+        lowered = draft.lower()
+        if not any(w.lower() in lowered for w in topic_words):
+            problems.append(Problem("names_problem", f"names none of {topic_words}"))
+    elif not _names_something_from(draft, chat_message, language):
+        problems.append(Problem("names_problem", "names nothing the chat is about"))
+    if not 1 <= len(parts) <= 3:
+        problems.append(Problem("sentences", f"{len(parts)} sentences"))
+    apology = rules["apology"][language]
+    promised = set()
+    for clause in _clauses(draft, language):
+        if not apology.search(clause):
+            promised |= commitments(clause, language)
+    invented = sorted(promised - commitments(agents, language))
+    chat_numbers = set(_NUMBER.findall(chat_message))
+    numbers = sorted(set(_NUMBER.findall(draft)) - chat_numbers)
+    if invented or numbers:
+        detail = ", ".join(invented + [f"number {n}" for n in numbers])
+        problems.append(Problem("only_offered", f"promises what no agent said: {detail}"))
+    junk = []
+    foreign = sorted({ch for ch in draft if not rules["allowed_script"].match(ch)})
+    if foreign:
+        junk.append("characters " + "".join(foreign[:8]))
+    if _SPECIAL_PIECE.search(draft):
+        junk.append(f"special piece {_SPECIAL_PIECE.search(draft).group()!r}")
+    glued = [g for g in _GLUED.findall(draft) if g not in chat_message]
+    if glued:
+        junk.append(f"glued {glued[0]!r}")
+    split = _split_words(draft, chat_message)
+    if split:
+        junk.append(f"split word {split[0]!r}")
+    if junk:
+        problems.append(Problem("clean", "; ".join(junk)))
+    if len(set(parts)) < len(parts) or _repeated_phrase(draft):
+        problems.append(Problem("repeats", "a sentence or phrase twice"))
+    return problems

@@ -1,0 +1,110 @@
+"""The apology draft contract (`pipeline.drafts.draft_problems`), in English and Korean."""
+
+import json
+import os
+
+import pytest
+
+from pipeline.drafts import CHECKS, draft_problems
+
+EN_CHAT = ("\nid 7: There was a hair in my carbonara. I'm disgusted.\n"
+           "id 90: I'm so sorry. I've refunded the carbonara to your card.\n"
+           "id 7: Fine, but I won't order from there again.\n")
+KO_CHAT = ("\nid 7: 주문한 파인애플 피자에 토핑이 거의 없어요. 너무 실망이에요\n"
+           "id 90: 불편을 드려 죄송합니다. 피자 금액은 환불 처리해 드렸습니다.\n"
+           "id 7: 네.. 다음엔 안 시킬게요\n")
+
+
+def checks(draft, chat, topic_words=None):
+    return [p.check for p in draft_problems(draft, chat, 7, topic_words)]
+
+
+def test_a_good_draft_passes_in_both_languages():
+    """An apology to the customer naming the problem and the agent's own offer passes."""
+    assert checks("We're sorry you found a hair in your carbonara. The refund for it is on "
+                  "its way to your card.", EN_CHAT) == []
+    assert checks("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. 피자 금액은 "
+                  "환불해 드렸습니다.", KO_CHAT) == []
+
+
+@pytest.mark.parametrize("draft", [
+    "We're sorry about the hair in your carbonara. We'll email you within 24 hours.",
+    "We're sorry about the hair in your carbonara. A manager will call you back.",
+    "We're sorry about the hair in your carbonara. Here is a voucher for 20% off.",
+])
+def test_a_promise_no_agent_made_fails(draft):
+    """An email, a deadline, a call or a voucher that nobody offered fails `only_offered`."""
+    assert "only_offered" in checks(draft, EN_CHAT)
+
+
+def test_a_korean_promise_no_agent_made_fails():
+    assert "only_offered" in checks(
+        "고객님, 피자 토핑이 부족해 죄송합니다. 내일까지 쿠폰을 문자로 보내 드리겠습니다.", KO_CHAT)
+
+
+def test_the_problem_described_in_the_apology_clause_is_not_a_promise():
+    """"Sorry your refund is late" names the problem; it promises no refund."""
+    chat = "\nid 7: My refund still hasn't arrived after two weeks!\nid 3: I see the request.\n"
+    assert "only_offered" not in checks("We're sorry your refund still hasn't arrived.", chat)
+    assert "only_offered" in checks(
+        "We're sorry for the wait, and your refund will arrive tomorrow.", chat)
+
+
+def test_a_memo_about_the_customer_fails_register_and_addressing():
+    """The demo's old draft: a memo about the customer, no apology, a split word."""
+    memo = ("고객님, 파인애플이 피자에 들어간 토핑은 정말 짜증이 나고 고객은 불만족함. 파인애 플에 "
+            "이토록 토핑이 들어간 피자는 정말 짜증을 남겨 여러분이 불만족함을 표함.")
+    failed = checks(memo, KO_CHAT)
+    assert {"addressed", "register", "apologises", "clean"} <= set(failed)
+
+
+def test_english_third_person_and_no_apology_fail():
+    failed = checks("The customer is unhappy about the hair in the carbonara.", EN_CHAT)
+    assert {"addressed", "apologises"} <= set(failed)
+
+
+def test_language_and_sentence_count():
+    assert "language" in checks("We're sorry about your pizza toppings.", KO_CHAT)
+    four = "We're sorry about the hair. It was wrong. It won't happen. Truly sorry, carbonara."
+    assert "sentences" in checks(four, EN_CHAT)
+
+
+@pytest.mark.parametrize("draft", [
+    "We're sorry about the hair in your carbonara such a hard time.cpuCycle",
+    "We're sorry about the hair in your carbonara<start_of_image>.",
+    "We're sorry about the hair in your carbonara Привет.",
+    "We're sorry about the hair in your carbo nara.",
+])
+def test_junk_fails_clean(draft):
+    assert "clean" in checks(draft, EN_CHAT)
+
+
+def test_a_draft_that_names_nothing_from_the_chat_fails():
+    assert "names_problem" in checks("We're sorry for the trouble you had.", EN_CHAT)
+    assert "names_problem" in checks("We're sorry about your pasta.", EN_CHAT, ["hair"])
+
+
+def test_a_number_not_in_the_chat_fails():
+    assert "only_offered" in checks(
+        "We're sorry about the hair in your carbonara; the refund of $40 is on its way.",
+        EN_CHAT)
+
+
+def test_every_training_apology_passes_the_contract():
+    """The apology targets the model learns from pass the contract they are judged by (a
+    few flagged by the word lists' limits are allowed, not more than 3%)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "tuning", "data", "train.jsonl")
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    drafted = [r for r in rows if r["apology"]]
+    failing = [(r["apology"], [str(p) for p in draft_problems(r["apology"], r["chat_message"],
+                                                              r["user_id"])])
+               for r in drafted]
+    failing = [f for f in failing if f[1]]
+    assert len(failing) <= 0.03 * len(drafted), failing[:5]
+
+
+def test_checks_are_reported_in_contract_order():
+    problems = draft_problems("The customer is fine.", KO_CHAT, 7)
+    order = [CHECKS.index(p.check) for p in problems]
+    assert order == sorted(order)
