@@ -56,7 +56,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
                                                "handlers.*", "prompts", "prompts.*"]),
     # The prompt versions are data files the workers read.
-    package_data={"prompts": ["versions/*.json"]},
+    package_data={"prompts": ["versions/*.json"], "pipeline": ["data/*.json"]},
     install_requires=REQUIRED,
     extras_require=EXTRAS,
 )

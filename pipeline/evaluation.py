@@ -1,40 +1,35 @@
 """Quality of a run against a labelled set: `python -m pipeline.evaluation OUT_DIR LABELS`.
 
 LABELS is JSON lines with `id`, `sentiment`, `language` ("en" or "ko") and `topic_words`
-(`samples/eval.jsonl`). Prints sentiment agreement and a confusion matrix, then checks every
-summary (one or two sentences, within `--max_summary_chars`, no sentence repeated, in the
-chat's language, naming what the chat was about) and every apology draft (in the chat's
-language, about the chat's problem, no sentence or phrase repeated). The checks are pure
-functions, tested in `tests/unit/test_evaluation.py`.
+(`samples/eval.jsonl`). Per language it prints sentiment agreement and a confusion matrix,
+the summary checks (one or two sentences, within `--max_summary_chars`, no sentence repeated,
+in the chat's language, naming what the chat was about, no junk), and every apology draft's
+contract checks one by one (`pipeline.drafts`: the same function the pipeline runs before a
+draft reaches the review topic), then the sentiment confidence's expected calibration error
+and AUROC (how well it ranks wrong answers below right ones) and what
+`--review_below_confidence` would catch. The checks are pure functions, tested in
+`tests/unit/test_evaluation.py` and `tests/unit/test_drafts.py`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 
+from evaluate.stats import auroc, calibration_bins, expected_calibration_error
+from pipeline import drafts
+from pipeline.drafts import language_of, sentences
 from pipeline.summary import load
 
-__all__ = ["apology_problems", "confusion", "language_of", "sentences", "summary_problems"]
+__all__ = ["apology_problems", "confusion", "language_of", "report", "sentences",
+           "summary_problems"]
 
 VALUES = (1, 0, -1)
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of a summary or apology (split after . ! ? or at line breaks)."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-
-
-def language_of(text: str) -> str:
-    """"ko" when Hangul makes up at least a third of the letters, else "en"."""
-    hangul, latin = len(_HANGUL.findall(text)), len(_LATIN.findall(text))
-    return "ko" if hangul and hangul * 3 >= hangul + latin else "en"
+LANGUAGES = ("en", "ko")
+# Shares of chats sent to review by confidence, for the lever table.
+REVIEW_SHARES = (0.05, 0.10, 0.20, 0.30)
 
 
 def _repeated_phrase(text: str, n: int = 4) -> str | None:
@@ -42,23 +37,6 @@ def _repeated_phrase(text: str, n: int = 4) -> str | None:
     grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
     repeated = [g for g, c in grams.items() if c > 1]
     return " ".join(repeated[0]) if repeated else None
-
-
-def _mentions(text: str, topic_words: list[str]) -> bool:
-    lowered = text.lower()
-    return any(word.lower() in lowered for word in topic_words)
-
-
-def _shared_problems(text: str, parts: list[str], language: str, topic_words: list[str],
-                     phrase_words: int, topic_problem: str) -> list[str]:
-    problems = []
-    if len(set(parts)) < len(parts) or _repeated_phrase(text, phrase_words):
-        problems.append("repeats itself")
-    if language_of(text) != language:
-        problems.append(f"not in {language}")
-    if topic_words and not _mentions(text, topic_words):
-        problems.append(topic_problem)
-    return problems
 
 
 def summary_problems(summary: str, max_chars: int, language: str,
@@ -70,14 +48,19 @@ def summary_problems(summary: str, max_chars: int, language: str,
         problems.append(f"{len(parts)} sentences")
     if len(summary) > max_chars:
         problems.append(f"{len(summary)} characters")
-    return problems + _shared_problems(summary, parts, language, topic_words, 4,
-                                       "does not name the topic")
+    if len(set(parts)) < len(parts) or _repeated_phrase(summary):
+        problems.append("repeats itself")
+    if language_of(summary) != language:
+        problems.append(f"not in {language}")
+    if topic_words and not any(w.lower() in summary.lower() for w in topic_words):
+        problems.append("does not name the topic")
+    return problems
 
 
-def apology_problems(apology: str, language: str, topic_words: list[str]) -> list[str]:
-    """What is wrong with an apology draft (empty when it is fine)."""
-    return _shared_problems(apology, sentences(apology), language, topic_words, 5,
-                            "does not name the problem")
+def apology_problems(draft: str, chat_message: str, user_id: int,
+                     topic_words: list[str] | None = None) -> list[str]:
+    """The apology contract's failed checks by name (`pipeline.drafts.CHECKS`)."""
+    return [p.check for p in drafts.draft_problems(draft, chat_message, user_id, topic_words)]
 
 
 def confusion(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -90,59 +73,104 @@ def _load_labels(path: str) -> dict[int, dict]:
         return {row["id"]: row for row in map(json.loads, filter(str.strip, f))}
 
 
-def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: int) -> str:
+def _pct(n: int, d: int) -> str:
+    return f"{n}/{d} ({100.0 * n / d:.1f}%)" if d else "0/0"
+
+
+def _lever(confidences: list[float], correct: list[bool]) -> list[str]:
+    """Wrong sentiments caught when the least confident share of chats goes to review."""
+    order = sorted(range(len(confidences)), key=confidences.__getitem__)
+    wrong = sum(not ok for ok in correct)
+    lines = []
+    for share in REVIEW_SHARES:
+        k = round(share * len(order))
+        caught = sum(not correct[i] for i in order[:k])
+        threshold = confidences[order[k]] if k < len(order) else 1.0
+        lines.append(f"  review the least confident {share:>4.0%} ({k} chats, "
+                     f"--review_below_confidence {threshold:.3f}): catches {caught}/{wrong} "
+                     f"wrong sentiments")
+    return lines
+
+
+def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: int,
+           wall_seconds: float | None = None) -> str:
     analysed = {r["chat_id"]: r for sink in ("results", "review") for r in records[sink]}
     reviews = {r["chat_id"]: r for r in records["review"]}
     errors = [r for r in records["errors"] if r.get("chat_id") in labels]
-    pairs = [(labels[i]["sentiment"], analysed[i]["sentiment"]) for i in labels if i in analysed]
-    right = sum(a == b for a, b in pairs)
-    lines = [f"== sentiment agreement: {right}/{len(labels)} "
-             f"({100.0 * right / max(1, len(labels)):.1f}%); {len(errors)} in errors =="]
-    by_language = Counter()
-    for i, (label, predicted) in zip([i for i in labels if i in analysed], pairs, strict=True):
-        by_language[(labels[i]["language"], label == predicted)] += 1
-    for language in ("en", "ko"):
-        total = by_language[(language, True)] + by_language[(language, False)]
-        lines.append(f"  {language}: {by_language[(language, True)]}/{total}")
-    matrix = confusion(pairs)
-    lines.append("== confusion (rows: label, columns: model) ==")
-    lines.append("        " + "".join(f"{v:>6d}" for v in VALUES))
-    for label in VALUES:
-        lines.append(f"  {label:>4d}  " + "".join(f"{matrix.get((label, p), 0):>6d}"
-                                                  for p in VALUES))
-    summary_issues = Counter()
-    apology_issues = Counter()
+    ids = [i for i in labels if i in analysed]
+    right = sum(labels[i]["sentiment"] == analysed[i]["sentiment"] for i in ids)
+    lines = [f"== sentiment agreement: {_pct(right, len(labels))}; {len(errors)} in errors =="]
+    metrics = [f"METRIC eval_sentiment_agreement {right / max(1, len(labels)):.3f}"]
+    for language in LANGUAGES:
+        mine = [i for i in ids if labels[i]["language"] == language]
+        total = sum(1 for i in labels if labels[i]["language"] == language)
+        ok = sum(labels[i]["sentiment"] == analysed[i]["sentiment"] for i in mine)
+        lines.append(f"  {language}: {_pct(ok, total)}")
+        metrics.append(f"METRIC eval_sentiment_agreement_{language} {ok / max(1, total):.3f}")
+        matrix = confusion([(labels[i]["sentiment"], analysed[i]["sentiment"]) for i in mine])
+        lines.append(f"  confusion ({language}; rows: label, columns: model)")
+        lines.append("        " + "".join(f"{v:>6d}" for v in VALUES))
+        for label in VALUES:
+            lines.append(f"  {label:>4d}  " + "".join(f"{matrix.get((label, p), 0):>6d}"
+                                                      for p in VALUES))
     examples = []
-    for i, row in analysed.items():
-        if i not in labels:
-            continue
-        label = labels[i]
-        for problem in summary_problems(row["summary"], max_chars, label["language"],
-                                        label.get("topic_words", [])):
-            summary_issues[problem.split(" ", 1)[-1] if problem[0].isdigit() else problem] += 1
-            if len(examples) < 6:
-                examples.append(f"  #{i} summary {problem}: {row['summary'][:120]!r}")
-        if i in reviews:
-            for problem in apology_problems(reviews[i]["apology_draft"], label["language"],
-                                            label.get("topic_words", [])):
-                apology_issues[problem] += 1
-    good = sum(1 for i in analysed if i in labels and not summary_problems(
-        analysed[i]["summary"], max_chars, labels[i]["language"],
-        labels[i].get("topic_words", [])))
-    lines.append(f"== summaries: {good}/{len(pairs)} pass every check ==")
-    lines += [f"  {problem}: {count}" for problem, count in summary_issues.most_common()]
-    drafts = [i for i in reviews if i in labels]
-    good_drafts = sum(1 for i in drafts if not apology_problems(
-        reviews[i]["apology_draft"], labels[i]["language"], labels[i].get("topic_words", [])))
-    lines.append(f"== apologies: {good_drafts}/{len(drafts)} pass every check ==")
-    lines += [f"  {problem}: {count}" for problem, count in apology_issues.most_common()]
+    lines.append("== summaries (pass every check) ==")
+    for language in LANGUAGES:
+        mine = [i for i in ids if labels[i]["language"] == language]
+        issues = Counter()
+        good = 0
+        for i in mine:
+            found = summary_problems(analysed[i]["summary"], max_chars, language,
+                                     labels[i].get("topic_words", []))
+            good += not found
+            for problem in found:
+                issues[problem.split(" ", 1)[-1] if problem[0].isdigit() else problem] += 1
+                if len(examples) < 8:
+                    examples.append(f"  #{i} summary {problem}: {analysed[i]['summary'][:120]!r}")
+        lines.append(f"  {language}: {_pct(good, len(mine))}" + "".join(
+            f"; {p} {c}" for p, c in issues.most_common()))
+        metrics.append(f"METRIC eval_summaries_ok_{language} {good / max(1, len(mine)):.3f}")
+    lines.append("== apology drafts: the contract, check by check (pass rate) ==")
+    for language in LANGUAGES:
+        mine = [i for i in reviews if i in labels and labels[i]["language"] == language]
+        failed = {i: apology_problems(reviews[i]["apology_draft"], reviews[i]["chat_message"],
+                                      reviews[i]["user_id"], labels[i].get("topic_words"))
+                  for i in mine}
+        passed = sum(not f for f in failed.values())
+        redrafted = sum(reviews[i].get("draft_attempts", 1) > 1 for i in mine)
+        lines.append(f"  {language}: whole contract {_pct(passed, len(mine))}; "
+                     f"redrafted {redrafted}")
+        counts = Counter(c for f in failed.values() for c in f)
+        lines.append("    " + ", ".join(f"{c} {_pct(len(mine) - counts[c], len(mine))}"
+                                        for c in drafts.CHECKS))
+        metrics.append(f"METRIC eval_apologies_ok_{language} {passed / max(1, len(mine)):.3f}")
+        for i, f in failed.items():
+            if f and len(examples) < 16:
+                examples.append(f"  #{i} draft fails {','.join(f)}: "
+                                f"{reviews[i]['apology_draft'][:160]!r}")
+    scored = [i for i in ids if analysed[i].get("sentiment_confidence") is not None]
+    conf = [float(analysed[i]["sentiment_confidence"]) for i in scored]
+    correct = [labels[i]["sentiment"] == analysed[i]["sentiment"] for i in scored]
+    if scored:
+        ece = expected_calibration_error(calibration_bins(conf, correct))
+        rank = auroc(conf, correct)
+        lines.append(f"== sentiment confidence ({len(scored)} chats) ==")
+        lines.append(f"  expected calibration error (10 bins): {ece:.3f}")
+        lines.append("  AUROC (right above wrong): " + ("n/a (no wrong answer)" if rank is None
+                                                       else f"{rank:.3f}"))
+        lines += _lever(conf, correct)
+        metrics.append(f"METRIC eval_confidence_ece {ece:.3f}")
+        if rank is not None:
+            metrics.append(f"METRIC eval_confidence_auroc {rank:.3f}")
+    if wall_seconds:
+        lines.append(f"== time: {wall_seconds:.0f} s for {len(labels)} chats and "
+                     f"{len(reviews)} drafts, {wall_seconds / max(1, len(labels)):.2f} s/chat "
+                     f"(whole command: load, compile and Beam included) ==")
+        metrics.append(f"METRIC eval_seconds_per_chat {wall_seconds / max(1, len(labels)):.3f}")
     if examples:
         lines.append("== examples of failed checks ==")
         lines += examples
-    lines.append(f"METRIC eval_sentiment_agreement {right / max(1, len(labels)):.3f}")
-    lines.append(f"METRIC eval_summaries_ok {good / max(1, len(pairs)):.3f}")
-    lines.append(f"METRIC eval_apologies_ok {good_drafts / max(1, len(drafts)):.3f}")
-    return "\n".join(lines)
+    return "\n".join(lines + metrics)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,8 +178,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("output_dir")
     parser.add_argument("labels")
     parser.add_argument("--max_summary_chars", type=int, default=256)
+    parser.add_argument("--wall_seconds", type=float, default=None,
+                        help="Wall time of the run, to report time per chat. Default: none.")
     args = parser.parse_args(argv)
-    print(report(load(args.output_dir), _load_labels(args.labels), args.max_summary_chars))
+    print(report(load(args.output_dir), _load_labels(args.labels), args.max_summary_chars,
+                 args.wall_seconds))
 
 
 if __name__ == "__main__":

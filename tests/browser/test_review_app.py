@@ -25,7 +25,10 @@ def server(tmp_path):
     from review.feedback import JsonlSink, ReviewQueue, load_review_records
 
     review = tmp_path / "review-00000-of-00001.jsonl"
-    rows = [_item(3, "late parcel, furious", processed_at="2026-11-25T08:00:03+00:00"),
+    flagged = {**_item(3, "late parcel, furious", processed_at="2026-11-25T08:00:03+00:00"),
+               "draft_problems": ["only_offered: promises what no agent said: message"],
+               "draft_attempts": 2}
+    rows = [flagged,
             _item(1, "broken item\nsecond line"), _item(2, XSS)]
     review.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
     items, problems = load_review_records(str(tmp_path / "review*.jsonl"))
@@ -176,3 +179,22 @@ def test_no_token_no_access_and_forms_need_the_csrf_token(server, browser):
     with urllib.request.urlopen(api, timeout=10) as response:
         assert json.loads(response.read())["final_reply"] == "We are sorry."
     assert [r["chat_id"] for r in _feedback(feedback)] == [3]
+
+
+def test_a_draft_that_failed_the_contract_is_shown_as_needing_a_rewrite(server, browser):
+    """A flagged draft says so in the queue and above the draft, with the failed check; a
+    draft that passed says it passed."""
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    _login(browser, url)
+    cells = {r.find_element(By.TAG_NAME, "a").text: r.find_elements(By.TAG_NAME, "td")[4].text
+             for r in browser.find_elements(By.CSS_SELECTOR, "#pending tr[data-href]")}
+    assert cells == {"#1": "ok", "#2": "ok", "#3": "needs rewrite (1)"}
+    browser.get(url + "/chat/3")
+    warning = browser.find_element(By.ID, "draft-problems").text
+    assert "rewrite before approving" in warning and "the better of 2 drafts" in warning
+    assert "only_offered: promises what no agent said: message" in warning
+    browser.get(url + "/chat/1")
+    assert "passed the draft checks" in browser.find_element(By.ID, "draft-checks").text
+    assert not browser.find_elements(By.ID, "draft-problems")

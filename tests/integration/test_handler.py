@@ -9,7 +9,7 @@ from prompts import render_sentiment_prompt
 
 @pytest.fixture(scope="module")
 def handler(tiny_preset):
-    return KerasHubCausalLMHandler(tiny_preset, max_new_tokens=12, max_batch_size=8,
+    return KerasHubCausalLMHandler(tiny_preset, max_new_tokens=16, max_batch_size=8,
                                    length_buckets=(256, 512))
 
 
@@ -47,20 +47,20 @@ def test_one_result_per_input_in_order(handler, engine):
 
 def test_max_length_counts_the_prompt(engine):
     """max_length covers prompt + new tokens, so long prompts still get a reply budget."""
-    batch = engine.generate(_prompts(3), 12, Task.SENTIMENT)
+    batch = engine.generate(_prompts(3), 16, Task.SENTIMENT)
     for row in batch:
-        assert batch.max_length >= row.prompt_tokens + 12
-        assert 1 <= row.generated_tokens <= 12
+        assert batch.max_length >= row.prompt_tokens + 16
+        assert 1 <= row.generated_tokens <= 16
 
 
 def test_long_chat_keeps_its_end_and_is_marked(engine):
     """A chat longer than the largest bucket keeps its end and is marked truncated."""
     chat = " ".join(f"word{i}" for i in range(3000)) + " FINAL"
     prompt = render_sentiment_prompt(chat, 1, 100)
-    out = engine.generate([prompt], 12, Task.SENTIMENT)[0]
+    out = engine.generate([prompt], 16, Task.SENTIMENT)[0]
     assert out.truncated is True
-    assert out.prompt_tokens <= 512 - 12
-    ids, _ = engine._encode([prompt], 512 - 12)
+    assert out.prompt_tokens <= 512 - 16
+    ids, _ = engine._encode([prompt], 512 - 16)
     text = engine.tokenizer.detokenize([ids[0]])[0]
     assert "FINAL\n</chat>" in text and "word0 " not in text
     assert text.endswith("<start_of_turn>model\n")
@@ -69,7 +69,7 @@ def test_long_chat_keeps_its_end_and_is_marked(engine):
 def test_compiled_shapes_are_bounded(engine):
     """Many batch sizes and lengths compile only within the bucket grid."""
     for n in (1, 2, 3, 5, 8):
-        engine.generate(_prompts(n), 12, Task.SENTIMENT)
+        engine.generate(_prompts(n), 16, Task.SENTIMENT)
     assert engine.compiles <= len(engine.batch_sizes) * len(engine.length_buckets)
 
 

@@ -22,12 +22,36 @@ def test_bad_summaries_are_caught():
 
 
 def test_apology_checks():
-    """Language, topic and repetition of an apology draft."""
-    good = "We are sorry your refund is late. We will email you by Friday."
-    assert apology_problems(good, "en", ["refund"]) == []
-    assert "not in ko" in apology_problems(good, "ko", ["refund"])
-    assert "repeats itself" in apology_problems("Sorry. Sorry.", "en", [])
-    assert "does not name the problem" in apology_problems("We are sorry.", "en", ["refund"])
+    """An apology draft is judged by the contract, check by check (`pipeline.drafts`)."""
+    chat = "\nid 5: My refund is late!\nid 2: I'll chase the refund with billing today.\n"
+    good = "We're sorry your refund is late. We're chasing it with billing today."
+    assert apology_problems(good, chat, 5, ["refund"]) == []
+    assert apology_problems("We are sorry about your refund. We will email you by Friday.",
+                            chat, 5, ["refund"]) == ["only_offered"]
+    assert "repeats" in apology_problems("Sorry, refund. Sorry, refund.", chat, 5)
+    assert "names_problem" in apology_problems("We are sorry, truly.", chat, 5, ["refund"])
+
+
+def test_report_counts_checks_per_language_and_scores_the_confidence():
+    """The report has per-language agreement, the contract's checks, ECE and AUROC."""
+    from pipeline.evaluation import report
+
+    chat = "\nid 5: My refund is late!\nid 2: I'll chase the refund with billing today.\n"
+    labels = {1: {"id": 1, "sentiment": -1, "language": "en", "topic_words": ["refund"]},
+              2: {"id": 2, "sentiment": 0, "language": "en", "topic_words": ["refund"]}}
+    base = {"user_id": 5, "chat_message": chat, "summary": "Refund is late; upset."}
+    records = {"results": [{**base, "chat_id": 2, "sentiment": 1,
+                            "sentiment_confidence": 0.6}],
+               "review": [{**base, "chat_id": 1, "sentiment": -1, "sentiment_confidence": 0.9,
+                           "apology_draft": "We're sorry your refund is late. We will email "
+                                            "you.", "draft_attempts": 2}],
+               "errors": []}
+    text = report(records, labels, 256, wall_seconds=10)
+    assert "en: 1/2 (50.0%)" in text
+    assert "whole contract 0/1 (0.0%); redrafted 1" in text
+    assert "only_offered 0/1 (0.0%)" in text and "apologises 1/1 (100.0%)" in text
+    assert "METRIC eval_confidence_auroc 1.000" in text
+    assert "METRIC eval_seconds_per_chat 5.000" in text
 
 
 def test_helpers():
