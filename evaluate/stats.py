@@ -15,7 +15,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ABResult", "ab_test", "calibration_bins", "edit_distance",
+# The calibration measures live with the calibration itself (`tuning.calibrate` and
+# `pipeline.evaluation` use them too); re-exported here for the report.
+from handlers.calibration import auroc, calibration_bins, expected_calibration_error
+
+__all__ = ["ABResult", "ab_test", "auroc", "calibration_bins", "edit_distance",
            "expected_calibration_error", "normal_cdf", "sample_size_per_arm",
            "threshold_for_recall"]
 
@@ -71,36 +75,6 @@ def sample_size_per_arm(base_rate: float, difference: float) -> int:
     return math.ceil(numerator / (p2 - p1) ** 2)
 
 
-def calibration_bins(confidences: Sequence[float], correct: Sequence[bool],
-                     bins: int = 10) -> list[dict]:
-    """Per equal-width bin over [0, 1]: count, mean confidence, accuracy (empty bins kept
-    with count 0)."""
-    if len(confidences) != len(correct):
-        raise ValueError("confidences and correct differ in length")
-    table = [{"low": k / bins, "high": (k + 1) / bins, "count": 0, "confidence": 0.0,
-              "accuracy": 0.0} for k in range(bins)]
-    for conf, ok in zip(confidences, correct, strict=True):
-        if not 0.0 <= conf <= 1.0 or math.isnan(conf):
-            raise ValueError(f"confidence {conf} is outside [0, 1]")
-        row = table[min(bins - 1, int(conf * bins))]
-        row["count"] += 1
-        row["confidence"] += conf
-        row["accuracy"] += bool(ok)
-    for row in table:
-        if row["count"]:
-            row["confidence"] /= row["count"]
-            row["accuracy"] /= row["count"]
-    return table
-
-
-def expected_calibration_error(table: list[dict]) -> float:
-    total = sum(row["count"] for row in table)
-    if not total:
-        return float("nan")
-    return sum(row["count"] * abs(row["accuracy"] - row["confidence"])
-               for row in table) / total
-
-
 def threshold_for_recall(confidences: Sequence[float], correct: Sequence[bool],
                          share: float) -> float | None:
     """The lowest `--review_below_confidence` that sends at least `share` of the wrong
@@ -128,17 +102,3 @@ def edit_distance(a: str, b: str) -> int:
                                 previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
-
-
-def auroc(confidences: Sequence[float], correct: Sequence[bool]) -> float | None:
-    """The probability that a right answer has a higher confidence than a wrong one (ties
-    count half): 0.5 is chance, 1.0 ranks every wrong answer below every right one. None
-    without both a right and a wrong answer."""
-    if len(confidences) != len(correct):
-        raise ValueError("confidences and correct differ in length")
-    right = [c for c, ok in zip(confidences, correct, strict=True) if ok]
-    wrong = [c for c, ok in zip(confidences, correct, strict=True) if not ok]
-    if not right or not wrong:
-        return None
-    wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
-    return wins / (len(right) * len(wrong))

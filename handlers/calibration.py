@@ -16,7 +16,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["CALIBRATION_FILE", "Calibration", "fit_temperature", "load_calibration",
+__all__ = ["CALIBRATION_FILE", "Calibration", "auroc", "calibration_bins",
+           "expected_calibration_error", "fit_temperature", "load_calibration",
            "scaled_probabilities"]
 
 CALIBRATION_FILE = "calibration.json"
@@ -96,3 +97,45 @@ def fit_temperature(masses: Sequence[Sequence[float]], labels: Sequence[int]) ->
     best = min(grid, key=lambda t: _nll(ms, ys, t))
     fine = [best * (1.1 ** (k / 10)) for k in range(-10, 11)]
     return min(fine, key=lambda t: _nll(ms, ys, t))
+
+
+def calibration_bins(confidences: Sequence[float], correct: Sequence[bool],
+                     bins: int = 10) -> list[dict]:
+    """Per equal-width bin over [0, 1]: count, mean confidence, accuracy (empty bins kept
+    with count 0)."""
+    if len(confidences) != len(correct):
+        raise ValueError("confidences and correct differ in length")
+    table = [{"low": k / bins, "high": (k + 1) / bins, "count": 0, "confidence": 0.0,
+              "accuracy": 0.0} for k in range(bins)]
+    for conf, ok in zip(confidences, correct, strict=True):
+        if not 0.0 <= conf <= 1.0 or math.isnan(conf):
+            raise ValueError(f"confidence {conf} is outside [0, 1]")
+        row = table[min(bins - 1, int(conf * bins))]
+        row["count"] += 1
+        row["confidence"] += conf
+        row["accuracy"] += bool(ok)
+    for row in table:
+        if row["count"]:
+            row["confidence"] /= row["count"]
+            row["accuracy"] /= row["count"]
+    return table
+
+def expected_calibration_error(table: list[dict]) -> float:
+    total = sum(row["count"] for row in table)
+    if not total:
+        return float("nan")
+    return sum(row["count"] * abs(row["accuracy"] - row["confidence"])
+               for row in table) / total
+
+def auroc(confidences: Sequence[float], correct: Sequence[bool]) -> float | None:
+    """The probability that a right answer has a higher confidence than a wrong one (ties
+    count half): 0.5 is chance, 1.0 ranks every wrong answer below every right one. None
+    without both a right and a wrong answer."""
+    if len(confidences) != len(correct):
+        raise ValueError("confidences and correct differ in length")
+    right = [c for c, ok in zip(confidences, correct, strict=True) if ok]
+    wrong = [c for c, ok in zip(confidences, correct, strict=True) if not ok]
+    if not right or not wrong:
+        return None
+    wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
+    return wins / (len(right) * len(wrong))

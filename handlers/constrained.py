@@ -42,6 +42,7 @@ __all__ = [
     "TokenKind",
     "VocabEntry",
     "free_text_automaton",
+    "in_written_scripts",
     "reply_automaton",
     "vocabulary_of",
 ]
@@ -468,13 +469,30 @@ def _first_chars(ca: _CharAutomaton, state: int) -> list[str]:
     return [ch for ch in probe if ca.step_char(state, ch)[0] != DEAD]
 
 
-def free_text_automaton(vocab: Sequence[VocabEntry]) -> Automaton:
+# Free text keeps to the scripts the product writes (English and Korean): ASCII, Latin letters
+# with diacritics, general punctuation and currency signs, Hangul (syllables and jamo). A small
+# model otherwise drifts into tokens of other scripts mid-draft.
+_WRITTEN_SCRIPTS = re.compile(
+    "[\\s\\x20-\\x7e\\u00a0-\\u024f\\u2000-\\u206f\\u20a0-\\u20cf\\u1100-\\u11ff"
+    "\\u3130-\\u318f\\uac00-\\ud7a3]*")
+
+
+def in_written_scripts(text: str) -> bool:
+    """Whether every character of `text` is of a script the product writes."""
+    return _WRITTEN_SCRIPTS.fullmatch(text) is not None
+
+
+def free_text_automaton(vocab: Sequence[VocabEntry], scripts_only: bool = True) -> Automaton:
     """Unconstrained text: any text or byte token, until a stop token. Special tokens (turn
-    markers, BOS, PAD) are refused, so a draft cannot contain chat-template tokens."""
+    markers, BOS, PAD) are refused, so a draft cannot contain chat-template tokens; with
+    `scripts_only`, so are text tokens with a character outside `in_written_scripts` (byte
+    tokens stay: they spell rare Hangul syllables)."""
     free, done = 0, 1
     size = len(vocab)
     trans = np.full((2, size), DEAD, dtype=np.int32)
     for i, entry in enumerate(vocab):
+        if entry.kind == TokenKind.TEXT and scripts_only and not in_written_scripts(entry.text):
+            continue
         if entry.kind in (TokenKind.TEXT, TokenKind.BYTE) and (entry.text or entry.byte >= 0):
             trans[free, i] = free
         elif entry.kind == TokenKind.STOP:

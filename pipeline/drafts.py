@@ -36,8 +36,8 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-__all__ = ["CHECKS", "Problem", "agent_lines", "customer_lines", "draft_problems", "language_of",
-           "sentences"]
+__all__ = ["CHECKS", "Problem", "agent_lines", "customer_lines", "draft_problems", "junk_in",
+           "language_of", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "names_problem", "sentences",
           "only_offered", "clean", "repeats")
@@ -181,6 +181,25 @@ def _split_words(draft: str, chat: str) -> list[str]:
     return found
 
 
+def junk_in(text: str, chat_message: str) -> list[str]:
+    """What in `text` (a draft or a summary) is junk: characters of other scripts, special
+    pieces, identifiers glued to words, words split by a stray space (empty: none)."""
+    junk = []
+    foreign = sorted({ch for ch in text if not _rules()["allowed_script"].match(ch)})
+    if foreign:
+        junk.append("characters " + "".join(foreign[:8]))
+    special = _SPECIAL_PIECE.search(text)
+    if special:
+        junk.append(f"special piece {special.group()!r}")
+    glued = [g for g in _GLUED.findall(text) if g not in chat_message]
+    if glued:
+        junk.append(f"glued {glued[0]!r}")
+    split = _split_words(text, chat_message)
+    if split:
+        junk.append(f"split word {split[0]!r}")
+    return junk
+
+
 def draft_problems(draft: str, chat_message: str, user_id: int,
                    topic_words: list[str] | None = None) -> list[Problem]:
     """The apology contract's failed checks for `draft`, in `CHECKS` order (empty: it passes).
@@ -233,18 +252,7 @@ def draft_problems(draft: str, chat_message: str, user_id: int,
     if invented or numbers:
         detail = ", ".join(invented + [f"number {n}" for n in numbers])
         problems.append(Problem("only_offered", f"promises what no agent said: {detail}"))
-    junk = []
-    foreign = sorted({ch for ch in draft if not rules["allowed_script"].match(ch)})
-    if foreign:
-        junk.append("characters " + "".join(foreign[:8]))
-    if _SPECIAL_PIECE.search(draft):
-        junk.append(f"special piece {_SPECIAL_PIECE.search(draft).group()!r}")
-    glued = [g for g in _GLUED.findall(draft) if g not in chat_message]
-    if glued:
-        junk.append(f"glued {glued[0]!r}")
-    split = _split_words(draft, chat_message)
-    if split:
-        junk.append(f"split word {split[0]!r}")
+    junk = junk_in(draft, chat_message)
     if junk:
         problems.append(Problem("clean", "; ".join(junk)))
     if len(set(parts)) < len(parts) or _repeated_phrase(draft):

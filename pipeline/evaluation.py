@@ -18,7 +18,7 @@ import json
 import sys
 from collections import Counter
 
-from evaluate.stats import auroc, calibration_bins, expected_calibration_error
+from handlers.calibration import auroc, calibration_bins, expected_calibration_error
 from pipeline import drafts
 from pipeline.drafts import language_of, sentences
 from pipeline.summary import load
@@ -40,7 +40,7 @@ def _repeated_phrase(text: str, n: int = 4) -> str | None:
 
 
 def summary_problems(summary: str, max_chars: int, language: str,
-                     topic_words: list[str]) -> list[str]:
+                     topic_words: list[str], chat_message: str = "") -> list[str]:
     """What is wrong with a summary (empty when it is fine)."""
     problems = []
     parts = sentences(summary)
@@ -54,6 +54,8 @@ def summary_problems(summary: str, max_chars: int, language: str,
         problems.append(f"not in {language}")
     if topic_words and not any(w.lower() in summary.lower() for w in topic_words):
         problems.append("does not name the topic")
+    if drafts.junk_in(summary, chat_message):
+        problems.append("junk")
     return problems
 
 
@@ -121,7 +123,8 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         good = 0
         for i in mine:
             found = summary_problems(analysed[i]["summary"], max_chars, language,
-                                     labels[i].get("topic_words", []))
+                                     labels[i].get("topic_words", []),
+                                     analysed[i].get("chat_message", ""))
             good += not found
             for problem in found:
                 issues[problem.split(" ", 1)[-1] if problem[0].isdigit() else problem] += 1

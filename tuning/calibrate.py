@@ -24,9 +24,11 @@ import time
 from collections.abc import Sequence
 
 import handlers  # noqa: F401  (the JAX backend, before keras loads)
-from evaluate.stats import auroc, calibration_bins, expected_calibration_error
 from handlers.calibration import (
     CALIBRATION_FILE,
+    auroc,
+    calibration_bins,
+    expected_calibration_error,
     fit_temperature,
     scaled_probabilities,
 )

@@ -189,6 +189,23 @@ def test_free_text_refuses_special_tokens():
     assert auto.trans[0, ID["ok"]] == 0
 
 
+def test_free_text_keeps_to_the_written_scripts():
+    """Free text refuses tokens of scripts the product does not write (a draft that drifts
+    into Cyrillic or Han mid-sentence); Latin, Hangul, digits, punctuation and byte tokens
+    stay. `scripts_only=False` allows them all."""
+    from handlers.constrained import VocabEntry
+
+    vocab = [VocabEntry("", TokenKind.PAD), VocabEntry("", TokenKind.STOP),
+             VocabEntry(" sorry", TokenKind.TEXT), VocabEntry("죄송", TokenKind.TEXT),
+             VocabEntry("Привет", TokenKind.TEXT), VocabEntry("日本", TokenKind.TEXT),
+             VocabEntry(" €5.", TokenKind.TEXT), VocabEntry("", TokenKind.BYTE, 0xE2)]
+    auto = free_text_automaton(vocab)
+    assert [int(auto.trans[0, i]) != DEAD for i in range(2, 8)] == [True, True, False, False,
+                                                                    True, True]
+    everything = free_text_automaton(vocab, scripts_only=False)
+    assert all(everything.trans[0, i] != DEAD for i in range(2, 8))
+
+
 def test_free_text_writes_no_summary_characters():
     """Free text charges no summary budget, so its budget of 0 (the one the loop is given)
     allows every token any other budget would."""

@@ -180,6 +180,7 @@ def test_committed_adapter_is_what_make_tune_writes():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     makefile = open(os.path.join(root, "Makefile")).read().replace("\\\n", " ")
     var = {k: " ".join(v.split()) for k, v in re.findall(r"^([A-Z_]+) :?= (.*)$", makefile, re.M)}
+    var = {k: re.sub(r"\$\((\w+)\)", lambda m: var[m.group(1)], v) for k, v in var.items()}
     adapter = os.path.join(root, var["ADAPTER"])
     expected = (f"python -m tuning --base {var['GEMMA_BASE']} --data {var['TUNING_DATA']} "
                 f"--out {var['ADAPTER']} {var['TUNE_FLAGS']}")

@@ -156,8 +156,8 @@ C: A credit doesn't fix tonight's dinner. Really disappointed.
  | Keep it. I'm done with this app for a while.
 S: {Dish.1} arrived {min} minutes late and lukewarm; agent offered a delivery-fee credit but the customer is still upset.
  | Late, lukewarm {dish.1} delivery ({min} min). Customer rejected the credit offered and remains dissatisfied.
-P: We're sorry your {dish.1} arrived so late and barely warm. We've credited the delivery fee and reported the delay to the restaurant; reply to this message if you'd prefer a refund for the meal and we'll review it today.
- | We apologise that your {dish.1} took {min} minutes and arrived cold. The delivery-fee credit is on your account, and we've asked the restaurant to explain the delay so it doesn't happen on your next order.
+P: We're sorry your {dish.1} took {min} minutes to reach you and arrived lukewarm. The credit for the delivery fee that we offered is yours to use.
+ | We apologise that your {dish.1} turned up {min} minutes after you ordered and barely warm. We know a credit for the delivery fee doesn't make up for tonight's dinner.
 %pos
 A: I've asked the restaurant to cook a fresh {dish.1} and send it with the next driver, on us. It should be with you in about 25 minutes.
  | Let me make it right: a fresh {dish.1} is being prepared now and will go out as a priority delivery, no charge.
@@ -192,8 +192,8 @@ C: A refund isn't what I want, I wanted dinner. It's too late to order again now
  | Seriously? That's it? I'm hungry, it's late, and you're offering me money back. Useless.
 S: Customer received {got} instead of their {ordered.1}; a refund was offered but the customer is angry about being left without dinner.
  | Wrong order: {got} delivered instead of the {ordered.1}. Refund offered; customer still upset and without dinner.
-P: We're very sorry you received {got} instead of your {ordered.1} and were left without dinner. Your refund is being processed, and we've reported the mix-up to the restaurant so your next order is double-checked.
- | We apologise for delivering the wrong meal tonight. Your refund for the {ordered.1} is on its way, and we've asked the restaurant to check bag labels before handing orders to drivers.
+P: We're very sorry you received {got} instead of your {ordered.1} and were left without dinner. The refund we offered for the order still stands.
+ | We apologise that {got} was delivered instead of your {ordered.1}, leaving you with nothing to eat tonight. We can still refund the order for you.
 %pos
 A: I've asked the restaurant to remake your {ordered.1} right now and send it with a dedicated driver. You can keep the other food.
  | A fresh {ordered.1} is being made now and will come straight to you. No need to return the other bag.
@@ -223,8 +223,8 @@ A: Sorry! I can refund the {missing} for you.
 C: That's what you said last time too. Every single order something is left out. I'm getting really tired of this.
  | Refund, sure. But it's the third time in a row something's been left out. It's getting ridiculous.
 S: Order arrived without the {missing} again; refund offered, but the customer is fed up with repeated missing items.
-P: We're sorry your order arrived without the {missing} again. We've refunded it and asked the restaurant to add a packing check to your future orders; please tell us straight away if anything is missing next time.
- | We apologise that items keep going missing from your orders. The missing item has been refunded, and we've flagged your account so the restaurant checks every bag against the receipt.
+P: We're sorry the {missing} was missing from your order again. We'll refund the {missing} for you.
+ | We apologise that something has been left out of your order yet again, this time the {missing}. You'll get a refund for it.
 %pos
 A: Sorry! I've refunded the {missing} and popped a voucher for a free side on your account.
 C: Oh that's generous, thank you! Everything else was delicious.
@@ -246,8 +246,8 @@ C: Thank you, but honestly I'm shaken and angry. A label like that is supposed t
 %neg
 S: Walnuts found in a {dessert.1} labelled nut-free, eaten by the customer's allergic child; escalated to food safety, customer is shaken and angry.
  | Customer's allergic child bit into a "nut-free" {dessert.1} containing walnuts. Urgent safety report raised; customer is furious.
-P: We're deeply sorry that the {dessert.1} labelled nut-free contained walnuts and put your child at risk. Our food safety team is investigating and will call you within 24 hours with what they find.
- | We are truly sorry that a mislabelled {dessert.1} put your child in danger. The item has been withdrawn, and our food safety lead will contact you within a day to explain what went wrong.
+P: We're deeply sorry that the {dessert.1} labelled nut-free contained walnuts and put your child at risk. This has been raised urgently as a food safety matter, and the item is off the menu until it's checked.
+ | We are truly sorry that your child bit into a {dessert.1} labelled nut-free that had walnuts in it. The {dessert.1} has been withdrawn while food safety investigate.
 
 ### food_praise none
 @dish: the new ramen / ramen ; the lamb kofta / kofta ; the sourdough pizza / sourdough pizza ; the Sunday roast / roast ; the mushroom bao / bao
@@ -294,8 +294,8 @@ A: The restaurant is full tonight, but I can rebook you for tomorrow.
 C: We came for my mum's 70th birthday. We ended up eating at a pub. Really disappointed.
  | It was our anniversary. We just went home in the end. I'm really upset about this.
 S: Table booked for the wrong date, so the customer had no table on a special occasion; only a rebooking was offered and they're upset.
-P: We're sorry your table was booked for the wrong date and your celebration was spoiled. We've corrected the booking, and our manager will call you to arrange a table on a date that suits you.
- | We apologise that our booking error left you without a table on such an important evening. The restaurant manager will contact you this week to set up a new reservation personally.
+P: We're sorry your table was booked for the wrong date, leaving you without a table on such a special evening. We can still rebook you for tomorrow if you'd like.
+ | We apologise that our mistake with the booking date meant there was no table for you tonight. The offer to move your booking to tomorrow is still open.
 %pos
 A: The manager has found you a table by the window right now, and dessert is on the house tonight.
  | I've just called the restaurant: they're setting a table for you now, and the first round of drinks is on us.
@@ -319,8 +319,8 @@ C: I've been going there for years. I won't be back.
  | Thanks, but the damage is done. Really poor.
 S: Customer complains a waiter at the {branch} branch was rude to them; reported to the manager, but the customer is still upset.
  | Rude waiter at {branch} spoiled the customer's evening; complaint passed to the manager, customer remains unhappy.
-P: We're sorry a member of our {branch} team spoke to you so rudely and spoiled your evening. The branch manager will review what happened and contact you directly this week.
- | We apologise for the way you were treated at our {branch} branch. The manager is looking into it with the waiter and will get back to you personally.
+P: We're sorry a waiter at our {branch} branch spoke to you so rudely and spoiled your evening. What happened has been passed to the manager.
+ | We apologise for the way a member of staff treated you at our {branch} restaurant. The manager is being told exactly what happened.
 
 ### soup_sarcasm order
 C: Love paying a delivery fee for soup that arrives as a puddle in the bag. Truly premium service.
@@ -338,8 +338,8 @@ C: Sure. Next time I'll just order a bucket.
  | Wonderful. Still no dinner though.
 S: Sarcastic complaint: soup leaked all over the bag. Refund given, but the customer is annoyed and still without dinner.
  | Customer's soup arrived spilled in the bag; refund issued, customer remains sarcastic and dissatisfied.
-P: We're sorry your soup leaked and ruined your dinner. We've refunded it and reported the lid problem to the restaurant; next time, add a note and we'll ask them to seal liquids separately.
- | We apologise that your soup arrived spilled across the bag. It has been refunded, and the restaurant has been asked to use sealed containers for soups from now on.
+P: We're sorry your soup leaked all over the bag and left you without dinner. It has been refunded, and the leaking packaging has been flagged to the restaurant.
+ | We apologise that most of your soup ended up in the bag instead of the container. The soup is refunded and the restaurant knows about the problem with the lid.
 
 ### parcel_wrong_house order
 @item: a pair of trainers / trainers ; a coffee grinder / grinder ; a winter coat / coat ; a box of printer ink / ink ; a board game / board game
@@ -357,8 +357,8 @@ A: I'll open an investigation with the courier. It can take up to 5 working days
 C: Five days? I needed the {item.1} for this weekend. This is really frustrating.
  | So I just wait and hope? Not impressed at all.
 S: Parcel ({item.1}) marked delivered but left at the wrong house; a 5-day courier trace was opened and the customer is frustrated.
-P: We're sorry your {item.1} was left at the wrong address. We've opened a trace with the courier, and if it isn't recovered within 5 working days we'll send a replacement or a refund, whichever you prefer.
- | We apologise that your parcel went to the wrong door. The courier is tracing it now, and we'll update you by email as soon as they reply, with a replacement option if it can't be found.
+P: We're sorry your {item.1} was marked delivered but left at the wrong house. The courier is now investigating, and they have up to 5 working days to respond.
+ | We apologise that your parcel was left at someone else's door. We've asked the courier to trace it, which can take up to 5 working days.
 %pos
 A: I'm sending a replacement {item.1} today by express, arriving tomorrow. If the first one turns up, just refuse it at the door.
  | No need to wait on the courier: a new {item.1} goes out by express today and should be with you tomorrow.
@@ -387,8 +387,8 @@ A: Thanks. A replacement can be sent, but the {item.1} is out of stock until nex
 C: Next month? I bought it as a gift for this weekend. That's really disappointing.
  | So I've paid and have nothing for weeks. Not good enough.
 S: {Item.1} arrived broken; replacement offered but out of stock until next month, so the customer is disappointed.
-P: We're sorry your {item.1} arrived broken and a replacement isn't possible in time. We can refund it today instead, or reserve the first one back in stock for you; just tell us which you'd prefer.
- | We apologise that your {item.1} was damaged in transit. Reply with "refund" or "reserve" and we'll either refund it straight away or hold the first new one for you.
+P: We're sorry your {item.1} arrived broken. We can send a replacement, but it won't be back in stock until next month.
+ | We apologise that your {item.1} was damaged on its way to you and that the replacement we offered can't reach you until next month.
 %pos
 A: Thanks. I've sent a replacement by next-day delivery and there's no need to return the broken one.
  | Thank you. A new one is on its way with next-day delivery, and you don't need to send the damaged one back.
@@ -425,8 +425,8 @@ A: The refund is queued and should be processed within the next 10 working days.
 C: Another 10 days? Your policy says 14 days from receipt and that's already passed. This is ridiculous.
  | So a month in total to get my own money back. Unbelievable.
 S: Refund for the returned {item} still not paid after two weeks; agent said up to 10 more working days and the customer is angry.
-P: We're sorry your refund for the {item} is taking so long after the return was accepted. We've escalated it to our payments team to be processed this week and will email you as soon as it's sent.
- | We apologise for the delay in refunding your returned {item}. It's now marked as priority, and you'll get an email the day the money is sent.
+P: We're sorry your refund for the returned {item} still hasn't been paid, even though the return passed inspection. It's queued and can take up to 10 more working days.
+ | We apologise that you're still waiting for your money back on the {item} after we inspected your return. The refund is in the queue and may take up to 10 more working days.
 %neu
 A: The refund was issued this morning; it should reach your account within 3-5 working days.
  | It was refunded today, so allow 3-5 working days for it to show.
@@ -454,8 +454,8 @@ A: I'll arrange replacements and report the driver. There's a safe-place note on
 C: Replacements are fine but this has happened before. I'm fed up with your couriers.
  | Please do report him. This is the second time, I'm really annoyed.
 S: Courier left a parcel of {contents} out in the rain and they were ruined; replacements arranged, but the customer is fed up.
-P: We're sorry your {contents} were ruined after our courier left the parcel in the rain. Replacements are on the way and we've reported the driver so your porch instructions are followed from now on.
- | We apologise that your delivery was left outside in the rain again. New {contents} are being sent, and your porch instruction has been made mandatory for every courier on your address.
+P: We're sorry your {contents} were ruined when our courier left the parcel out in the rain instead of on your porch. Replacements are being arranged, and the driver has been flagged for ignoring your delivery note.
+ | We apologise that your parcel was left in the rain and everything inside got soaked. We're sending replacement {contents}, and the driver who ignored your porch instruction has been flagged.
 
 ### delivery_date_q order
 @item: the sofa / sofa ; the washing machine / washing machine ; the bookcase / bookcase ; the fridge freezer / fridge freezer ; the wardrobe / wardrobe
@@ -497,8 +497,8 @@ A: It's under warranty. Send it to our repair centre and we'll assess it within 
 C: So I'm without it for two weeks or more, for something that broke in a month? Not happy.
  | I paid good money for this. Sending it away for weeks is ridiculous.
 S: Customer's {item.1} stopped charging after a few weeks; only a 10-day warranty repair was offered and the customer is unhappy.
-P: We're sorry your {item.1} stopped charging so soon. We've emailed you a prepaid repair label and will update you as soon as the repair centre has checked it.
- | We apologise that your {item.1} failed within weeks. If the repair centre finds a fault, we'll send a new unit rather than a repair, and we'll email you the result.
+P: We're sorry your {item.1} stopped charging after only a few weeks. It's covered by the warranty, so you can send it to our repair centre and they'll assess it within 10 working days.
+ | We apologise that your {item.1} died so soon after you bought it. Under the warranty, our repair centre will look at it within 10 working days.
 %pos
 A: It's a known fault with the first batch. I'll send a brand-new replacement today; you don't need to return the old one.
  | That's a batch fault we know about. A new one ships today, and you can keep or recycle the old one.
@@ -521,7 +521,7 @@ A: Then it's a hardware fault. Please return it for a repair, which takes about 
 C: A repair? It's brand new. I want a new one, not a repaired one. Really disappointed.
  | I paid for a new {item}, not one that's been repaired. I'm not happy with that at all.
 S: New {item} arrived with a line across the screen; agent offered only a repair and the customer is unhappy, wanting a replacement.
-P: We're sorry your new {item} arrived with a faulty screen. We've asked our returns team to approve a brand-new replacement instead of a repair and will confirm by email within one working day.
+P: We're sorry your brand-new {item} arrived with a faulty line across the screen. We can fix it with a repair, which takes about two weeks.
 %pos
 A: Then it's a hardware fault. I'll send a brand-new {item} with a courier who'll collect the faulty one at the same time.
  | That's a hardware fault, so no repair: a new {item} is coming, and the courier will take the faulty one away.
@@ -555,7 +555,7 @@ A: I'll ask the repair centre to prioritise it as soon as the part arrives.
 C: I want a date, not "as soon as". This is really poor.
  | That's not an answer. I'm very unhappy with how this has gone.
 S: Phone screen repair quoted at 5 days has taken three weeks due to a missing part; customer is fed up with the delay and lack of updates.
-P: We're sorry your phone repair has taken three weeks and nobody kept you updated. We'll email you the part's delivery date today and message you the moment your phone ships back.
+P: We're sorry your phone repair has taken three weeks, far longer than we quoted, and that nobody told you the screen was on back order. Your repair will be put first in line as soon as the part arrives.
 
 ### printer_praise none
 @name: Leo ; Nadia ; Chris ; Yusuf
@@ -617,7 +617,7 @@ A: In that case the unit may be faulty. You can return it to the store for an ex
 C: So I have to drive back to the shop. Great. This was a waste of my evening.
  | Fantastic. An hour of my life for nothing.
 S: Smart speaker won't join wifi even after a reset on the right network; agent suggested a store exchange and the customer is annoyed.
-P: We're sorry your smart speaker still won't connect after everything you tried this evening. We've logged the fault so the store can swap it without further checks, or we can send a courier to collect it if that's easier.
+P: We're sorry your smart speaker still won't connect after a reset and an hour of trying. It looks like the unit is faulty, so the store can swap it for you.
 
 ### double_charge order
 C: I've been charged twice for the same order.
@@ -636,8 +636,8 @@ A: I'm afraid that's the bank's processing time.
 C: Unbelievable. I'll be calling my bank then.
  | Brilliant. So I'm the one paying for your glitch.
 S: Customer was charged twice for one order; the duplicate takes 5-7 working days to clear and the customer is stressed and angry.
-P: We're sorry you were charged twice and left short while the duplicate clears. We've sent you a reversal confirmation today, which you can show your bank to ask for the funds to be released sooner.
- | We apologise for the double payment and the stress it has caused. Our payments team has confirmed the reversal in writing, so your bank can release the money as quickly as possible.
+P: We're sorry you were charged twice for one order and left short of money you needed. The duplicate payment will be released in 5-7 working days.
+ | We apologise for taking your payment twice because of an error at our checkout. The second payment will clear in 5-7 working days, which is down to your bank's processing time.
 %neu
 A: I've cancelled the duplicate. Your bank will release it within 3-5 working days.
  | The extra charge is cancelled; it'll disappear from your card in 3-5 working days.
@@ -666,7 +666,7 @@ A: I can offer a 50% refund as a goodwill gesture.
 C: Half? I didn't use it at all. This is a scam.
  | No. I want all of it back. Really annoyed.
 S: Customer was charged a year of {service.1} after cancelling the trial on its last day; only a 50% refund was offered and they're angry.
-P: We're sorry you were charged for a year of {service.1} after cancelling your trial. We've passed your case to our billing team to review a full refund, and they'll reply by email within two working days.
+P: We're sorry you were charged for a whole year of {service.1} after you cancelled your free trial. The half refund we offered is still available to you.
 %neu
 A: As it was so close, I've cancelled the subscription and refunded the full charge.
  | Since it was only a day, I've cancelled it and refunded you in full.
@@ -700,7 +700,7 @@ A: I'm sorry it didn't reach you. The new price applies to all plans.
 C: So I'm stuck paying more for the same thing. Cancel it, please.
  | A big rise with no warning I ever saw. Really not happy about it.
 S: Customer's {service.1} price rose without a notice they received; agent confirmed it applies to all plans and the customer is unhappy.
-P: We're sorry the price change reached you without the notice you should have had. We've checked your email settings so future notices arrive, and if you'd like to cancel, we can do that today with no further charge.
+P: We're sorry your {service.1} price went up without our notice email ever reaching you.
 
 %pos
 A: As the notice never reached you, I've kept your old price for the next 12 months.
@@ -742,7 +742,7 @@ A: I'm sorry, that's the quickest route for security reasons.
 C: So I'm just stuck. Great. I've been trying for over an hour.
  | That's useless to me. Really frustrated.
 S: Customer is locked out because 2FA codes never arrive; recovery takes 48 hours and they're angry as they need access tomorrow.
-P: We're sorry you're locked out while your verification codes aren't arriving. We've flagged your recovery form as urgent and will email you as soon as access is restored, along with a fix for the text codes.
+P: We're sorry you're locked out of your account because the verification codes never reached your phone. The recovery form is the next step, and it's reviewed in up to 48 hours.
 
 ### reset_email account
 C: The password reset email never arrives.
@@ -760,7 +760,7 @@ A: I'll send one from our support address instead.
 C: Still nothing. Honestly, this is infuriating.
  | Nope. Three days of this. I'm losing patience.
 S: Customer still can't receive password reset emails after three days and several attempts; very frustrated.
-P: We're sorry you've been unable to reset your password for three days. Our technical team is checking why our emails aren't reaching you and will contact you today to reset it with you directly.
+P: We're sorry our password reset emails still aren't reaching you, even the one sent from our support address.
 
 ### hacked_account account
 C: Someone logged into my account from another country and changed my delivery address!
@@ -778,7 +778,7 @@ A: To unlock the account you'll need to send ID; our security team replies withi
 C: So someone else gets into my account and I'm the one locked out for 3 days? That's absurd.
  | Three days without access because of your security hole. I'm really angry.
 S: Customer's account was hacked from abroad; the order was cancelled but they're locked out for up to 3 days pending ID checks and are angry.
-P: We're sorry your account was misused and that you're now locked out while we verify your identity. Our security team has your case as a priority and will email you as soon as it's reviewed, with steps to secure your login.
+P: We're sorry someone got into your account from abroad and that you're now locked out while your ID is checked. The pending order was cancelled, and our security team will reply within 3 working days of receiving your ID.
 
 ### change_email_q account
 C: How do I change the email address on my account?
@@ -805,7 +805,7 @@ A: Done, your subscription ends at the end of this billing period.
 C: Finally. Won't be coming back.
  | Whatever. Just make sure I'm not charged again.
 S: Customer struggled to find how to cancel and was pushed a discount; agent cancelled the subscription and the customer is annoyed.
-P: We're sorry cancelling your subscription was so difficult. It's now cancelled, you'll get an email confirmation today, and we've passed your feedback on the hidden cancel option to our app team.
+P: We're sorry it was so hard to find how to cancel and that you were offered a discount when you just wanted to leave. Your subscription is cancelled and ends at the end of this billing period.
 %neu
 C: No thanks, just cancel it please.
 A: Done. Your access continues until the end of the billing period.
@@ -854,7 +854,7 @@ A: We're aware of a problem with some TV models and a fix is planned.
 C: Planned when? I'm thinking of cancelling.
  | So I keep paying while it doesn't work. Not acceptable.
 S: Streaming app keeps buffering on the customer's smart TV despite a cache reset; a fix is only "planned" and the customer is considering cancelling.
-P: We're sorry your shows keep buffering on your TV even after the steps you tried. We'll email you as soon as the fix for your TV model is released; until then the phone and browser apps aren't affected.
+P: We're sorry your shows keep buffering on your smart TV even after clearing the app cache, when you're paying for 4K. We know a fix that is only planned isn't good enough.
 
 ### broadband_down line
 C: My internet has been down since this morning. The router light is flashing red.
@@ -884,7 +884,7 @@ A: I'm sorry, that's the first available slot.
 C: This is unacceptable. I'm paying for a service I don't get.
  | Honestly, this is a joke. Really angry right now.
 S: Customer's broadband is down due to a line fault; the earliest engineer visit is Friday and the customer, who works from home, is angry.
-P: We're sorry your broadband is down and the first engineer slot is days away. We've added you to the cancellation list for an earlier visit and will text you straight away if one opens up.
+P: We're sorry your broadband is down because of a fault on the line outside your home. The earliest engineer visit we have is Friday between 8 and 1.
 %pos
 A: An engineer is in your area and can come this afternoon between 2 and 4.
  | Good news: an engineer nearby has a gap this afternoon, 2 to 4.
@@ -906,7 +906,7 @@ A: I can reduce the charges by 20% as a goodwill gesture.
 C: 20% off a bill I didn't know I was running up? Not good enough.
  | That's still way too much. I'm really unhappy with this.
 S: Customer's bill jumped because of roaming in {country} with no warning text; a 20% reduction didn't satisfy them.
-P: We're sorry you received a much larger bill with no roaming warning. We've applied the 20% reduction and asked our billing team to review the remaining charges; you'll hear back by email within three working days.
+P: We're sorry your bill was so much higher than usual because of roaming charges in {country}, and that you never got a warning text. We can reduce the charges by 20% as a goodwill gesture.
 %neu
 A: As the warning text failed, I've removed the roaming charges. Your bill will be reissued.
 C: ok thanks. I'll add a roaming pass next time.
@@ -935,7 +935,7 @@ A: It should complete within 48 hours.
 C: You said that 2 days ago. I've missed calls from work all week. Really frustrating.
  | That's exactly what I was told on Monday. I'm fed up.
 S: Customer's new SIM has had no service for 3 days because the number transfer is stuck; another 48-hour wait, customer frustrated.
-P: We're sorry your number transfer has left you without service for days. We've escalated it to our porting team and will email you the moment your number is active.
+P: We're sorry your new SIM still has no service because the transfer of your number is stuck. It should complete within 48 hours.
 %pos
 A: I've pushed the transfer through manually. Restart your phone in 5 minutes.
 C: It works! Full signal. Thank you, finally!
@@ -981,7 +981,7 @@ A: The connections are all full too, I'm afraid. I can refund the ticket or rebo
 C: So I'm missing my best friend's wedding. Thanks for nothing.
  | Neither of those helps me. I'm devastated and really angry.
 S: Customer's flight to {city} was cancelled and nothing arrives before the wedding; only a refund or a later flight offered, customer is angry.
-P: We're deeply sorry your cancelled flight means you can't reach {city} in time for the wedding. We can refund your ticket today, and our claims team will contact you within 7 days about compensation for the cancellation.
+P: We're deeply sorry your flight to {city} was cancelled and there's no way to get you there in time for the wedding. We can refund your ticket or rebook you for the day after tomorrow, whichever you prefer.
 
 ### hotel_no_booking booking
 C: I'm at the front desk with my family and they say they have no booking under my name. I booked through you.
@@ -999,7 +999,7 @@ C: It's 11pm and we've been travelling all day. Now we have to move again. Terri
 A: There's a hotel 2 km away with a room; I'll cover the taxi.
 C: Fine, but this is the last time I book through you.
 S: Customer's hotel booking was lost by a system error; the family had to move to another hotel late at night and is very unhappy.
-P: We're sorry your booking failed and you had to move hotels so late with your family. We've confirmed your new room and the taxi, and our team will email you tomorrow about a refund for the original booking.
+P: We're sorry the hotel never received your booking and your family had to move at 11pm after a day of travelling. There's a room for you at a hotel 2 km away, and we'll cover the taxi there.
 
 ### train_ticket_q booking
 C: If I can't use my train ticket on Saturday, can I get a refund?
@@ -1024,7 +1024,7 @@ C: Tomorrow? I have a work presentation in the morning and my suit is in that ba
 A: You can buy essentials and claim them back with receipts.
 C: That's not the point. I'll be presenting in jeans. Really not happy.
 S: Customer's suitcase missed flight {flight} and arrives tomorrow, after their presentation; they're unhappy despite essentials being claimable.
-P: We're sorry your suitcase was left behind and you're without your things for your presentation. Your bag is on tomorrow's first flight and will be couriered to your hotel; send us your receipts for essentials and we'll reimburse them.
+P: We're sorry your suitcase was left behind at the transfer and won't reach you before your presentation. It's booked on tomorrow's flight, and you can buy essentials and claim them back with your receipts.
 %pos
 A: Good news: it's on the evening flight and our courier will bring it to your hotel by 11pm tonight.
 C: Really? Oh that's a huge relief. Thank you so much!
@@ -1061,7 +1061,7 @@ A: I'll report this to the store manager today, and they'll review it with the s
 C: I hope so. We won't be shopping there again.
  | He's been a loyal customer for years. I'm disgusted.
 S: Customer reports a cashier at {store} was rude to their elderly father; reported to the manager, but the customer is upset.
-P: We're sorry your father was treated so disrespectfully in our store. The store manager will review what happened and call you this week to tell you what's being done.
+P: We're sorry your father was treated so badly by our cashier at {store}. We'll report it to the store manager today, and they'll review it with the staff member.
 
 ### rude_phone_agent none
 C: I called your helpline yesterday and the agent hung up on me mid-sentence.
@@ -1073,7 +1073,7 @@ A: Thanks, I'll raise it with the team leader; calls are recorded, so they can r
 C: I appreciate that, but it left a really bad impression.
  | Fine. But I felt humiliated, honestly.
 S: Customer complains a phone agent was rude and hung up on them; it's being reviewed, but the customer still feels upset.
-P: We're sorry our phone agent was rude and ended your call. The team leader will review the recording and follow up with you, and if you reply here with your delivery question, we'll answer it right away.
+P: We're sorry our agent was rude and hung up on you when you called about your delivery. We'll raise it with the team leader, who can review the recorded call.
 
 ### sofa_mixed order
 C: The sofa finally arrived. It's gorgeous and really comfy.
@@ -1083,7 +1083,7 @@ A: So glad you like it!
 C: But it took seven weeks instead of three, and nobody ever answered my emails. I wouldn't order from you again.
  | That said, seven weeks of chasing and three missed delivery slots. The sofa's great but the service was awful.
 S: Mixed: customer loves the sofa but it arrived weeks late with poor communication; overall unhappy with the service.
-P: We're sorry your sofa took so long and that your emails went unanswered. We've passed your case to our customer care manager, who will contact you this week about how the delay was handled.
+P: We're sorry your sofa took seven weeks to arrive and that the service along the way let you down so badly.
 %pos
 C: It took a bit longer than promised, but the delivery team were lovely and carried it up three flights. All worth it!
  | A week later than planned, but honestly it was worth the wait. Really happy with it.
@@ -1100,7 +1100,7 @@ S: Mixed review: slow service but superb food; the customer is happy overall and
 %neg
 C: Please do. For the price, I expect better. We probably won't be back.
 S: Mixed review: the food was superb but a 40-minute wait between courses left the customer dissatisfied; they may not return.
-P: We're sorry you waited so long between courses. Your feedback is with the manager, and if you'd like to give us another try, reply with a date and we'll make sure your table is looked after.
+P: We're sorry you waited 40 minutes between your starters and mains. Your comments will be shared with the manager.
 
 ### hold_sarcasm line
 C: Wow, 55 minutes on hold, what a treat. The music was lovely the first 40 times.
@@ -1112,7 +1112,7 @@ A: That's a paper billing fee. I can switch you to online bills and remove it fr
 C: Brilliant. So I waited an hour to be told you charge for paper. Fantastic.
  | Great, an hour well spent. Really impressed. Not.
 S: Sarcastic customer waited nearly an hour on hold to query a paper billing fee; switched to online bills, still annoyed.
-P: We're sorry you waited so long on hold just to query a fee. We've switched you to online bills, so the paper fee won't appear from next month, and this chat is always available to skip the phone queue.
+P: We're sorry you waited nearly an hour on hold just to ask about a fee. We can switch you to online bills so the paper billing fee is removed from next month.
 
 ### router_sarcasm line
 C: The new router is working perfectly. As a paperweight.
@@ -1125,7 +1125,7 @@ C: Still orange. Colour me shocked.
 A: I'll book an engineer for Thursday.
 C: Can't wait. Really.
 S: Sarcastic customer's new router won't connect (orange light); a remote reset failed and an engineer is booked for Thursday. Customer is annoyed.
-P: We're sorry your new router still isn't connecting. Your engineer is booked for Thursday, and we'll text you the evening before with the arrival window.
+P: We're sorry your new router is still stuck on an orange light after the remote reset. An engineer is booked for Thursday.
 %pos
 C: Oh, it's green now! Internet's back. Thank you, and sorry for the sass earlier.
 S: Customer's new router wasn't connecting (orange light); a remote reset fixed it and the customer is now happy.
@@ -1148,7 +1148,7 @@ C: Thank you, that's kind. But I'd really rather the problem was fixed. It's dis
  | I do appreciate the refund. I'm just quite disappointed that it keeps happening.
 %neg
 S: Polite but dissatisfied customer: eggs arrived cracked for the third grocery order in a row; refunded, but they want the packing fixed.
-P: We're sorry your eggs have arrived cracked again. We've refunded them and added a note to your account so eggs are packed separately in a protective box from your next order.
+P: We're sorry your eggs have arrived cracked yet again. They've been refunded, and we understand that what you really want is for it to stop happening.
 
 ### substitution order
 @sub: oat milk / full-fat cow's milk / lactose intolerant ; gluten-free bread / regular white bread / coeliac ; vegan cheese / cheddar / vegan
@@ -1161,7 +1161,7 @@ C: It's not just the refund. I planned meals around it. Please fix your substitu
 A: I'll pass that on. You can also turn off substitutions for specific items in your account.
 C: I shouldn't have to. Very disappointing.
 S: Customer who is {sub.2} received {sub.1} instead of {sub.0}; the item was refunded but they're unhappy with the substitution.
-P: We're sorry your {sub.0} was replaced with {sub.1}, which you can't have. It's refunded, and if you reply to confirm, we'll switch off substitutions for that item on your account so it can't happen again.
+P: We're sorry your {sub.0} was swapped for {sub.1}, which is no use to you as you're {sub.2}. It's been refunded, your feedback on substitutions is being passed on, and you can turn off substitutions for specific items in your account.
 %neu
 C: OK. How do I stop substitutions for that item?
 A: In your account, go to "Substitution preferences" and untick it.
@@ -1189,7 +1189,7 @@ S: Customer was overcharged after a taxi driver took a long route; the differenc
 A: I can give you a credit for your next ride.
 C: I don't want a credit, I want my money back. Not using your app again.
 S: Customer was overcharged by a taxi taking a long route; offered only ride credit, they want a refund and are angry.
-P: We're sorry your driver took a longer route and you were charged far more than the estimate. We've reviewed the trip and will refund the difference to your card instead of a credit within 5 working days.
+P: We're sorry your driver took a longer route than needed and you were charged far more than the estimate. The credit for your next ride that we offered is still yours.
 
 ### holiday_hours_q none
 C: Are you open on the bank holiday Monday?
@@ -1243,7 +1243,7 @@ A2: Usually 3-5 working days, then we can reship or refund.
 C: Another week. It was a birthday present and the birthday was yesterday. Really disappointing.
  | So three weeks in total. I'm really disappointed, honestly.
 S: Customer's order was lost at the {depot} courier depot after two weeks; a claim takes 3-5 more days and the customer is disappointed.
-P: We're sorry your order was lost and didn't reach you in time. We've started the lost-parcel claim and will email you within 5 working days so you can choose a reshipment or a refund.
+P: We're sorry your order was lost at our {depot} depot after such a long wait. The lost-parcel claim usually takes 3-5 working days, and then we can send a new one or refund you.
 %pos
 A2: Actually, since it's been two weeks, I can skip the claim and reship it today with next-day delivery.
 C: Oh that's fantastic, thank you! You've been so helpful.
@@ -1274,7 +1274,7 @@ A: I can refund this month's add-on charge, but the earlier one is outside our 3
 C: I didn't add it, so why should I pay for it at all? This is really annoying.
  | That's not fair at all. I'm disputing it with my bank.
 S: Customer was charged for storage add-ons they never added; only this month's charge will be refunded and the customer is annoyed.
-P: We're sorry you were charged for add-ons you never chose. We've removed them and refunded this month's charge, and we've asked our billing team to review the earlier one; they'll email you within three working days.
+P: We're sorry you were charged for extra storage add-ons you never added. The add-ons have been removed, and this month's add-on charge can be refunded.
 """
 EN_SCENARIOS += r"""
 ### allergen_q none
@@ -1544,7 +1544,7 @@ A: The {want.0} is sold out now, so I can only offer a refund.
 C: That's really annoying. I ordered early precisely to get that colour.
  | Great. So your mistake means I don't get the one I wanted. Not happy.
 S: Customer got the {item.1} in {want.1} instead of {want.0}, which is now sold out; only a refund offered and the customer is annoyed.
-P: We're sorry we sent the wrong colour and the {want.0} {item.1} has since sold out. We've refunded you and set a restock alert on your account, so you'll be the first to hear when {want.0} is back.
+P: We're sorry we sent your {item.1} in {want.1} instead of {want.0}, and that {want.0} has since sold out. We can refund it for you.
 %pos
 A: I've sent the {want.0} one by express and you can keep the {want.1} one as well.
 C: Oh wow, thank you! That's really generous.
@@ -1561,7 +1561,7 @@ A: I'm sorry. I can see the callback request, but it wasn't assigned to anyone.
 C: That's the second time. I've taken time off to wait by the phone. Really fed up.
  | So I just wasted my afternoon. This is the last time I wait for you to call.
 S: Customer was promised a broadband contract callback that never came, for the second time; they are fed up.
-P: We're sorry the callback you were promised never happened. A team leader will call you today at a time you choose, so please reply with the best time and number.
+P: We're sorry the callback you were promised about your broadband contract never came, and that this is the second time it has happened.
 %neu
 A: I can answer your contract question now if you like.
 C: ok, go ahead.
@@ -1630,7 +1630,7 @@ A: I've refunded the seat fee to your card.
 C: The refund's the least you could do. I'm 6'4" and spent four hours with my knees in my chest. Never paying for a seat with you again.
  | Fine, but nobody told me at the gate why, they just handed me a new pass. Pretty poor.
 S: Customer paid for an exit-row seat but was moved to a middle seat after an aircraft change; the fee was refunded but they're unhappy.
-P: We're sorry you lost the exit-row seat you paid for and had such an uncomfortable flight. Your seat fee has been refunded, and we've shared your feedback with the airport team about explaining seat changes at the gate.
+P: We're sorry you were moved from the exit-row seat you paid for after the aircraft change. Your seat fee has been refunded.
 %pos
 A: I've refunded the seat fee and added lounge access to your return flight as an apology.
 C: Oh, that's a nice gesture. Thank you, I appreciate it!
@@ -1649,7 +1649,7 @@ A: We're aware of a bug on some Android models; a fix is due next week. You can 
 C: Next week? The sale ends tonight. I've wasted an hour rebuilding that basket. Really annoyed.
  | So I have to start all over again on the website. Brilliant. Not impressed.
 S: Shopping app crashes at payment on the customer's Android phone and empties their basket; a fix is a week away and they're annoyed.
-P: We're sorry the app kept crashing at checkout and cost you your basket. We've sent your phone details to our app team and will email you when the fix is live; until then, checkout on our website works normally.
+P: We're sorry the app keeps crashing when you press Pay and has emptied your basket. A fix is due next week, and until then you can order on our website.
 %pos
 A: I can see your last basket on our side. I'll place the order for you at the sale price now, and you'll get the confirmation by email.
 C: That's brilliant, thank you! Saved me rebuilding the whole thing.
@@ -1672,8 +1672,8 @@ C: 쿠폰 필요 없어요. 저녁 망쳤네요. 다시는 안 시킬래요.
  | 그걸로 끝이에요? 식은 음식 먹으라는 거잖아요. 실망이에요.
 S: {dish.1|이} {min}분 넘게 늦고 식은 채 도착함. 쿠폰 보상을 안내했으나 고객은 크게 불만족함.
  | 배달 지연({min}분)으로 {dish.1|이} 식어서 옴. 보상 쿠폰도 거절하며 고객이 화가 난 상태.
-P: 고객님, {dish.1|이} 늦게 식은 채로 도착해 정말 죄송합니다. 해당 매장에 지연 내용을 전달했으며, 원하시면 쿠폰 대신 주문 금액 환불로 처리해 드리겠습니다.
- | 고객님, 오래 기다리신 {dish.1|이} 식어서 도착해 죄송합니다. 지연 원인을 매장과 확인해 다음 주문에서는 같은 일이 없도록 하겠습니다.
+P: 고객님, 주문하신 {dish.1|이} {min}분 넘게 걸려 다 식은 채로 도착해 정말 죄송합니다. 안내해 드린 쿠폰으로 보상해 드리겠습니다.
+ | 고객님, 오래 기다리신 {dish.1|이} 식어서 도착해 저녁 식사를 망치게 해 드린 점 진심으로 사과드립니다.
 %pos
 A: 바로 새로 조리해서 우선 배달로 보내 드리겠습니다. 비용은 받지 않겠습니다.
  | 새로 만들어서 가장 빠른 라이더로 다시 보내 드릴게요. 무료로 처리됩니다.
@@ -1702,7 +1702,7 @@ A: 주문 금액 환불해 드리겠습니다.
 C: 환불받으면 뭐 해요, 점심시간 다 끝났는데. 정말 어이없네요.
  | 환불보다 밥을 먹고 싶었어요. 이번이 두 번째예요. 실망입니다.
 S: {ordered} 대신 {got|이} 잘못 배달됨. 환불을 안내했으나 고객은 식사를 놓쳐 화가 남.
-P: 고객님, 주문하신 {ordered} 대신 다른 메뉴가 배달되어 정말 죄송합니다. 환불은 바로 진행되며, 매장에 포장 확인 절차를 강화하도록 요청했습니다.
+P: 고객님, 주문하신 {ordered} 대신 {got|이} 배달되어 식사를 하지 못하시게 해 정말 죄송합니다. 주문 금액은 환불해 드리겠습니다.
 %pos
 A: 지금 바로 {ordered|을} 다시 만들어 보내 드리겠습니다. 잘못 간 음식은 드셔도 됩니다.
 C: 오 감사합니다! 빨리 와서 맛있게 먹었어요. 대처 최고예요.
@@ -1724,7 +1724,7 @@ A: 죄송합니다. {missing.1} 금액 환불해 드리겠습니다.
 C: 지난번에도 빠졌었어요. 매번 확인해야 하는 게 너무 피곤하네요.
  | 환불이 문제가 아니라 올 때마다 뭐가 하나씩 빠져요. 짜증 나요.
 S: {missing.1|이} 또 누락됨. 환불 안내에도 반복되는 누락에 고객이 지치고 불만족함.
-P: 고객님, {missing.1|이} 또 누락되어 번거롭게 해 드려 죄송합니다. 환불과 함께 매장에 포장 전 확인을 요청했으며, 다음 주문부터 요청사항에도 표시해 두겠습니다.
+P: 고객님, 주문하신 {missing.1|이} 또 빠진 채 배달되어 번거롭게 해 드려 죄송합니다. 누락된 {missing.1} 금액은 환불해 드리겠습니다.
 
 ### foreign_object order
 @obj: 비닐 조각 ; 작은 플라스틱 조각 ; 스테이플러 심 ; 철수세미 가닥
@@ -1736,7 +1736,7 @@ C: 아이도 같이 먹었는데 너무 찝찝하고 화가 나요.
  | 환불이 문제가 아니라 너무 불쾌해요. 다시는 못 시킬 것 같아요.
 %neg
 S: 음식에서 {obj|이} 나와 매장에 위생 점검을 요청함. 고객은 매우 불쾌하고 화가 난 상태.
-P: 고객님, 음식에서 {obj|이} 나와 얼마나 놀라셨을지 정말 죄송합니다. 매장 위생 점검 결과를 48시간 안에 연락드리고, 주문 금액은 전액 환불 처리하겠습니다.
+P: 고객님, 음식에서 {obj|이} 나와 많이 놀라고 불쾌하셨을 텐데 정말 죄송합니다. 해당 매장에 위생 점검을 요청했습니다.
 
 ### taste_praise none
 @dish: 닭갈비 ; 쌀국수 ; 족발 ; 김치찜 ; 해물파전
@@ -1771,7 +1771,7 @@ A: 해당 라이더에게 경고 조치하고 재발 방지 교육을 진행하�
 C: 네. 솔직히 기분이 너무 상했어요.
  | 다음에 또 그분이 오시면 주문 안 할 거예요.
 S: 배달 라이더가 고객에게 무례하게 대함. 경고 조치를 안내했으나 고객은 기분이 상한 상태.
-P: 고객님, 라이더의 무례한 태도로 불쾌하셨을 텐데 진심으로 사과드립니다. 해당 라이더에게 경고 조치를 했으며, 처리 결과를 문자로 안내해 드리겠습니다.
+P: 고객님, 배달 라이더가 무례하게 대해 불쾌하셨을 텐데 진심으로 사과드립니다. 해당 라이더에게 경고 조치하고 재발 방지 교육을 진행하겠습니다.
 
 ### size_exchange order
 @item: 청바지 ; 원피스 ; 운동화 ; 패딩 ; 니트
@@ -1799,7 +1799,7 @@ A: 택배사에 확인 요청했고 회신까지 2~3일 정도 걸릴 수 있습
 C: 2~3일이요? 내일 써야 하는 물건인데... 너무 답답하네요.
  | 잘못 배송한 건 택배사인데 왜 제가 기다려야 하죠? 진짜 화나요.
 S: 택배가 배송완료로 표시됐지만 다른 집에 배송됨. 택배사 확인에 2~3일 걸린다는 안내에 고객이 답답해함.
-P: 고객님, 택배가 다른 곳으로 잘못 배송되어 불편을 드려 죄송합니다. 택배사에 긴급 회수를 요청했으며, 내일까지 찾지 못하면 새 상품을 바로 발송해 드리겠습니다.
+P: 고객님, 배송완료로 표시된 택배가 다른 집 앞에 잘못 배송되어 정말 죄송합니다. 택배사에 확인을 요청했으며 회신까지 2~3일 정도 걸릴 수 있습니다.
 %pos
 A: 기사님과 통화해서 오늘 저녁까지 찾아서 다시 가져다드리기로 했습니다.
 C: 와 감사합니다. 저녁에 받았어요! 신경 써 주셔서 정말 고마워요.
@@ -1822,7 +1822,7 @@ A: 확인했습니다. 해당 상품은 품절이라 환불만 가능합니다.
 C: 선물하려고 산 건데 이제 와서 품절이라니요. 너무 속상해요.
  | 포장을 그렇게 해 놓고 환불만 된다니 어이가 없네요.
 S: {item.1|이} 파손되어 도착했으나 품절이라 환불만 가능함. 고객은 속상해하며 불만족함.
-P: 고객님, {item.1|이} 파손되어 도착하고 재발송도 어려워 정말 죄송합니다. 환불은 오늘 바로 처리하고, 재입고되면 가장 먼저 알림을 보내 드리겠습니다.
+P: 고객님, 주문하신 {item.1|이} 파손된 채 도착했는데 품절이라 환불만 가능해 정말 죄송합니다. 안내해 드린 대로 환불로 처리해 드리겠습니다.
 %pos
 A: 확인했습니다. 새 상품을 오늘 바로 보내 드리고, 깨진 상품은 반품하지 않으셔도 됩니다.
 C: 진짜요? 빠르게 처리해 주셔서 감사합니다! 다음에도 여기서 살게요.
@@ -1838,7 +1838,7 @@ A: 환불은 영업일 기준 7일 이내로 처리될 예정입니다.
 C: 또 7일이요? 물건은 벌써 가져가 놓고 돈은 왜 이렇게 늦게 줘요. 어이없네요.
  | 검수까지 끝났는데 일주일을 더 기다리라고요? 너무하시네요.
 S: 반품 후 2주가 지나도 환불이 안 됐고 7일 더 걸린다는 안내에 고객이 화가 남.
-P: 고객님, 반품 검수가 끝났는데도 환불이 늦어져 정말 죄송합니다. 환불을 우선 처리하도록 요청했으며, 완료되면 바로 문자로 알려 드리겠습니다.
+P: 고객님, 반품 검수까지 끝났는데도 환불이 늦어져 정말 죄송합니다. 환불은 영업일 기준 7일 이내로 처리될 예정입니다.
 %neu
 A: 오늘 오전에 환불 처리되었습니다. 카드사 사정에 따라 사흘에서 닷새 정도 걸립니다.
 C: 네 알겠습니다.
@@ -1884,7 +1884,7 @@ C: 네 다 해봤어요.
 A: 그럼 AS 센터로 보내 주시면 점검 후 수리해 드립니다. 7~10일 정도 소요됩니다.
 C: 한 달 만에 고장 난 것도 짜증 나는데 열흘이나 기다려야 한다고요? 실망이에요.
 S: 구매 한 달 된 {item.1} 배터리 불량으로 AS를 안내받았으나 7~10일 걸린다는 말에 고객이 실망함.
-P: 고객님, 구매하신 {item.1|이} 한 달 만에 고장 나 정말 죄송합니다. 무료 택배 회수를 오늘 접수해 드리고, 수리 진행 상황을 단계마다 문자로 안내해 드리겠습니다.
+P: 고객님, 구매하신 {item.1|이} 한 달 만에 배터리 문제로 제대로 쓸 수 없게 되어 정말 죄송합니다. AS 센터로 보내 주시면 점검 후 수리해 드리며, 7~10일 정도 소요됩니다.
 %pos
 A: 초기 불량으로 보여서 새 제품으로 바로 교환해 드리겠습니다. 내일 도착합니다.
 C: 와 빠르네요. 감사합니다! 친절하게 해주셔서 기분 좋네요.
@@ -1900,7 +1900,7 @@ C: 처음엔 3일이면 된다고 하셨잖아요. 연락도 제가 먼저 해�
 A: 부품 들어오는 대로 최우선으로 처리하겠습니다.
 C: 언제 들어오는지도 모르는 거잖아요. 정말 답답합니다.
 S: 휴대폰 액정 수리가 부품 지연으로 열흘 넘게 걸리고 연락도 없어 고객이 답답해함.
-P: 고객님, 액정 수리가 안내드린 기간보다 훨씬 길어지고 먼저 연락드리지 못해 죄송합니다. 부품 입고 예정일을 오늘 중으로 확인해 문자로 알려 드리겠습니다.
+P: 고객님, 부품 입고 지연으로 액정 수리가 열흘 넘게 걸리고 먼저 소식을 드리지 못해 정말 죄송합니다. 부품이 들어오는 대로 최우선으로 처리하겠습니다.
 %neu
 A: 부품이 내일 입고되어 모레 수리 완료 예정입니다. 완료되면 문자 드리겠습니다.
 C: 네 알겠습니다. 문자 주세요.
@@ -1923,7 +1923,7 @@ A: 불편을 드려 죄송합니다. 초기 불량으로 확인됩니다.
 A: 제조사 AS센터 방문 수리로 안내드리고 있습니다.
 C: 새 제품을 받자마자 수리를 맡기라고요? 교환해 주셔야죠. 너무 불쾌하네요.
 S: 새 노트북 키보드 일부가 작동하지 않는 초기 불량. 수리만 안내받아 고객이 불쾌해함.
-P: 고객님, 새 노트북이 초기 불량으로 도착해 정말 죄송합니다. 수리 대신 새 제품 교환이 가능하도록 담당 부서에 요청했으며, 내일까지 결과를 연락드리겠습니다.
+P: 고객님, 새로 받으신 노트북의 키보드 일부가 눌리지 않는 초기 불량으로 불편을 드려 정말 죄송합니다. 안내해 드린 대로 제조사 AS센터에서 방문 수리를 받으실 수 있습니다.
 %pos
 A: 새 제품으로 바로 교환해 드리겠습니다. 내일 기사님이 새 제품을 가져다드리면서 회수해 가실 거예요.
 C: 다행이다. 빠르게 처리해 주셔서 감사합니다!
@@ -1940,7 +1940,7 @@ A: 한 건은 취소 처리했고 카드사에 따라 5~7일 후 환불됩니다
 C: 5~7일이요? 생활비 카드라 지금 당장 필요한데... 진짜 화나네요.
  | 제 잘못도 아닌데 일주일을 기다리라고요? 어이없네요.
 S: 같은 주문이 중복 결제되어 한 건 취소했으나 환불까지 5~7일 걸려 고객이 화가 남.
-P: 고객님, 결제 오류로 두 번 결제되어 불편을 드려 정말 죄송합니다. 취소 확인서를 바로 보내 드릴 테니 카드사에 제출하시면 환불을 더 빨리 받으실 수 있습니다.
+P: 고객님, 결제 오류로 같은 주문이 두 번 결제되어 정말 죄송합니다. 중복된 한 건은 취소 처리되었으며 카드사에 따라 5~7일 후 환불됩니다.
 %neu
 A: 중복 결제된 한 건은 방금 취소했습니다. 3~5일 내 카드사에서 환불됩니다.
 C: 네 알겠습니다.
@@ -1962,7 +1962,7 @@ C: 분명히 전날 밤에 해지 눌렀어요. 일부러 해지 어렵게 해�
 A: 규정상 환불은 어렵고 다음 달부터 해지 처리됩니다.
 C: 한 번도 안 쓴 서비스에 돈을 내라니 말이 안 돼요. 너무 화가 납니다.
 S: {service.1} 무료체험 해지 후 결제가 되었으나 규정상 환불 불가 안내를 받아 고객이 매우 화가 남.
-P: 고객님, 무료체험을 해지하셨는데 요금이 결제되어 불쾌하셨을 것 같아 죄송합니다. 해지 기록을 다시 확인해 환불 가능 여부를 2영업일 안에 문자로 알려 드리겠습니다.
+P: 고객님, 무료체험을 해지하셨는데도 {service.1} 요금이 결제되어 불쾌하셨을 텐데 정말 죄송합니다. 해지는 다음 달부터 처리됩니다.
 %neu
 A: 하루 차이라 이번에는 전액 환불해 드리고 해지 처리했습니다.
 C: 네 감사합니다.
@@ -2002,7 +2002,7 @@ C: 2일이요? 오늘 꼭 확인해야 할 게 있는데... 한 시간째 이러
 A: 죄송합니다. 보안 절차상 어쩔 수 없습니다.
 C: 정말 너무하네요. 답답해 죽겠어요.
 S: 인증번호 문자가 오지 않아 로그인 불가. 본인 확인에 2일이 걸린다는 안내에 고객이 매우 답답해함.
-P: 고객님, 인증번호가 오지 않아 오랫동안 로그인하지 못하셔서 정말 죄송합니다. 제출하신 서류는 우선 처리하도록 요청했으며, 처리되면 바로 이메일로 안내해 드리겠습니다.
+P: 고객님, 인증번호 문자가 오지 않아 오랫동안 로그인하지 못하셔서 정말 죄송합니다. 본인 확인 서류를 제출해 주시면 영업일 기준 2일 안에 처리해 드리겠습니다.
 
 ### find_id_q account
 C: 아이디가 기억이 안 나요. 어떻게 찾아요?
@@ -2028,7 +2028,7 @@ S: 해외 로그인으로 모르는 주문이 발생했으나 계정 잠금과 �
 A: 계정 잠금 해제는 본인 인증 후 3영업일이 걸립니다.
 C: 제 잘못도 아닌데 3일 동안 아무것도 못 한다고요? 보안이 어떻게 되어 있는 거예요.
 S: 해킹 의심 주문은 취소되었으나 계정 잠금 해제에 3영업일이 걸려 고객이 화가 남.
-P: 고객님, 계정이 도용되어 많이 놀라셨을 텐데 불편을 드려 죄송합니다. 본인 인증을 우선 처리하도록 요청했으며, 잠금이 해제되면 바로 문자로 알려 드리겠습니다.
+P: 고객님, 계정이 도용되어 모르는 주문이 생기고 잠금 해제까지 기다리셔야 해 정말 죄송합니다. 의심 주문은 취소되었으며, 본인 인증 후 3영업일이 지나면 잠금이 해제됩니다.
 
 ### ott_cancel account
 C: OTT 구독 해지하고 싶은데 앱에 해지 버튼이 어디 있는지 모르겠어요.
@@ -2039,7 +2039,7 @@ C: 아니요. 해지 버튼을 이렇게 숨겨 놓는 게 말이 되나요? 그
 A: 해지 처리되었습니다. 이번 결제 기간까지는 이용 가능합니다.
 C: 다시는 가입 안 할 거예요.
 S: 구독 해지 메뉴를 찾기 어려워 불만을 표한 고객의 해지가 처리됨. 고객은 불만족함.
-P: 고객님, 해지 메뉴를 찾기 어려워 번거롭게 해 드려 죄송합니다. 해지는 정상 처리되어 확인 메일을 보내 드렸고, 말씀하신 불편은 앱 개선팀에 전달하겠습니다.
+P: 고객님, 해지 메뉴를 찾기 어려워 번거롭게 해 드려 죄송합니다. 구독은 해지 처리되었으며 이번 결제 기간까지는 이용하실 수 있습니다.
 %neu
 C: 아니요 괜찮아요. 해지해 주세요.
 A: 해지 처리되었습니다. 이번 결제 기간까지는 이용 가능합니다.
@@ -2085,7 +2085,7 @@ A: 죄송합니다. 가장 빠른 일정입니다.
  | 죄송하지만 그 전에는 빈 일정이 없습니다.
 C: 요금은 꼬박꼬박 받아 가면서 이게 뭐예요. 정말 화납니다.
 S: 회선 문제로 인터넷이 끊겼는데 기사 방문이 목요일에야 가능해 재택근무 중인 고객이 매우 화가 남.
-P: 고객님, 인터넷이 끊긴 상태에서 방문 일정까지 늦어져 정말 죄송합니다. 취소 건이 생기면 더 빠른 방문으로 바로 변경해 문자로 알려 드리고, 장애 기간 요금 감면도 함께 접수하겠습니다.
+P: 고객님, 집 밖 회선 문제로 인터넷이 끊기고 기사 방문도 목요일 오전에야 가능해 정말 죄송합니다. 가장 빠른 일정인 목요일 오전에 기사님이 방문하겠습니다.
 %pos
 A: 마침 근처에 계신 기사님이 오늘 오후 2시에 방문 가능합니다.
  | 근처 현장에 계신 기사님이 오늘 2시에 들르실 수 있다고 합니다.
@@ -2120,7 +2120,7 @@ S: 늘어난 휴대폰 요금이 자녀의 게임 소액결제 때문으로 확�
 A: 소액결제는 취소가 어려워 다음 달부터 차단만 가능합니다.
 C: 미성년자가 결제할 수 있게 해 둔 것도 문제 아닌가요? 너무 황당하네요.
 S: 요금 증가가 자녀의 소액결제 때문으로 확인됐으나 취소 불가 안내를 받아 고객이 황당해함.
-P: 고객님, 자녀분의 소액결제로 예상치 못한 요금이 나와 당황하셨을 텐데 죄송합니다. 소액결제 차단은 바로 적용했으며, 결제 취소 가능 여부를 결제 대행사에 다시 요청해 결과를 안내해 드리겠습니다.
+P: 고객님, 자녀분의 소액결제로 요금이 예상보다 많이 나와 당황하셨을 텐데 죄송합니다. 결제 취소는 어렵지만 다음 달부터 소액결제를 차단해 드릴 수 있습니다.
 
 ### router_tech_praise none
 C: 새 공유기로 교체해 주신 기사님이 와이파이 설정까지 다 해주셨어요. 너무 감사해요.
@@ -2156,7 +2156,7 @@ S: {city}행 항공편이 결항됐으나 당일 밤 항공편으로 무료 변�
 A: 죄송하지만 내일 오후 3시 편이 가장 빠릅니다. 환불도 가능합니다.
 C: 그럼 일정에 못 가는 거잖아요. 이렇게 하루 전에 알려 주시면 어떡해요. 너무 속상하고 화나요.
 S: {city}행 항공편이 결항되고 대체편이 오후라 중요한 일정에 늦게 된 고객이 속상하고 화가 남.
-P: 고객님, 결항으로 중요한 일정에 차질이 생겨 정말 죄송합니다. 원하시면 수수료 없이 환불하거나 오후 편으로 바로 변경해 드리며, 결항 보상 기준도 문자로 안내해 드리겠습니다.
+P: 고객님, 기상 악화로 {city}행 항공편이 결항되어 중요한 일정에 차질이 생기게 되어 정말 죄송합니다. 가장 빠른 내일 오후 3시 편으로 변경하시거나 환불을 받으실 수 있습니다.
 
 ### stay_missing booking
 C: 숙소 체크인하려는데 예약이 없다고 하네요. 앱으로 결제까지 했어요.
@@ -2171,7 +2171,7 @@ S: 숙소에 예약 정보가 누락됐으나 바로 연락해 더 넓은 객실
 A: 숙소가 만실이라 근처 다른 숙소를 찾아 드려야 할 것 같습니다.
 C: 밤 11시에 짐 들고 또 옮기라고요? 가족이랑 와서 다들 지쳤어요. 정말 최악이에요.
 S: 예약 누락으로 숙소가 만실이라 밤늦게 다른 숙소로 옮겨야 해 가족과 함께 온 고객이 매우 화가 남.
-P: 고객님, 예약이 전달되지 않아 늦은 밤 숙소를 옮기시게 되어 정말 죄송합니다. 대체 숙소 예약과 이동 택시를 바로 준비하고, 기존 결제 건은 오늘 중 취소해 드리겠습니다.
+P: 고객님, 예약 정보가 숙소에 전달되지 않아 늦은 밤 가족분들과 숙소를 옮기시게 되어 정말 죄송합니다. 근처의 다른 숙소를 찾아 드리겠습니다.
 
 ### train_refund_q booking
 C: KTX 표 출발 전에 취소하면 수수료 있나요?
@@ -2195,7 +2195,7 @@ A: 해당 매장 점장에게 전달해 사실 확인 후 조치하겠습니다.
 C: 네. 그 매장은 다시 안 갈 것 같아요.
  | 꼭 조치해 주세요. 하루 종일 기분이 안 좋았어요.
 S: 매장 직원이 불친절하게 응대해 고객이 불쾌함을 표함. 점장에게 전달하기로 했으나 고객은 여전히 불만족.
-P: 고객님, 매장 직원의 불친절한 응대로 불쾌하셨을 텐데 진심으로 사과드립니다. 점장이 사실을 확인한 뒤 이번 주 안에 조치 결과를 직접 연락드리겠습니다.
+P: 고객님, 매장 직원의 불친절한 응대로 불쾌하셨을 텐데 진심으로 사과드립니다. 해당 매장 점장에게 전달해 사실을 확인한 뒤 조치하겠습니다.
 
 ### mixed_food none
 @dish: 찜닭 ; 아귀찜 ; 감자탕
@@ -2208,7 +2208,7 @@ S: {dish} 양이 조금 적었지만 맛이 좋아 고객이 전반적으로 만
 %neg
 C: 근데 가격에 비해 양이 너무 적어요. 2인분이라면서 한 명 먹기에도 부족했어요. 이 가격이면 다음엔 안 시킬 것 같아요.
 S: {dish} 맛은 좋았지만 2인분 양이 너무 적다며 고객이 가격 대비 불만족을 표함.
-P: 고객님, 2인분 {dish} 양이 부족해 실망하셨을 것 같아 죄송합니다. 매장에 정량 확인을 요청했으며, 다음 주문에서도 문제가 있으면 말씀해 주시면 바로 조치하겠습니다.
+P: 고객님, 주문하신 {dish|이} 2인분이라는 안내에 비해 양이 너무 적어 실망하셨을 텐데 죄송합니다.
 
 ### shipping_sarcasm order
 C: 와 배송 진짜 빠르네요. 주문한 지 일주일째 '배송 준비 중'이에요^^
@@ -2222,7 +2222,7 @@ A: 내일 출고 예정입니다.
 C: 그 말 믿어도 되나요? 다음부턴 다른 데서 살게요.
  | 네네, 내일도 기대하고 있을게요^^
 S: '당일 발송' 상품이 일주일째 배송 준비 중이라 고객이 비꼬며 불만을 표함. 내일 출고 예정.
-P: 고객님, 당일 발송으로 안내된 상품이 일주일이나 지연되어 정말 죄송합니다. 내일 출고되면 송장번호를 바로 문자로 보내 드리고, 출고가 안 될 경우 즉시 연락드리겠습니다.
+P: 고객님, 당일 발송으로 안내된 상품이 일주일째 배송 준비 중이라 정말 죄송합니다. 상품은 내일 출고될 예정입니다.
 
 ### repeat_call_sarcasm line
 C: 서비스 정말 최고네요^^ 같은 문제로 세 번째 전화하는데 매번 처음부터 설명하라고 하시네요.
@@ -2233,7 +2233,7 @@ A: 확인했습니다. 이번에는 회선 교체 작업으로 접수하겠습�
 %neg
 C: 세 번째 접수네요. 이번에도 안 되면 위약금 없이 해지해 주세요.
 S: 인터넷 속도 문제로 세 번째 문의한 고객이 반복 설명과 미해결에 비꼬며 불만을 표함. 회선 교체 접수.
-P: 고객님, 같은 문제로 세 번이나 연락하시게 하고 매번 다시 설명하시게 해 정말 죄송합니다. 회선 교체 작업을 우선 배정했으며, 작업 후에도 개선되지 않으면 해지 관련 안내를 직접 드리겠습니다.
+P: 고객님, 같은 인터넷 속도 문제로 세 번째 문의하시게 하고 매번 처음부터 설명하시게 해 정말 죄송합니다. 이번에는 회선 교체 작업으로 접수하겠습니다.
 
 ### soft_fruit order
 C: 안녕하세요. 괜히 번거롭게 해드리는 것 같아 죄송한데요, 이번에도 복숭아가 절반 넘게 물러서 왔어요.
@@ -2243,7 +2243,7 @@ C: 환불해 주셔서 감사해요. 다만 벌써 세 번째라 솔직히 많�
  | 처리해 주신 건 감사합니다. 그래도 매번 이러니 다음 주문이 망설여지네요.
 %neg
 S: 복숭아가 물러서 도착한 일이 반복되어 환불을 받았지만 고객이 정중하게 실망을 표함.
-P: 고객님, 복숭아가 또 상한 상태로 도착해 실망을 드려 죄송합니다. 환불과 함께 다음 주문부터 과일을 완충 포장하도록 요청해 두었습니다.
+P: 고객님, 복숭아가 또 상한 상태로 도착해 실망을 드려 정말 죄송합니다. 해당 상품 금액은 환불해 드리겠습니다.
 
 ### holiday_hours_q none
 C: 설 연휴에도 영업하나요?
@@ -2289,7 +2289,7 @@ S: 택시가 우회해 요금이 많이 나왔으나 차액이 바로 환불되�
 A: 다음 이용 시 사용 가능한 쿠폰으로 보상해 드리겠습니다.
 C: 쿠폰 말고 차액 환불해 주세요. 이 앱 다시 쓸지 모르겠네요.
 S: 택시 우회로 요금이 크게 나왔는데 쿠폰 보상만 안내받아 고객이 불만족함.
-P: 고객님, 기사님의 우회 운행으로 요금이 많이 나와 불편을 드려 죄송합니다. 쿠폰 대신 차액 환불로 처리하도록 담당 부서에 요청했으며, 3영업일 안에 결과를 알려 드리겠습니다.
+P: 고객님, 기사님이 길을 돌아가 요금이 예상보다 훨씬 많이 나와 정말 죄송합니다. 안내해 드린 대로 다음 이용 시 사용하실 수 있는 쿠폰으로 보상해 드리겠습니다.
 
 ### order_lost_transfer order
 @hub: 대전 ; 옥천 ; 곤지암
@@ -2311,7 +2311,7 @@ A2: 보통 3~5일 정도 소요되고, 이후 재발송이나 환불을 도와�
 %neg
 C: 또 일주일 가까이 기다려야 한다는 거네요. 생일 선물이었는데 생일은 이미 지났어요. 정말 실망입니다.
 S: 2주 전 주문이 {hub} 택배 터미널에서 분실되어 3~5일 분실 접수를 안내받음. 고객은 크게 실망함.
-P: 고객님, 주문하신 상품이 배송 중 분실되어 제때 받지 못하시게 해 정말 죄송합니다. 분실 접수를 우선 처리하고, 5일 안에 재발송 또는 환불 중 원하시는 방법으로 진행해 드리겠습니다.
+P: 고객님, 주문하신 상품이 {hub} 터미널에서 분실되어 제때 받지 못하셔서 정말 죄송합니다. 분실 접수는 3~5일 정도 걸리며, 그 뒤에 재발송이나 환불 중에서 선택하실 수 있습니다.
 %pos
 A2: 2주나 지났으니 분실 접수 없이 오늘 바로 재발송해 드리겠습니다. 내일 도착합니다.
 C: 와 정말요? 감사합니다! 이렇게 빨리 처리해 주실 줄 몰랐어요.
@@ -2505,7 +2505,7 @@ A: {want.0} 색상은 현재 품절이라 환불만 가능합니다.
 C: 그 색 사려고 일부러 일찍 주문했는데 잘못 보내 놓고 품절이라니요. 너무 실망이에요.
  | 제 잘못도 아닌데 원하는 색을 못 받는 거네요. 짜증 나요.
 S: {want.0} 대신 {want.1} {item.1|이} 왔는데 품절이라 환불만 가능해 고객이 실망함.
-P: 고객님, 색상을 잘못 보내 드린 데다 {want.0} 상품이 품절되어 정말 죄송합니다. 환불은 바로 진행하고, 재입고되면 가장 먼저 알려 드리도록 알림을 등록해 두었습니다.
+P: 고객님, 주문하신 {want.0} 대신 {want.1} {item.1|이} 잘못 출고된 데다 {want.0} 색상이 품절되어 정말 죄송합니다. 환불로 처리해 드리겠습니다.
 %pos
 A: {want.0} 상품을 빠른 배송으로 보내 드렸고, 잘못 간 상품은 그냥 쓰셔도 됩니다.
 C: 헐 정말요? 감사합니다! 오히려 좋네요 ㅎㅎ
@@ -2522,7 +2522,7 @@ A: 죄송하지만 변경된 요금은 모든 회원께 동일하게 적용됩�
 C: 통보도 제대로 안 하고 올리는 건 좀 아니죠. 해지할게요.
  | 같은 서비스에 돈만 더 내라는 거네요. 기분 나쁘네요.
 S: {service.1} 요금이 인상됐는데 안내를 받지 못한 고객이 불만을 표하며 해지를 고려함.
-P: 고객님, 요금 변경 안내가 제대로 전달되지 않아 불쾌하셨을 텐데 죄송합니다. 해지를 원하시면 추가 요금 없이 바로 처리해 드리고, 알림 수신 설정도 함께 점검해 드리겠습니다.
+P: 고객님, {service.1} 요금 인상 안내를 받지 못하신 채 요금이 올라 불쾌하셨을 텐데 죄송합니다.
 %pos
 A: 안내가 누락된 점 죄송합니다. 고객님은 6개월 동안 기존 요금으로 이용하실 수 있도록 적용해 드렸습니다.
 C: 오 그렇게까지 해 주시다니 감사합니다! 계속 쓸게요.
@@ -2538,7 +2538,7 @@ C: 이미 밤 10시예요. 지금 청소한다고 기다리라고요? 너무 피
 A: 다른 객실은 현재 만실이라 청소로 도와드리겠습니다.
 C: 이 가격에 이런 방이라니 다시는 안 올 것 같아요.
 S: 객실 청소 상태가 불량해 밤늦게 청소를 기다려야 하는 고객이 크게 실망함.
-P: 고객님, 청소가 제대로 되지 않은 객실을 배정해 드려 정말 죄송합니다. 객실 상태를 바로 정리하고, 숙박 요금 일부 환불 여부를 내일 오전에 프런트에서 직접 안내드리겠습니다.
+P: 고객님, 청소가 제대로 되지 않은 객실을 배정해 드려 늦은 밤까지 기다리시게 해 정말 죄송합니다. 하우스키핑 팀이 바로 객실을 청소해 드리겠습니다.
 %pos
 A: 같은 가격으로 바로 윗층 스위트룸으로 옮겨 드리겠습니다. 짐은 직원이 옮겨 드릴게요.
 C: 와 방이 훨씬 좋네요! 빠르게 처리해 주셔서 감사해요.
@@ -2553,7 +2553,7 @@ A: 확인해 보니 이전 통신사에서 번호이동 승인이 지연되고 �
 A: 48시간 안에 처리될 예정입니다.
 C: 그제도 똑같이 말씀하셨어요. 업무 전화를 계속 못 받고 있어요. 정말 답답합니다.
 S: 번호이동 승인 지연으로 사흘째 개통이 안 된 고객이 같은 안내만 반복되자 매우 답답해함.
-P: 고객님, 번호이동 지연으로 며칠째 전화를 쓰지 못하셔서 정말 죄송합니다. 담당 부서에 긴급 처리를 요청했으며, 개통되는 즉시 이메일로 알려 드리겠습니다.
+P: 고객님, 이전 통신사의 번호이동 승인 지연으로 사흘째 개통이 되지 않아 정말 죄송합니다. 번호이동은 48시간 안에 처리될 예정입니다.
 %pos
 A: 제가 직접 이전 통신사에 요청해 방금 처리되었습니다. 휴대폰을 재부팅해 주세요.
 C: 됐어요! 신호 잡혀요. 정말 감사합니다.
@@ -2581,7 +2581,7 @@ A: 불편을 드려 죄송합니다. 파손 사진과 탑승권을 보내 주시
 C: 보냈어요. 산 지 두 달 된 건데 너무 속상하네요. 공항에서는 7일 안에 연락 준다고만 하고요.
  | 사진 보냈어요. 이런 일이 생겼는데 접수만 하고 기다리라니 화가 나요.
 S: 위탁 수하물 캐리어가 파손되어 보상 접수를 했으나 고객은 속상하고 불만족함.
-P: 고객님, 맡기신 캐리어가 파손되어 정말 죄송합니다. 보상 접수를 우선 처리해 3영업일 안에 수리 또는 보상 방법을 연락드리겠습니다.
+P: 고객님, 위탁하신 캐리어가 파손되어 정말 죄송합니다. 보내 주신 사진으로 보상 접수를 진행해 드리겠습니다.
 
 ### callback_broken line
 C: 어제 오후에 전화 준다고 하셔서 기다렸는데 아무 연락이 없었어요.
@@ -2591,7 +2591,7 @@ A: 죄송합니다. 콜백 요청이 담당자에게 배정되지 않은 상태�
 %neg
 C: 반차까지 쓰고 기다렸는데요. 벌써 두 번째예요. 정말 어이가 없네요.
 S: 약속된 콜백이 두 번째 누락되어 반차까지 쓰고 기다린 고객이 매우 화가 남.
-P: 고객님, 약속드린 연락을 드리지 못해 기다리게 해 드려 정말 죄송합니다. 원하시는 시간을 알려 주시면 팀장이 그 시간에 직접 전화드리겠습니다.
+P: 고객님, 약속드린 콜백이 담당자에게 배정되지 않아 두 번이나 기다리시게 해 드려 정말 죄송합니다.
 %neu
 A: 지금 채팅으로 바로 답변드려도 될까요?
 C: 네 그렇게 해 주세요.
@@ -2687,7 +2687,7 @@ A: 확인했습니다. 해당 메뉴 금액 환불해 드렸습니다.
 C: 환불은 됐는데 저녁도 못 먹고 바닥 닦느라 기분 다 망쳤어요. 포장 좀 제대로 해 주세요.
  | 매번 국물 있는 거 시키면 이러네요. 다음부턴 안 시키려고요.
 S: 포장 불량으로 국물이 새서 환불을 받았지만 고객은 식사를 망쳐 불만족함.
-P: 고객님, 포장 불량으로 국물이 새어 식사를 망치게 해 드려 정말 죄송합니다. 환불은 완료되었고, 매장에 국물 메뉴 밀봉 포장을 요청해 두었습니다.
+P: 고객님, 포장이 제대로 닫히지 않아 국물이 새고 식사를 망치게 해 드려 정말 죄송합니다. 해당 메뉴 금액은 환불해 드렸습니다.
 %pos
 A: 확인했습니다. 환불해 드렸고, 새로 조리해서 다시 보내 드릴게요.
 C: 새로 온 건 멀쩡하네요. 빨리 챙겨 주셔서 감사해요!
@@ -2702,7 +2702,7 @@ A: 확인해 보니 매장에서 이미 조리를 시작해 취소가 어렵습�
 C: 5분 만에요? 주소를 잘못 넣어서 그런 건데 방법이 없다고요? 너무 황당하네요.
  | 잘못 누른 건데 5분도 안 돼서 취소가 안 된다니 말이 되나요.
 S: 주문 5분 만에 취소를 요청했으나 조리 시작으로 취소가 불가해 고객이 황당해함.
-P: 고객님, 주문 직후 취소가 되지 않아 불편을 드려 죄송합니다. 매장과 다시 확인해 배달 주소를 바로 수정할 수 있는지 알아보고 이 채팅으로 안내해 드리겠습니다.
+P: 고객님, 주문 5분 만에 취소를 요청하셨는데 이미 조리가 시작되어 취소해 드리지 못해 죄송합니다.
 %neu
 A: 다만 배달 주소 변경은 가능합니다. 바꿔 드릴까요?
 C: 네, 그럼 회사 주소로 바꿔 주세요.
@@ -2741,7 +2741,7 @@ A: Then the soundbar may have a fault. You can return it within 30 days for an e
 C: So I've wasted my evening on settings for a broken product. Brilliant.
  | I've spent an hour on this and now I have to take it back. Really fed up.
 S: Customer's new soundbar gives no sound even after changing ports and settings; offered an exchange, the customer is fed up.
-P: We're sorry your new soundbar still has no sound after everything you tried tonight. We can book a courier to collect it and deliver a replacement at the same time, so you don't need to go back to the shop.
+P: We're sorry your new soundbar still has no sound after you changed the port and every setting. It may be faulty, so you can exchange it within 30 days.
 
 ### strike_rebook booking
 @day: Thursday ; Friday ; Monday
@@ -2792,7 +2792,7 @@ A: Then the drain pump may be faulty. An engineer can come next Wednesday.
 C: A week with no washing machine and two kids. That's really not good enough.
  | Next Wednesday? I've got a drum full of wet clothes. Not happy at all.
 S: Washing machine still shows E21 after the filter was cleaned; the engineer can only come next week and the customer is unhappy.
-P: We're sorry your washing machine is still showing E21 after the filter check. We've put you on our cancellation list for an earlier engineer visit and will call you as soon as a slot comes up before Wednesday.
+P: We're sorry your washing machine still shows E21 even after you cleared the filter. The earliest engineer visit is next Wednesday.
 """
 
 KO_SCENARIOS += r"""
@@ -2820,7 +2820,7 @@ A: 그럼 배수 펌프 이상일 수 있어 기사 방문이 필요합니다. �
 C: 애들 있는 집에서 일주일 동안 빨래를 못 하라고요? 너무 답답하네요.
  | 젖은 빨래가 그대로 있는데 다음 주라니요. 정말 불편합니다.
 S: 필터 청소 후에도 세탁기 OE 에러가 반복되어 기사 방문이 다음 주로 잡히자 고객이 답답해함.
-P: 고객님, 필터 점검 후에도 세탁기 에러가 계속되어 불편을 드려 죄송합니다. 취소 일정이 생기면 더 빠른 방문으로 바로 변경해 연락드리겠습니다.
+P: 고객님, 필터를 청소하신 뒤에도 세탁기에 OE 에러가 계속 떠 불편을 드려 정말 죄송합니다. 가장 빠른 기사 방문 날짜는 다음 주 화요일입니다.
 
 ### family_bundle_q line
 C: 가족 결합 할인 받으려면 어떻게 해야 하나요?
@@ -2860,8 +2860,7 @@ SHORTS = [
      "Customer is delighted that the replacement arrived and works perfectly.", None),
     ("en", -1, [("C", "third time asking. where is my refund.")],
      "Customer is chasing a refund for the third time with no answer; frustrated.",
-     "We're sorry you've had to ask three times about your refund. We're checking its status "
-     "now and will reply in this chat within the hour with when it will arrive."),
+     "We're sorry you've had to ask three times about your refund without getting an answer."),
     ("en", 0, [("C", "do u deliver on sundays"), ("A", "Yes, from 11 until 8."), ("C", "k")],
      "Customer asked whether there are Sunday deliveries; yes, 11 to 8. Neutral.", None),
     ("en", 1, [("C", "driver was lovely today, please tell him thanks 😊")],
@@ -2872,9 +2871,7 @@ SHORTS = [
                 ("C", "Hurry up please, I've got a train to catch and no ticket.")],
      "App charged the customer but reported a failed payment, leaving them without a ticket; "
      "customer is stressed and annoyed.",
-     "We're sorry the app took your payment but showed it as failed. We're matching the payment "
-     "to your booking now and will send your ticket to this chat, or refund it in full if it "
-     "can't be issued."),
+     "We're sorry the app took your payment and then told you it had failed, just when you need a ticket for your train. We're checking the payment for you now."),
     ("en", 0, [("C", "Is the navy cardigan back in stock in medium?"),
                ("A", "Not yet, it's expected next week."), ("C", "Ok, I'll check back.")],
      "Customer asked whether the navy cardigan is back in medium; expected next week. Neutral.",
@@ -2887,16 +2884,14 @@ SHORTS = [
                 ("A", "I'm sorry to hear that. Can I ask what went wrong?"),
                 ("C", "EVERYTHING. THREE LATE DELIVERIES IN A ROW.")],
      "Customer wants to close their account, angry after three late deliveries in a row.",
-     "We're sorry three deliveries in a row arrived late. We'll close your account today as you "
-     "asked, and we've passed the late deliveries to our delivery team to investigate."),
+     "We're sorry your last three deliveries in a row all arrived late."),
     ("en", 0, [("A", "I've sent the invoice to your email."), ("C", "got it, thx")],
      "Agent emailed an invoice and the customer confirmed receipt. Neutral.", None),
     ("en", 1, [("C", "best customer service ever, honestly ❤️")],
      "Customer says the customer service is the best they've had; very happy.", None),
     ("en", -1, [("C", "still no response to my email from last week. terrible support.")],
      "Customer's email from last week is still unanswered; they are unhappy with support.",
-     "We're sorry your email from last week hasn't been answered. If you reply here with your "
-     "question, we'll deal with it in this chat today."),
+     "We're sorry your email from last week still hasn't had a reply."),
     ("en", 0, [("C", "what time does the click and collect counter close?"), ("A", "8pm."),
                ("C", "👍")],
      "Customer asked when the click-and-collect counter closes; 8pm. Neutral.", None),
@@ -2904,8 +2899,7 @@ SHORTS = [
                 ("A", "Sorry about that, we're looking into it."), ("C", "Sure you are.")],
      "App keeps logging the customer out and emptying their basket; they're sarcastic and "
      "annoyed.",
-     "We're sorry the app keeps logging you out and clearing your basket. Our app team is "
-     "fixing the fault, and we'll message you here as soon as the update is out."),
+     "We're sorry the app logged you out again and emptied your basket, three times in one day."),
     ("en", 1, [("C", "The ramen kit was so good my partner asked me to order three more 😂 "
                      "thanks!")],
      "Customer loved the ramen kit so much they're ordering three more; very happy.", None),
@@ -2914,9 +2908,7 @@ SHORTS = [
      "Customer asked whether PayPal is accepted; it is. Neutral.", None),
     ("en", -1, [("C", "Never ordering from here again. The chicken was raw in the middle.")],
      "Customer received undercooked chicken and says they won't order again; angry.",
-     "We're very sorry the chicken in your meal was undercooked; please don't eat any more of "
-     "it. We've reported it to the restaurant for an urgent kitchen check, and if you reply "
-     "with your order number we'll refund the meal."),
+     "We're very sorry the chicken in your meal was raw in the middle."),
     ("en", 1, [("C", "Refund landed already, that was speedy. Cheers!")],
      "Customer is pleased their refund arrived quickly.", None),
     ("en", 0, [("C", "what's the returns window for sale items?"),
@@ -2924,9 +2916,7 @@ SHORTS = [
      "Customer asked about the returns window for sale items; 14 days. Neutral.", None),
     ("en", -1, [("C", "my oder still hasnt arived and its been 2 weeks. this is rediculous")],
      "Customer's order hasn't arrived after two weeks; they are angry.",
-     "We're sorry your order still hasn't arrived after two weeks. We're tracing it with the "
-     "courier today and will send you an update within 24 hours, with a replacement if it "
-     "can't be found."),
+     "We're sorry your order still hasn't arrived after two weeks."),
     ("en", 1, [("C", "thx soooo much for sortng the address mixup, ur a star")],
      "Customer thanks the agent warmly for fixing an address mix-up; very happy.", None),
     ("en", 0, [("C", "HI, DO YOU SHIP TO IRELAND?"), ("A", "Yes, it takes 3-5 working days."),
@@ -2935,8 +2925,7 @@ SHORTS = [
     ("en", -1, [("C", "I'm sorry to say the replacement is faulty as well. Quite disappointed, "
                       "to be honest.")],
      "Customer's replacement item is also faulty; they are politely disappointed.",
-     "We're sorry the replacement is faulty too. We'll send a prepaid return label today and "
-     "have the next unit tested before it leaves our warehouse."),
+     "We're sorry the replacement you received is faulty as well."),
     ("en", 0, [("C", "The parcel came, box a bit dented but everything inside is fine."),
                ("A", "Glad it's all okay!"), ("C", "Yep, no harm done.")],
      "Parcel arrived with a dented box but the contents are fine; customer is unbothered.",
@@ -2947,16 +2936,14 @@ SHORTS = [
      "고객이 오늘 음식도 맛있었다며 사장님께 감사와 칭찬을 전함. 매우 만족함.", None),
     ("ko", -1, [("C", "세 번째 문의인데 아직도 답이 없네요. 장난하세요?")],
      "세 번이나 문의했는데 답변이 없어 고객이 화가 남.",
-     "고객님, 세 번이나 문의하셨는데 답변드리지 못해 정말 죄송합니다. 문의 내용을 지금 바로 확인해 "
-     "한 시간 안에 이 채팅으로 답변드리겠습니다."),
+     "고객님, 세 번이나 문의하셨는데 아직 답변을 드리지 못해 정말 죄송합니다."),
     ("ko", 0, [("C", "배달 가능 지역인가요? 역삼동이요"), ("A", "네 가능합니다."), ("C", "넵")],
      "역삼동이 배달 가능 지역인지 문의해 가능하다는 답을 받음. 중립적.", None),
     ("ko", 1, [("C", "상담사님 덕분에 해결됐어요 ㅠㅠ 진짜 감사해요")],
      "상담사 덕분에 문제가 해결되어 고객이 매우 고마워함.", None),
     ("ko", -1, [("C", "환불 언제 해줘요 ㅡㅡ 벌써 3주째예요")],
      "3주째 환불을 받지 못해 고객이 짜증을 냄.",
-     "고객님, 3주 동안 환불이 처리되지 않아 정말 죄송합니다. 환불 상태를 바로 확인해 오늘 안에 "
-     "처리 일정을 문자로 안내해 드리겠습니다."),
+     "고객님, 환불이 3주째 처리되지 않아 정말 죄송합니다."),
     ("ko", 0, [("C", "영수증 재발행 되나요?"), ("A", "네, 주문 내역에서 재발행 가능합니다."),
                ("C", "ㅇㅋ 감사요")],
      "영수증 재발행 방법을 문의해 주문 내역에서 가능하다는 안내를 받음. 중립적.", None),
@@ -2964,23 +2951,20 @@ SHORTS = [
      "손편지까지 들어 있던 택배에 고객이 감동하며 감사를 전함. 매우 만족함.", None),
     ("ko", -1, [("C", "앱 업데이트하고 나서 로그인이 아예 안 돼요. 벌써 이틀째예요.")],
      "앱 업데이트 후 이틀째 로그인이 되지 않아 고객이 불편을 호소함.",
-     "고객님, 업데이트 이후 로그인이 되지 않아 불편을 드려 죄송합니다. 개발팀에서 원인을 확인 중이며, "
-     "해결되는 대로 이 채팅으로 바로 알려 드리겠습니다."),
+     "고객님, 앱 업데이트 후 이틀째 로그인이 되지 않아 불편을 드려 정말 죄송합니다."),
     ("ko", 0, [("C", "현금영수증 발급 가능한가요"), ("A", "네, 결제 단계에서 신청 가능합니다."),
                ("C", "네")],
      "현금영수증 발급 가능 여부를 문의해 결제 단계에서 신청할 수 있다는 답을 받음. 중립적.", None),
     ("ko", -1, [("C", "주문 취소해 주세요!!! 한 시간째 조리 중이라고만 뜨잖아요!!!")],
      "한 시간째 조리 중으로만 표시되어 고객이 화가 나 주문 취소를 요구함.",
-     "고객님, 한 시간이나 기다리시게 해 정말 죄송합니다. 주문은 바로 취소하고 결제 금액은 "
-     "전액 환불되도록 처리하겠습니다."),
+     "고객님, 주문하신 음식이 계속 조리 중으로만 표시되어 오래 기다리시게 해 정말 죄송합니다."),
     ("ko", 1, [("C", "생일 선물로 보낸 향수 친구가 너무 좋아했대요! 포장도 예뻤고요 ㅎㅎ")],
      "선물로 보낸 향수와 포장을 친구가 매우 좋아해 고객이 만족함.", None),
     ("ko", 0, [("C", "배송 몇일 걸려요?"), ("A", "보통 1~2일 걸립니다."), ("C", "넹")],
      "배송 기간을 문의해 보통 1~2일 걸린다는 답을 받음. 중립적.", None),
     ("ko", -1, [("C", "쿠폰 적용이 안되요. 결제 세번 다시했는데 계속 오류나요 진짜 짜증나네")],
      "쿠폰이 적용되지 않아 결제를 여러 번 시도한 고객이 짜증을 냄.",
-     "고객님, 쿠폰 적용 오류로 결제를 여러 번 시도하시게 해 죄송합니다. 쿠폰 상태를 확인해 "
-     "바로 적용될 수 있도록 조치하고 이 채팅으로 알려 드리겠습니다."),
+     "고객님, 쿠폰이 적용되지 않아 결제를 세 번이나 다시 시도하시게 해 정말 죄송합니다."),
     ("ko", 1, [("C", "교환 신청 하루 만에 처리됐네요. 빠른 처리 감사합니다!")],
      "교환 신청이 하루 만에 처리되어 고객이 만족하며 감사를 전함.", None),
     ("ko", 0, [("C", "상자가 좀 찌그러져서 왔는데 내용물은 멀쩡해요."),
