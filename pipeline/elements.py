@@ -412,7 +412,9 @@ def check_draft(text: str, row: dict[str, Any]) -> Draft:
 
 def better_draft(first: Draft, second: Draft) -> Draft:
     """Of two drafts for one chat, the one with fewer failed checks (the first on a tie:
-    written from the ordinary prompt)."""
+    written from the ordinary prompt); an empty draft loses to any other."""
+    if not first.text.strip() or not second.text.strip():
+        return first if first.text.strip() else second
     return second if len(second.problems) < len(first.problems) else first
 
 

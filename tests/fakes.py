@@ -17,6 +17,8 @@ from prompts import Prompt, available_versions, load_prompt_set, render_sentimen
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
 _CONF = re.compile(r"CONF<<(.*?)>>", re.S)
+_DRAFT = re.compile(r"(?<!RE)DRAFT<<(.*?)>>", re.S)
+_REDRAFT = re.compile(r"REDRAFT<<(.*?)>>", re.S)
 
 
 def _head_pattern(template: str) -> re.Pattern:
@@ -40,8 +42,9 @@ def _template_heads() -> dict[tuple[str, str], re.Pattern]:
     heads = {}
     for version in available_versions():
         prompt_set = load_prompt_set(version)
-        for name in ("sentiment", "strict_sentiment", "apology"):
-            heads[version, name] = _head_pattern(getattr(prompt_set, name))
+        for name in ("sentiment", "strict_sentiment", "apology", "strict_apology"):
+            if getattr(prompt_set, name) is not None:
+                heads[version, name] = _head_pattern(getattr(prompt_set, name))
         strict, plain = (render_sentiment_prompt("id 1: hi", 1, 100, strict=flag,
                                                  prompt_set=prompt_set).head
                          for flag in (True, False))
@@ -73,7 +76,8 @@ class _FakeModel:
 class ScriptedHandler(ModelHandler):
     """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
     strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
-    sleeps on `HANG`. Apology prompts get "We are sorry." (an empty draft on `NOAPOLOGY`;
+    sleeps on `HANG`. Apology prompts get `DRAFT<<...>>` (`REDRAFT<<...>>` for the redraft
+    prompt) or else "We are sorry." (an empty draft on `NOAPOLOGY`;
     on `VERSION`, followed by the prompt versions whose apology template rendered it).
     `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
@@ -100,7 +104,10 @@ class ScriptedHandler(ModelHandler):
             if "HANG" in prompt.chat:
                 time.sleep(self._hang)
             if self._task == Task.APOLOGY:
-                text = "" if "NOAPOLOGY" in prompt.chat else "We are sorry."
+                redraft = any(name == "strict_apology" for _, name in templates_of(prompt))
+                scripted = (_REDRAFT if redraft else _DRAFT).search(prompt.chat)
+                text = "" if "NOAPOLOGY" in prompt.chat else (
+                    scripted.group(1) if scripted else "We are sorry.")
                 if "VERSION" in prompt.chat:
                     versions = sorted(v for v, name in templates_of(prompt) if name == "apology")
                     text += f" ({', '.join(versions)})"

@@ -108,3 +108,16 @@ def test_checks_are_reported_in_contract_order():
     problems = draft_problems("The customer is fine.", KO_CHAT, 7)
     order = [CHECKS.index(p.check) for p in problems]
     assert order == sorted(order)
+
+
+def test_the_better_of_two_drafts():
+    """Fewer failed checks win, the first draft on a tie, and an empty draft never wins (it
+    would send a chat with a usable redraft to the error sink)."""
+    from pipeline.elements import Draft, better_draft
+
+    first, second = Draft("a", ("x", "y")), Draft("b", ("x",))
+    assert better_draft(first, second) is second
+    assert better_draft(second, Draft("c", ("z",))) is second
+    empty = Draft("  ", ("empty: no draft",))
+    redraft = Draft("We're sorry.", ("names_problem", "only_offered"))
+    assert better_draft(empty, redraft) is redraft and better_draft(redraft, empty) is redraft

@@ -109,3 +109,16 @@ def test_fit_temperature_recovers_overconfidence():
     assert fit_temperature(calibrated, labels) == pytest.approx(1.0, abs=0.08)
     with pytest.raises(ValueError):
         fit_temperature([], [])
+
+
+def test_a_holdout_with_almost_no_errors_does_not_sharpen():
+    """Every answer right (or two wrong): the likelihood alone would drive T toward 0 and
+    every confidence to 1.0; the fit keeps T at least 1. Underconfidence with errors
+    sharpens."""
+    from handlers.calibration import fit_temperature
+
+    right = [[0.8, 0.1, 0.1]] * 58
+    assert fit_temperature(right, [0] * 58) == pytest.approx(1.0)
+    assert fit_temperature(right, [0] * 56 + [1, 2]) >= 1.0
+    under = [[0.6, 0.2, 0.2]] * 100
+    assert fit_temperature(under, [0] * 95 + [1] * 5) < 0.9
