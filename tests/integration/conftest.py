@@ -63,22 +63,32 @@ def greedy_margin(engine, prompts, results, max_new: int, task: str) -> float:
     """Teacher-forced check of greedy generation: for every step of every reply, how far the
     token the engine chose falls below the best token the automaton allowed at that step,
     scored by a plain forward pass of the prompt (exactly as the engine cut it) plus the reply
-    so far. 0 when every step chose the unpadded, uncached argmax."""
+    so far. 0 when every step chose the unpadded, uncached argmax. At the value decision (a
+    state where a token can commit to a sentiment value, until one has) the token is chosen
+    by the value's probability over its paths, not by its own logit: there the check is that
+    the engine chose the best token among those writing the same value (the value itself is
+    checked by `value_probabilities_from_forward_passes`)."""
     import numpy as np
 
     auto = engine.automaton(task)
+    decides = ((auto.commit > 0) & (auto.trans >= 0)).any(axis=1)
     max_body = auto.max_body_chars  # the budget the engine gives the loop
     worst = 0.0
     token_lists, _ = engine._encode(prompts, engine.length_buckets[-1] - max_new)
     for ids, result in zip(token_lists, results, strict=True):
         reply = result.token_ids
         logits = forward_logits(engine, ids + list(reply))
-        state, used = auto.start, 0
+        state, used, committed = auto.start, 0, False
         for t, token in enumerate(reply):
             step = logits[len(ids) - 1 + t]
             nxt, cost = auto.trans[state], auto.body_chars[state]
             finish = auto.min_finish[np.where(nxt >= 0, nxt, auto.done)]
             allowed = (nxt >= 0) & (cost <= max_body - used) & (finish <= max_new - t - 1)
+            if decides[state] and not committed:
+                value = auto.commit[state, token]
+                allowed &= (auto.commit[state] == value) if value else (
+                    np.arange(len(allowed)) == token)
+            committed = committed or bool(auto.commit[state, token])
             worst = max(worst, float(np.max(np.where(allowed, step, -np.inf)) - step[token]))
             used, state = used + cost[token], nxt[token]
     return worst
