@@ -37,7 +37,7 @@ from collections import Counter
 from typing import NamedTuple
 
 __all__ = ["CHECKS", "Problem", "agent_lines", "customer_lines", "draft_problems", "junk_in",
-           "language_of", "sentences"]
+           "language_of", "repeated_phrase", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "names_problem", "sentences",
           "only_offered", "clean", "repeats")
@@ -149,7 +149,8 @@ def _names_something_from(draft: str, chat: str, language: str) -> bool:
     return any(w.startswith(stem) for stem in _stems(draft, language) for w in chat_words)
 
 
-def _repeated_phrase(text: str, n: int = 5) -> str | None:
+def repeated_phrase(text: str, n: int = 5) -> str | None:
+    """The first run of `n` words that occurs twice in `text` (lower-cased), or None."""
     words = text.lower().split()
     grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
     repeated = [g for g, c in grams.items() if c > 1]
@@ -255,6 +256,6 @@ def draft_problems(draft: str, chat_message: str, user_id: int,
     junk = junk_in(draft, chat_message)
     if junk:
         problems.append(Problem("clean", "; ".join(junk)))
-    if len(set(parts)) < len(parts) or _repeated_phrase(draft):
+    if len(set(parts)) < len(parts) or repeated_phrase(draft):
         problems.append(Problem("repeats", "a sentence or phrase twice"))
     return problems

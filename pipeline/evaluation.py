@@ -32,13 +32,6 @@ LANGUAGES = ("en", "ko")
 REVIEW_SHARES = (0.05, 0.10, 0.20, 0.30)
 
 
-def _repeated_phrase(text: str, n: int = 4) -> str | None:
-    words = text.lower().split()
-    grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-    repeated = [g for g, c in grams.items() if c > 1]
-    return " ".join(repeated[0]) if repeated else None
-
-
 def summary_problems(summary: str, max_chars: int, language: str,
                      topic_words: list[str], chat_message: str = "") -> list[str]:
     """What is wrong with a summary (empty when it is fine)."""
@@ -48,7 +41,7 @@ def summary_problems(summary: str, max_chars: int, language: str,
         problems.append(f"{len(parts)} sentences")
     if len(summary) > max_chars:
         problems.append(f"{len(summary)} characters")
-    if len(set(parts)) < len(parts) or _repeated_phrase(summary):
+    if len(set(parts)) < len(parts) or drafts.repeated_phrase(summary, 4):
         problems.append("repeats itself")
     if language_of(summary) != language:
         problems.append(f"not in {language}")
