@@ -43,6 +43,7 @@ __all__ = [
     "VocabEntry",
     "free_text_automaton",
     "in_written_scripts",
+    "spells_banned_word",
     "reply_automaton",
     "vocabulary_of",
 ]
@@ -482,16 +483,31 @@ def in_written_scripts(text: str) -> bool:
     return _WRITTEN_SCRIPTS.fullmatch(text) is not None
 
 
-def free_text_automaton(vocab: Sequence[VocabEntry], scripts_only: bool = True) -> Automaton:
+def spells_banned_word(text: str, banned_words: Sequence[str]) -> bool:
+    """Whether a token's text is one of `banned_words` as a word, whatever its case, with or
+    without a leading space, a plural `s` or a possessive (" Customer's", "clients")."""
+    word = _WORD_FORMS.sub("", text.strip().lower())
+    return bool(word) and word in banned_words
+
+
+_WORD_FORMS = re.compile(r"(?:'s|s'|s)?[.,;:!?]*$")
+
+
+def free_text_automaton(vocab: Sequence[VocabEntry], scripts_only: bool = True,
+                        banned_words: Sequence[str] = ()) -> Automaton:
     """Unconstrained text: any text or byte token, until a stop token. Special tokens (turn
     markers, BOS, PAD) are refused, so a draft cannot contain chat-template tokens; with
     `scripts_only`, so are text tokens with a character outside `in_written_scripts` (byte
-    tokens stay: they spell rare Hangul syllables)."""
+    tokens stay: they spell rare Hangul syllables); so are tokens that spell one of
+    `banned_words` (lower case, singular: `spells_banned_word`)."""
     free, done = 0, 1
     size = len(vocab)
+    banned = tuple(w.lower() for w in banned_words)
     trans = np.full((2, size), DEAD, dtype=np.int32)
     for i, entry in enumerate(vocab):
         if entry.kind == TokenKind.TEXT and scripts_only and not in_written_scripts(entry.text):
+            continue
+        if entry.kind == TokenKind.TEXT and banned and spells_banned_word(entry.text, banned):
             continue
         if entry.kind in (TokenKind.TEXT, TokenKind.BYTE) and (entry.text or entry.byte >= 0):
             trans[free, i] = free

@@ -65,6 +65,8 @@ class CausalLMEngine:
         left_padding: decode left-padded prompts with a chunked prefill (`decoding`); None
             (default) does so whenever the model supports it (Gemma 3); False keeps keras-hub's
             right padding (a benchmark baseline).
+        banned_words: words free text may not write (`constrained.spells_banned_word`): the
+            pipeline bans the words a draft would use to speak about the customer.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class CausalLMEngine:
         reply_spec: constrained_lib.ReplySpec | None = None,
         no_repeat_ngram: int = 0,
         left_padding: bool | None = None,
+        banned_words: Sequence[str] = (),
     ):
         if compilation_cache_dir:
             _enable_compilation_cache(compilation_cache_dir)
@@ -113,6 +116,7 @@ class CausalLMEngine:
         self._vocab = constrained_lib.vocabulary_of(self.tokenizer, self.stop_token_ids)
         # Tokens the repetition guard may forbid: text with a letter (not digits, punctuation,
         # spaces or bytes, which a reply legitimately repeats: amounts, phone numbers).
+        self.banned_words = tuple(banned_words)
         self._bannable = np.array([entry.kind == constrained_lib.TokenKind.TEXT
                                    and any(c.isalpha() for c in entry.text)
                                    for entry in self._vocab], dtype=bool)
@@ -189,7 +193,8 @@ class CausalLMEngine:
             if key == _REPLY_GRAMMAR:
                 auto = constrained_lib.reply_automaton(self._vocab, self.reply_spec)
             else:
-                auto = constrained_lib.free_text_automaton(self._vocab)
+                auto = constrained_lib.free_text_automaton(self._vocab,
+                                                           banned_words=self.banned_words)
             self._tables[key] = (auto, {**decoding.device_tables(auto),
                                         "bannable": ops.convert_to_tensor(self._bannable)})
         return self._tables[key]

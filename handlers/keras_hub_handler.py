@@ -152,6 +152,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         timeout_secs: deadline on each batch's generate execution (not on loading or
             compiling); a batch past it raises `deadline.InferenceTimeout`.
         no_repeat_ngram: forbid a reply from repeating one of its own n-grams (0: off).
+        banned_words: words a free-text reply may not write (the engine's `banned_words`).
     """
 
     def __init__(
@@ -174,6 +175,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         metrics_namespace: str = "gemma",
         timeout_secs: float | None = None,
         no_repeat_ngram: int = 0,
+        banned_words: Sequence[str] = (),
     ):
         # RunInference sets these in the worker before `load_model` (KERAS_BACKEND=jax).
         super().__init__(env_vars=dict(WORKER_ENV_VARS))
@@ -193,6 +195,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             "constrained": constrained,
             "reply_spec": reply_spec,
             "no_repeat_ngram": no_repeat_ngram,
+            "banned_words": list(banned_words),
         }
         self._share = share_across_processes
         # Beam's BatchElements settings, kept in one dict as Beam's own handlers keep them.

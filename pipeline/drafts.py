@@ -11,6 +11,9 @@ share it. The checks, per language (the chat's, `language_of` its customer's lin
 * `register` (Korean): a letter's honorific register: every sentence ends politely
   (`-습니다`, `-드립니다`, `-세요`…), none in a memo's form (`…함.`, `…음.`, `…됨.`).
 * `apologises`: an explicit apology.
+* `mood`: never tells the customer (an apology answers a complaint) that they are pleased,
+  relieved or satisfied ("…and you're relieved", "고객님이 만족하셨습니다"): a 270M model
+  carries a happy ending over from summaries of other chats.
 * `names_problem`: names something the chat is about (a content word of the chat; with
   `topic_words`, one of those).
 * `sentences`: one to three sentences.
@@ -36,11 +39,11 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-__all__ = ["CHECKS", "Problem", "agent_lines", "customer_lines", "draft_problems", "junk_in",
-           "language_of", "repeated_phrase", "sentences"]
+__all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines", "draft_problems",
+           "junk_in", "language_of", "repeated_phrase", "sentences"]
 
-CHECKS = ("language", "addressed", "register", "apologises", "names_problem", "sentences",
-          "only_offered", "clean", "repeats")
+CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
+          "sentences", "only_offered", "clean", "repeats")
 
 _RULES_PATH = os.path.join(os.path.dirname(__file__), "data", "draft_rules.json")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
@@ -75,7 +78,7 @@ def _rules() -> dict:
         rules = json.load(f)
     compiled = {name: {lang: re.compile(p, re.IGNORECASE) for lang, p in by_lang.items()}
                 for name, by_lang in rules.items()
-                if name in ("apology", "second_person", "third_person", "memo_ending",
+                if name in ("apology", "pleased", "second_person", "third_person", "memo_ending",
                             "polite_ending")}
     compiled["commitments"] = {cat: {lang: re.compile(p, re.IGNORECASE)
                                      for lang, p in by_lang.items()}
@@ -83,7 +86,14 @@ def _rules() -> dict:
     compiled["stopwords"] = {lang: frozenset(words.split())
                              for lang, words in rules["stopwords"].items()}
     compiled["allowed_script"] = re.compile(rules["allowed_script"])
+    compiled["banned_words"] = tuple(rules["banned_words"])
     return compiled
+
+
+def banned_words() -> tuple[str, ...]:
+    """Words the decoder never lets a draft write (the engine's `banned_words`): a draft
+    speaks to the customer, so it has no word for them in the third person."""
+    return _rules()["banned_words"]
 
 
 def sentences(text: str) -> list[str]:
@@ -234,6 +244,9 @@ def draft_problems(draft: str, chat_message: str, user_id: int,
                 break
     if not rules["apology"][language].search(draft):
         problems.append(Problem("apologises", "no apology"))
+    pleased = rules["pleased"][language].search(draft)
+    if pleased:
+        problems.append(Problem("mood", f"says the customer is pleased: {pleased.group()!r}"))
     if topic_words:
         lowered = draft.lower()
         if not any(w.lower() in lowered for w in topic_words):

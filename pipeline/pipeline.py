@@ -13,7 +13,7 @@ from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from handlers.generation import Task
-from pipeline import elements, schemas, sinks
+from pipeline import drafts, elements, schemas, sinks
 from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.schemas import Arm, Stage
@@ -83,6 +83,7 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
         metrics_namespace=f"gemma_{task}_{arm}",
         timeout_secs=opts.inference_timeout_secs,
         no_repeat_ngram=opts.no_repeat_ngram,
+        banned_words=drafts.banned_words(),
     )
 
 

@@ -206,6 +206,21 @@ def test_free_text_keeps_to_the_written_scripts():
     assert all(everything.trans[0, i] != DEAD for i in range(2, 8))
 
 
+def test_free_text_refuses_banned_words():
+    """A banned word is refused as a token in any case, with or without its leading space,
+    plural or possessive; words it merely starts or a word inside a longer one stay."""
+    texts = [" customer", " Customers", "customer's", " CLIENT", " clients.", " custom",
+             " clientele", " you"]
+    vocab = ([VocabEntry("", TokenKind.PAD), VocabEntry("", TokenKind.STOP)]
+             + [VocabEntry(t, TokenKind.TEXT) for t in texts])
+    auto = free_text_automaton(vocab, banned_words=("customer", "client"))
+    allowed = {t: int(auto.trans[0, i + 2]) != DEAD for i, t in enumerate(texts)}
+    assert allowed == {" customer": False, " Customers": False, "customer's": False,
+                       " CLIENT": False, " clients.": False, " custom": True,
+                       " clientele": True, " you": True}
+    assert all(free_text_automaton(vocab).trans[0, i + 2] != DEAD for i in range(len(texts)))
+
+
 def test_free_text_writes_no_summary_characters():
     """Free text charges no summary budget, so its budget of 0 (the one the loop is given)
     allows every token any other budget would."""

@@ -63,6 +63,28 @@ def test_english_third_person_and_no_apology_fail():
     assert {"addressed", "apologises"} <= set(failed)
 
 
+@pytest.mark.parametrize("draft, chat", [
+    ("We're sorry about the hair in your carbonara. The dish is refunded, and you're relieved.",
+     EN_CHAT),
+    ("We're sorry about the hair in your carbonara. It's refunded and the chef is pleased.",
+     EN_CHAT),
+    ("고객님, 피자 토핑이 부족해 죄송합니다. 환불해 드려 고객님께서 만족하셨습니다.", KO_CHAT),
+])
+def test_telling_a_complaining_customer_they_are_pleased_fails(draft, chat):
+    """A happy ending carried over from other chats' summaries fails `mood`."""
+    assert "mood" in checks(draft, chat)
+
+
+@pytest.mark.parametrize("draft, chat", [
+    ("We're sorry about the hair in your carbonara. We're happy to refund it, as we did.",
+     EN_CHAT),
+    ("고객님, 피자 토핑이 부족해 불만족스러우셨을 텐데 정말 죄송합니다. 환불해 드렸습니다.",
+     KO_CHAT),
+])
+def test_an_offer_we_are_glad_to_make_or_a_named_displeasure_is_no_mood_fault(draft, chat):
+    assert "mood" not in checks(draft, chat)
+
+
 def test_language_and_sentence_count():
     assert "language" in checks("We're sorry about your pizza toppings.", KO_CHAT)
     four = "We're sorry about the hair. It was wrong. It won't happen. Truly sorry, carbonara."
