@@ -4,6 +4,9 @@ SentencePiece turns a user-defined piece (Gemma's `<start_of_turn>`, `<unused0>`
 Gemma 3's `<start_of_image>`, `[multimodal]`) into its special id wherever the text spells
 it, so a chat that contains one could steer the model. `special_piece_texts(tokenizer)` lists
 them once per engine; `prompts.neutralise(prompt.chat, pieces)` breaks them in each prompt.
+Tuning uses the same list: prompts are neutralised the same way, and a training target (a
+summary, an approved reply) that spells a piece is refused (`prompts.first_marker`, the same
+matcher), not changed: `tuning.examples.Encoder.screen`.
 
 The piece types come from the tokenizer's serialized model proto, read with a minimal
 protobuf wire-format reader: `sentencepiece_model_pb2` (the generated module) refuses to load

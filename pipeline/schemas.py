@@ -8,11 +8,13 @@ against it, and the constrained decoder (handlers/constrained.py) is built from
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,7 +62,64 @@ def arm_of(record: dict[str, Any]) -> str:
     """A record's arm: its `model_variant`, arm a when it names none (records from before A/B)."""
     return record.get("model_variant") or Arm.A.value
 
+
+# The id and arm types of every record that is decided on and learned from: a chat's review
+# record and the reviewer's feedback on it use these same definitions, so the review queue
+# holds nothing the feedback schema would refuse (a decision that fails every try) or that
+# tuning could not join back to its record (`"77"` or `9003.0` for 77 or 9003, arm "c").
+ChatId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+ArmName = Literal["a", "b"]
+PromptVersion = Annotated[StrictStr, Field(max_length=64)]
+if set(get_args(ArmName)) != {arm.value for arm in Arm}:
+    raise AssertionError(f"ArmName {get_args(ArmName)} is not Arm {[a.value for a in Arm]}")
+
+# Characters that draw nothing: controls, format characters (zero-width space and joiners,
+# U+2060, BOM), unassigned, private-use and surrogate code points, separators (spaces), and
+# marks that only combine with a base character (a lone U+0301).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me"})
+# Letters and symbols Unicode counts as visible that fonts draw as blank space: the Hangul
+# fillers and the blank braille pattern (favourites for names that look empty).
+BLANK_RENDERING = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` has at least one character a reader can see: one outside the
+    categories Cc, Cf, Cn, Co, Cs, Z* (spaces, line and paragraph separators), Mn and Me,
+    and not one of the blank-rendering letters (`BLANK_RENDERING`)."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category not in _INVISIBLE_CATEGORIES and category[0] != "Z"
+                and ch not in BLANK_RENDERING):
+            return True
+    return False
+
+
+def require_visible(text: str, name: str = "text") -> str:
+    """`text` itself, when it has a visible character (`has_visible_text`).
+
+    Raises:
+        ValueError: naming the field; the text is not repeated (it may be a customer's).
+    """
+    if not has_visible_text(text):
+        raise ValueError(f"{name} has no visible character (only spaces, controls, "
+                         "zero-width or combining characters, or blank-rendering letters)")
+    return text
+
+
+def _visible_field(value: str, info: ValidationInfo) -> str:
+    return require_visible(value, info.field_name or "text")
+
+
+# A text a person or the model wrote, checked at the edge: it must show something.
+VisibleText = Annotated[StrictStr, AfterValidator(_visible_field)]
+
 ReviewReason = Literal["negative", "low_confidence"]
+# The longest reply a reviewer can send, and so the longest draft they can approve as is.
+MAX_REPLY_CHARS = 4000
+# A reply (a draft, or what a reviewer approved). The length bound comes before the visible
+# check: pydantic refuses a lone surrogate in a length-bounded string, not after a validator.
+ReplyText = Annotated[StrictStr, Field(max_length=MAX_REPLY_CHARS),
+                      AfterValidator(_visible_field)]
 
 
 class ChatMessage(BaseModel):
@@ -90,6 +149,12 @@ class ChatMessage(BaseModel):
             raise ValueError("chat_message is empty")
         if "\x00" in value:
             raise ValueError("chat_message contains a NUL character")
+        if not has_visible_text(value):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # `decode_chat` names this problem itself
+                return value
+            require_visible(value, "chat_message")
         return value
 
 
@@ -147,14 +212,14 @@ def reply_constraint_spec(max_summary_chars: int) -> ReplySpec:
 class _OutputBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    chat_id: int
-    user_id: int
+    chat_id: ChatId
+    user_id: ChatId
     chat_message: str
     sentiment: int
     summary: str
     sentiment_confidence: float | None = None
-    model_variant: str = "a"
-    prompt_version: str | None = None
+    model_variant: ArmName = "a"
+    prompt_version: PromptVersion | None = None
     prompt_tokens: int | None = None
     generated_tokens: int | None = None
     inference_ms: float | None = None
@@ -168,15 +233,33 @@ class ResultRow(_OutputBase):
 
 
 class ReviewRecord(_OutputBase):
-    """A chat for a human to review, with the apology draft (`--review_topic`)."""
+    """A chat for a human to review, with the apology draft (`--review_topic`).
 
+    Validated as strictly as the `Feedback` a decision on it becomes (the same `ChatId`,
+    `ArmName` and `PromptVersion`), and with the labels tuning needs (a sentiment of 1, 0 or
+    -1, visible chat, summary and draft): a record that could never be decided, or whose
+    decision tuning could not learn from, is refused at the queue's door, not kept pending."""
+
+    sentiment: StrictInt
     review_reason: ReviewReason
-    apology_draft: str
+    apology_draft: ReplyText
     # The apology contract's failed checks (`pipeline.drafts`), shown to the reviewer; empty
     # when the draft passed. A draft that failed was redrafted once where the prompt version
     # has a redraft prompt (`draft_attempts` 2), and the better of the two is kept.
     draft_problems: list[str] = Field(default_factory=list)
     draft_attempts: int = 1
+
+    @field_validator("sentiment")
+    @classmethod
+    def _known_sentiment(cls, value: int) -> int:
+        if value not in SENTIMENT_VALUES:
+            raise ValueError(f"sentiment must be one of {SENTIMENT_VALUES}")
+        return value
+
+    @field_validator("chat_message", "summary")
+    @classmethod
+    def _visible(cls, value: str, info: ValidationInfo) -> str:
+        return require_visible(value, info.field_name)
 
 
 class ErrorRecord(BaseModel):
@@ -204,8 +287,6 @@ class Decision(StrEnum):
     APPROVE = "approve"   # the draft as is, or as edited (`final_reply` differs then)
     REJECT = "reject"     # the draft is not sent; no reply
 
-
-MAX_REPLY_CHARS = 4000
 # A feedback payload holds at most a 4000-character reply (up to 4 bytes each as UTF-8, 6
 # as a JSON escape) plus short fields.
 MAX_FEEDBACK_BYTES = 64 * 1024
@@ -228,23 +309,24 @@ class Feedback(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    chat_id: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+    chat_id: ChatId
     decision: Decision
     corrected_sentiment: StrictInt | None = None
-    final_reply: Annotated[StrictStr, Field(max_length=MAX_REPLY_CHARS)] | None = None
+    final_reply: ReplyText | None = None
     draft_edited: StrictBool = False
     reviewer: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REVIEWER_CHARS)]
     decided_at: StrictStr
     sequence: Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]
-    model_variant: Literal["a", "b"]
-    prompt_version: Annotated[StrictStr, Field(max_length=64)] | None = None
+    model_variant: ArmName
+    prompt_version: PromptVersion | None = None
 
     @field_validator("reviewer")
     @classmethod
     def _printable_name(cls, name: str) -> str:
-        """Printable and not blank: the name shows on the queue page and in reports."""
-        if not name.strip() or not name.isprintable():
-            raise ValueError("reviewer must be a printable, non-blank name")
+        """Printable and visible: the name shows on the queue page and in reports (a Hangul
+        filler or a blank braille pattern is printable but shows nothing)."""
+        if not name.strip() or not name.isprintable() or not has_visible_text(name):
+            raise ValueError("reviewer must be a printable, visible name")
         return name
 
     @field_validator("corrected_sentiment")

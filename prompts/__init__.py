@@ -2,6 +2,7 @@
 
 from prompts.render import (
     Prompt,
+    first_marker,
     neutralise,
     neutralise_control_strings,
     render_apology_prompt,
@@ -21,6 +22,7 @@ __all__ = [
     "PromptSet",
     "PromptVersionError",
     "available_versions",
+    "first_marker",
     "load_prompt_set",
     "neutralise",
     "neutralise_control_strings",

@@ -9,6 +9,7 @@ from prompts import templates
 
 __all__ = [
     "Prompt",
+    "first_marker",
     "neutralise",
     "neutralise_control_strings",
     "render_apology_prompt",
@@ -90,6 +91,16 @@ def _pattern_for(markers: Iterable[str]) -> re.Pattern | None:
 def _break(match: re.Match) -> str:
     marker = match.group()
     return marker[0] + " " + marker[1:]
+
+
+def first_marker(text: str, markers: Iterable[str]) -> str | None:
+    """The first marker `text` spells (longest at its position), or None: exactly what
+    `neutralise` with the same markers would break, with the same cached pattern. For text
+    that must stay as written, so is refused rather than changed (a training target: the
+    reply a reviewer approved, the model's summary; `tuning.examples`)."""
+    pattern = _pattern_for(markers)
+    found = pattern.search(text) if pattern is not None and text else None
+    return None if found is None else found.group()
 
 
 def neutralise(text: str, markers: Iterable[str]) -> str:

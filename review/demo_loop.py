@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     token = secrets.token_urlsafe(24)
     feedback_path = os.path.join(args.out, "feedback.jsonl")
-    items, _ = load_review_records(os.path.join(args.out, "review*.jsonl"))
+    items, problems = load_review_records(os.path.join(args.out, "review*.jsonl"))
+    for problem in problems:  # refused review records are reported, never skipped silently
+        print(f"review record refused: {problem}", file=sys.stderr)
     app = create_app(ReviewQueue(items, JsonlSink(feedback_path)), token)
     with open(args.labels, encoding="utf-8") as f:
         labels = {int(k): v for k, v in json.load(f)["labels"].items()}

@@ -20,13 +20,19 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError
 
-from pipeline.schemas import MAX_REPLY_CHARS, Decision, Feedback, ReviewRecord
+from pipeline.schemas import (
+    MAX_REPLY_CHARS,
+    Decision,
+    Feedback,
+    ReviewRecord,
+    has_visible_text,
+)
 from pipeline.schemas import SENTIMENT_VALUES as SENTIMENTS
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
-           "decide", "load_review_records"]
+           "decide", "load_review_records", "refusal_reason"]
 
 
 def _normalise(text: str) -> str:
@@ -41,9 +47,29 @@ class ReviewItem(ReviewRecord):
     model_config = ConfigDict(extra="ignore")
 
 
+def refusal_reason(error: Exception) -> str:
+    """Why a review line was refused, by field and without the line's content (it holds a
+    customer's chat): `chat_id: Input should be a valid integer; model_variant: ...`."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}"
+            for e in error.errors(include_url=False, include_input=False, include_context=False))
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON ({error.msg})"
+    if isinstance(error, RecursionError):
+        return "not JSON (nested too deeply)"
+    return type(error).__name__
+
+
 def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:
     """Review items from every file matching `pattern` (JSONL), oldest first, one per chat
-    (a redelivered record keeps the first); returns (items, problems with bad lines)."""
+    (a redelivered record keeps the first); returns (items, problems), one problem per line
+    refused: `file:line: reason` (the fields and what is wrong with them, never the text),
+    and one per later record of a chat that differs from the one kept.
+
+    A line is refused when `ReviewRecord` refuses it: the same id and arm types as the
+    `Feedback` a decision on it becomes, so nothing enters the queue that cannot be decided
+    on, or whose decision tuning could not join back to its record."""
     items: dict[int, ReviewItem] = {}
     problems = []
     for path in sorted(glob.glob(pattern)):
@@ -51,13 +77,16 @@ def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
+                where = f"{os.path.basename(path)}:{number}"
                 try:
                     item = ReviewItem.model_validate(json.loads(line))
-                except (ValueError, ValidationError) as e:
-                    problems.append(f"{os.path.basename(path)}:{number}: "
-                                    f"{type(e).__name__}")
+                except (ValueError, RecursionError, ValidationError) as e:
+                    problems.append(f"{where}: {refusal_reason(e)}")
                     continue
-                items.setdefault(item.chat_id, item)
+                kept = items.setdefault(item.chat_id, item)
+                if kept is not item and kept != item:
+                    problems.append(f"{where}: chat {item.chat_id} already has a different "
+                                    "review record; the first is kept")
     return sorted(items.values(), key=lambda i: (i.processed_at, i.chat_id)), problems
 
 
@@ -77,8 +106,8 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
     reply = None
     if decision is Decision.APPROVE:
         reply = draft if final_reply is None else _normalise(final_reply)
-        if not reply:
-            raise ValueError("an approved reply cannot be empty (reject it instead)")
+        if not reply or not has_visible_text(reply):
+            raise ValueError("an approved reply needs visible text (reject it instead)")
         if len(reply) > MAX_REPLY_CHARS:
             raise ValueError(f"a reply is limited to {MAX_REPLY_CHARS} characters")
     return Feedback(

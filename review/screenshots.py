@@ -11,6 +11,7 @@ import argparse
 import os
 import secrets
 import shutil
+import sys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     from review.feedback import JsonlSink, ReviewQueue, load_review_records
 
     os.makedirs(args.out, exist_ok=True)
-    items, _ = load_review_records(os.path.join(args.run, "review*.jsonl"))
+    items, problems = load_review_records(os.path.join(args.run, "review*.jsonl"))
+    for problem in problems:  # refused review records are reported, never skipped silently
+        print(f"review record refused: {problem}", file=sys.stderr)
     token = secrets.token_urlsafe(24)
     # A scratch feedback file: the screenshot shows the queue before anyone decided.
     scratch = os.path.join(args.out, ".screenshot-feedback.jsonl")

@@ -7,6 +7,20 @@ apology sequence (`render_apology_prompt` with the labelled summary, target the 
 then `<end_of_turn>`). Prompts are tokenized as `CausalLMEngine._encode` does: the chat's
 special pieces neutralised, BOS prepended, the start of the chat dropped when the prompt is
 over budget (`shapes.keep_end_within`).
+
+Special pieces: the engine breaks every special piece of the tokenizer in a chat
+(`prompts.neutralise` with `special_piece_texts`) so a chat cannot produce their ids, and
+training prompts get the same treatment. Targets are refused instead (`Encoder.screen`): a
+summary or an approved reply that spells a special piece (`<start_of_image>`, `<unused0>`,
+`<end_of_turn>`) or a prompt marker would be tokenized to the special id itself, teaching the
+model to write ids the pipeline's decoder never writes; and neutralising it would train on a
+text nobody wrote or approved (`< start_of_image>`). The check is `prompts.first_marker`, the
+same matcher `neutralise` uses, with the same pieces. A refused chat is reported by name (its
+chat id) with the field and the piece, counted in the tuning run's record, never dropped
+silently; `encode` raises on a chat that was not screened.
+
+Every text must also show something (`pipeline.schemas.require_visible`): a chat, summary or
+apology made only of zero-width, control, combining or blank-rendering characters is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -21,7 +36,14 @@ from typing import Any, NamedTuple
 from handlers import shapes
 from handlers.generation import Task
 from handlers.special_pieces import special_piece_texts
-from prompts import Prompt, neutralise, render_apology_prompt, render_sentiment_prompt
+from pipeline.schemas import require_visible
+from prompts import (
+    Prompt,
+    first_marker,
+    neutralise,
+    render_apology_prompt,
+    render_sentiment_prompt,
+)
 from prompts.templates import PROMPT_MARKERS, TURN_END
 
 __all__ = [
@@ -30,6 +52,7 @@ __all__ = [
     "TrainingSequence",
     "parse_labelled_chat",
     "read_labelled_chats",
+    "read_labelled_records",
     "reply_text",
 ]
 
@@ -72,7 +95,7 @@ def _text_field(obj: dict, name: str, *, optional: bool = False) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r:.80}")
-    return value
+    return require_visible(value, name)
 
 
 def _no_markers(name: str, text: str) -> None:
@@ -122,8 +145,10 @@ def in_calibration_holdout(chat: LabelledChat, percent: int) -> bool:
     return int.from_bytes(digest[:8], "big") % 100 < percent
 
 
-def read_labelled_chats(path: str) -> list[LabelledChat]:
-    """Every labelled chat of a JSON-lines file (blank lines skipped).
+def read_labelled_records(path: str) -> list[tuple[str, LabelledChat]]:
+    """Every labelled chat of a JSON-lines file (blank lines skipped), each with the name its
+    problems are reported under: `chat <chat_id> (<file>:<line>)` when the line has an
+    integer `chat_id` (`tuning.feedback.format_chats` writes one), else `<file>:<line>`.
 
     Raises:
         ValueError: the first bad line, with its number and the field.
@@ -134,12 +159,27 @@ def read_labelled_chats(path: str) -> list[LabelledChat]:
             if not line.strip():
                 continue
             try:
-                chats.append(parse_labelled_chat(json.loads(line)))
+                obj = json.loads(line)
+                chat = parse_labelled_chat(obj)
             except ValueError as e:  # JSONDecodeError is a ValueError
                 raise ValueError(f"{path}:{number}: {e}") from None
+            where = f"{os.path.basename(path)}:{number}"
+            chat_id = obj.get("chat_id")
+            if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+                where = f"chat {chat_id} ({where})"
+            chats.append((where, chat))
     if not chats:
         raise ValueError(f"{path} holds no labelled chat")
     return chats
+
+
+def read_labelled_chats(path: str) -> list[LabelledChat]:
+    """Every labelled chat of a JSON-lines file (blank lines skipped).
+
+    Raises:
+        ValueError: the first bad line, with its number and the field.
+    """
+    return [chat for _, chat in read_labelled_records(path)]
 
 
 def reply_text(sentiment: int, summary: str, max_summary_chars: int) -> str:
@@ -177,6 +217,8 @@ class Encoder:
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.special_pieces = special_piece_texts(tokenizer)
+        # What no target may spell: every special piece, and the prompt's own markers.
+        self.refused_in_targets = tuple(dict.fromkeys((*PROMPT_MARKERS, *self.special_pieces)))
         self.bos_id = int(tokenizer.start_token_id)
         # The pipeline stops on <end_of_turn> (or the end token): the reply ends with it.
         eot = _piece_id(tokenizer, TURN_END)
@@ -202,6 +244,42 @@ class Encoder:
                 part, budget, lambda text: [self.bos_id, *self._ids([text])[0]])
             out.append((cut, True))
         return out
+
+    def target_problem(self, chat: LabelledChat,
+                       tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY)) -> str | None:
+        """Why `chat` cannot be trained on as written, or None: a text that becomes a target
+        of `tasks` (the summary in the sentiment reply, the apology) spells a special piece
+        of this tokenizer or a prompt marker (`prompts.first_marker`, `neutralise`'s
+        matcher)."""
+        fields = []
+        if Task.SENTIMENT in tasks:
+            fields.append(("summary", chat.summary))
+        if Task.APOLOGY in tasks and chat.apology is not None:
+            fields.append(("apology", chat.apology))
+        for name, text in fields:
+            piece = first_marker(text, self.refused_in_targets)
+            if piece is not None:
+                return (f"{name} spells the special piece {piece!r}, which would train the "
+                        "model on its special id")
+        return None
+
+    def screen(self, chats: Sequence[LabelledChat], names: Sequence[str] | None = None,
+               tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY),
+               ) -> tuple[list[LabelledChat], list[str]]:
+        """The chats `encode` may train on, and one `name: reason` per chat refused
+        (`target_problem`), each also logged. `names` (default: `chat index N`) identify the
+        chats in reports: their chat ids."""
+        if names is None:
+            names = [f"chat index {i}" for i in range(len(chats))]
+        kept, refused = [], []
+        for name, chat in zip(names, chats, strict=True):
+            problem = self.target_problem(chat, tasks)
+            if problem is None:
+                kept.append(chat)
+                continue
+            refused.append(f"{name}: {problem}")
+            _LOGGER.warning("refused %s", refused[-1])
+        return kept, refused
 
     def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Ids of each target text (no BOS), with the stop token appended."""
@@ -229,8 +307,17 @@ class Encoder:
     ) -> list[TrainingSequence]:
         """Training sequences of both tasks. A sequence is fed as `prompt + target[:-1]`, so
         it fits when `len(prompt) + len(target) - 1 <= max_length`; longer prompts lose the
-        start of their chat, and a sequence that cannot fit even so is skipped (logged)."""
+        start of their chat, and a sequence that cannot fit even so is skipped (logged).
+
+        Raises:
+            ValueError: a chat `screen` refuses (its targets spell a special piece): screen
+                the chats first, so the refusals are counted under their chat ids.
+        """
         chats = list(chats)
+        for index, chat in enumerate(chats):
+            problem = self.target_problem(chat, tasks)
+            if problem is not None:
+                raise ValueError(f"chat index {index}: {problem} (Encoder.screen refuses it)")
         jobs: list[tuple[str, int, Prompt, str]] = []
         for index, chat in enumerate(chats):
             if Task.SENTIMENT in tasks:

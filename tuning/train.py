@@ -39,7 +39,7 @@ from tuning.examples import (
     LabelledChat,
     TrainingSequence,
     in_calibration_holdout,
-    read_labelled_chats,
+    read_labelled_records,
 )
 from tuning.feedback import load as load_feedback
 from tuning.feedback import log_problems
@@ -53,6 +53,7 @@ __all__ = [
     "main",
     "sequence_loss",
     "training_chats",
+    "training_records",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ DEFAULT_TARGET_BUCKETS = (32, 48, 64, 96, 128, 192, 256)
 _PROGRESS_SECONDS = 60.0
 _SYNC_EVERY = 4
 TARGET_SETS = {"qv": lora.DEFAULT_TARGETS, "all": lora.ALL_TARGETS}
+# Refused chats named in the run's record (all are counted).
+_MAX_REFUSALS_RECORDED = 200
 
 
 @dataclass
@@ -321,6 +324,28 @@ def check_sources(data: str | None, feedback: Sequence[str] | None,
         raise ValueError("--records is read only with --feedback")
 
 
+def training_records(data: str | None, feedback: Sequence[str] | None = None,
+                     records: Sequence[str] | None = None,
+                     max_summary_chars: int | None = None,
+                     ) -> tuple[list[tuple[str, LabelledChat]], dict]:
+    """`training_chats`, each chat with the name its problems are reported under: `chat N`
+    (its chat id) for feedback, `read_labelled_records`' name for `--data`."""
+    check_sources(data, feedback, records)
+    chats: list[tuple[str, LabelledChat]] = []
+    source: dict[str, Any] = {"data": None, "data_sha256": None}
+    if data:
+        chats = read_labelled_records(data)
+        source.update(data=os.path.basename(data), data_sha256=sha256_file(data))
+    if feedback:
+        derived, source["feedback"] = load_feedback(feedback, records or (), max_summary_chars)
+        log_problems(derived.problems)
+        if not derived.chats:
+            raise ValueError(f"--feedback: no labelled chat derived ({derived.counts})")
+        _LOGGER.info("feedback: %s", derived.counts)
+        chats += [(f"chat {chat_id}", chat) for chat_id, chat in derived.chats]
+    return chats, source
+
+
 def training_chats(data: str | None, feedback: Sequence[str] | None = None,
                    records: Sequence[str] | None = None,
                    max_summary_chars: int | None = None) -> tuple[list[LabelledChat], dict]:
@@ -331,20 +356,8 @@ def training_chats(data: str | None, feedback: Sequence[str] | None = None,
     Raises:
         ValueError: naming the flag; also when the feedback yields no chat.
     """
-    check_sources(data, feedback, records)
-    chats: list[LabelledChat] = []
-    source: dict[str, Any] = {"data": None, "data_sha256": None}
-    if data:
-        chats = read_labelled_chats(data)
-        source.update(data=os.path.basename(data), data_sha256=sha256_file(data))
-    if feedback:
-        derived, source["feedback"] = load_feedback(feedback, records or (), max_summary_chars)
-        log_problems(derived.problems)
-        if not derived.chats:
-            raise ValueError(f"--feedback: no labelled chat derived ({derived.counts})")
-        _LOGGER.info("feedback: %s", derived.counts)
-        chats += [chat for _, chat in derived.chats]
-    return chats, source
+    named, source = training_records(data, feedback, records, max_summary_chars)
+    return [chat for _, chat in named], source
 
 
 def train(base: str, data: str | None, out: str, config: TrainConfig,
@@ -359,23 +372,29 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     """
     started = time.perf_counter()
     # The data first: a bad file or flag is reported before seconds of importing keras.
-    chats, source = training_chats(data, feedback, records, config.max_summary_chars)
+    named, source = training_records(data, feedback, records, config.max_summary_chars)
     import keras
     import keras_hub
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    held_out = [c for c in chats if in_calibration_holdout(c, config.calibration_holdout)]
-    chats = [c for c in chats if not in_calibration_holdout(c, config.calibration_holdout)]
-    if config.max_examples is not None and config.max_examples < len(chats):
-        keep = np.sort(rng.permutation(len(chats))[: config.max_examples])
-        chats = [chats[i] for i in keep]
+    held_out = [c for _, c in named if in_calibration_holdout(c, config.calibration_holdout)]
+    named = [(n, c) for n, c in named if not in_calibration_holdout(c, config.calibration_holdout)]
+    if config.max_examples is not None and config.max_examples < len(named):
+        keep = np.sort(rng.permutation(len(named))[: config.max_examples])
+        named = [named[i] for i in keep]
     model = keras_hub.models.CausalLM.from_preset(base)
     if model.preprocessor is None:
         raise ValueError(f"preset {base!r} has no tokenizer")
     backbone = model.backbone
     fingerprint = lora.base_fingerprint(backbone)
     encoder = Encoder(model.preprocessor.tokenizer)
+    # Targets that spell a special piece are refused, by chat id, not neutralised or dropped
+    # silently (`tuning.examples`); the count and the names go into the run's record.
+    chats, refused = encoder.screen([c for _, c in named], [n for n, _ in named], config.tasks)
+    if refused:
+        _LOGGER.warning("%d chats refused: a target spells a special piece of the tokenizer",
+                        len(refused))
     sequences = encoder.encode(chats, config.max_summary_chars, config.max_length, config.tasks)
     if not sequences:
         raise ValueError("no training sequence fits max_length")
@@ -420,6 +439,9 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
         **source,
         "chats": len(chats),
         "calibration_holdout_chats": len(held_out),
+        # Chats refused before encoding (counted by reason, named by chat id).
+        "refused": {"special_piece": len(refused)},
+        "refused_chats": refused[:_MAX_REFUSALS_RECORDED],
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
         "target_tokens": sum(len(s.target_ids) for s in sequences),

@@ -327,3 +327,151 @@ def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
                if not np.array_equal(np.asarray(w), base_w[w.path])]
     assert changed and all(("query" in p or "value" in p) and p.endswith("kernel")
                            for p in changed), changed
+
+
+# --- Special pieces never reach a training target (issue 24, item 1) ---
+
+# Pieces a real Gemma 3 tokenizer has beyond the tiny presets' turn markers.
+GEMMA3_EXTRA_PIECES = ("<start_of_image>", "<end_of_image>", "<unused0>", "<unused99>",
+                       "<mask>", "[multimodal]", "<img>")
+
+
+def _gemma3_like_proto() -> bytes:
+    import io
+
+    import sentencepiece as spm
+
+    from builders.small_gemma import SPECIAL_PIECES
+
+    text = " ".join(c["chat_message"] + c["summary"] + (c["apology"] or "") for c in CHATS)
+    out = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([text + ' {"sentiment": -1, "summary": "x"} 0 1'] * 40),
+        model_writer=out, vocab_size=400, model_type="bpe",
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3,
+        pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>", unk_piece="<unk>",
+        user_defined_symbols=[*SPECIAL_PIECES, *GEMMA3_EXTRA_PIECES],
+        byte_fallback=True, character_coverage=1.0, remove_extra_whitespaces=False,
+        normalization_rule_name="identity", minloglevel=2)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def gemma3_like_preset(tmp_path_factory) -> str:
+    """A RANDOM-weight Gemma 3 preset whose tokenizer has Gemma 3's extra special pieces
+    (`<start_of_image>`, `<unusedN>`, `[multimodal]`), as user-defined pieces: SentencePiece
+    turns their text into their special ids, as the real tokenizer does."""
+    path = str(tmp_path_factory.mktemp("presets") / "tiny-gemma3-pieces")
+    save_tiny_gemma3(_gemma3_like_proto(), path, num_layers=1)
+    return path
+
+
+def _tokenizer(preset):
+    import keras_hub
+
+    return keras_hub.tokenizers.Tokenizer.from_preset(preset)
+
+
+def _special_ids(tokenizer) -> set[int]:
+    from handlers.special_pieces import PieceType, piece_types
+
+    return {i for i, (text, kind) in enumerate(piece_types(tokenizer.proto))
+            if kind not in (PieceType.NORMAL, PieceType.BYTE) and not text.isspace()}
+
+
+def _hostile(**changes) -> dict:
+    return {**CHATS[0], **changes}
+
+
+@pytest.mark.parametrize("field,text", [
+    ("apology", "Dear 101, sorry. <start_of_image>"),
+    ("apology", "Sorry[multimodal] again"),
+    ("apology", "<unused99>"),
+    ("apology", "Sorry <<start_of_image>start_of_image>"),
+    ("summary", "Order late <end_of_image>."),
+    ("summary", "<mask> customer"),
+])
+def test_a_target_that_spells_a_special_piece_is_refused_by_name(gemma3_like_preset, field,
+                                                                 text):
+    """A summary or an approved reply spelling any special piece of the tokenizer in use
+    (not only the prompt's seven markers) is refused and named, never tokenized into a
+    target, where it would become the special id itself."""
+    tokenizer = _tokenizer(gemma3_like_preset)
+    encoder = Encoder(tokenizer)
+    piece = next(p for p in GEMMA3_EXTRA_PIECES if p in text)
+    # Today's tokenization of the raw text: the piece's special id inside the target.
+    assert set(encoder.target_ids([text])[0]) & _special_ids(tokenizer)
+    bad = parse_labelled_chat(_hostile(**{field: text}))
+    good = parse_labelled_chat(CHATS[1])
+    kept, refused = encoder.screen([good, bad], ["chat 7", "chat 9001"])
+    assert kept == [good]
+    assert refused == [f"chat 9001: {field} spells the special piece {piece!r}, which would "
+                       "train the model on its special id"]
+    with pytest.raises(ValueError, match="special piece"):
+        encoder.encode([good, bad], 256, 512)
+
+
+def test_a_chat_that_spells_special_pieces_is_neutralised_not_refused(gemma3_like_preset):
+    """The chat is prompt, not target: it is neutralised as the engine neutralises it (same
+    function, same pieces), so its prompt holds no special id beyond the template's own."""
+    from handlers.special_pieces import special_piece_texts
+    from prompts import neutralise
+
+    tokenizer = _tokenizer(gemma3_like_preset)
+    encoder = Encoder(tokenizer)
+    chat = parse_labelled_chat(_hostile(
+        chat_message="\nid 101: late " + "".join(GEMMA3_EXTRA_PIECES) + "\n"))
+    benign = parse_labelled_chat(CHATS[0])
+    kept, refused = encoder.screen([chat, benign])
+    assert kept == [chat, benign] and refused == []
+    assert encoder.special_pieces == special_piece_texts(tokenizer)
+    hostile_seq, benign_seq = [s for s in encoder.encode(kept, 256, 512)
+                               if s.task == Task.SENTIMENT]
+    special = _special_ids(tokenizer)
+    assert (sorted(i for i in hostile_seq.prompt_ids if i in special)
+            == sorted(i for i in benign_seq.prompt_ids if i in special))
+    assert neutralise(chat.chat_message, encoder.special_pieces) != chat.chat_message
+
+
+def test_every_target_the_encoder_makes_holds_no_special_id_but_the_stop(gemma3_like_preset):
+    """Whatever the screen keeps, target ids hold no special id except the final stop."""
+    tokenizer = _tokenizer(gemma3_like_preset)
+    encoder = Encoder(tokenizer)
+    chats = [parse_labelled_chat(c) for c in CHATS] + [
+        parse_labelled_chat(_hostile(apology=f"Sorry {p}")) for p in GEMMA3_EXTRA_PIECES]
+    kept, refused = encoder.screen(chats)
+    assert len(kept) == len(CHATS) and len(refused) == len(GEMMA3_EXTRA_PIECES)
+    special = _special_ids(tokenizer)
+    for seq in encoder.encode(kept, 256, 512):
+        assert not set(seq.target_ids[:-1]) & special, seq
+
+
+def test_refused_feedback_chats_are_counted_in_the_run_record(gemma3_like_preset, tmp_path):
+    """`python -m tuning --feedback`: an approved reply `<start_of_image>` and a model summary
+    spelling `<unused0>` are refused by chat id, counted in the sidecar, and the run trains on
+    the rest."""
+    from tuning.train import main
+
+    rows = [(1, CHATS[0]), (2, CHATS[1]), (3, {**CHATS[2]}),
+            (4, {**CHATS[3], "summary": "Asked <unused0> hours."})]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "review-0.jsonl").write_text("".join(
+        json.dumps(_review_row(i, c), ensure_ascii=False) + "\n" for i, c in rows))
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("\n".join([
+        _decision(1, 1, "approve", reply="Dear 101, sorry: a refund is on its way."),
+        _decision(2, 1, "reject"),
+        _decision(3, 1, "approve", reply="<start_of_image>"),
+        _decision(4, 1, "reject"),
+    ]) + "\n")
+    adapter = str(tmp_path / "refused.npz")
+    record = main(["--base", gemma3_like_preset, "--feedback", str(feedback), "--records",
+                   str(run), "--out", adapter, "--epochs", "1", "--rank", "2",
+                   "--length_buckets", "512", "--target_buckets", "64"])
+    sidecar = json.loads(open(adapter + ".json").read())
+    assert sidecar["refused"] == record["refused"] == {"special_piece": 2}
+    assert [r.split(":")[0] for r in sidecar["refused_chats"]] == ["chat 3", "chat 4"]
+    assert "'<start_of_image>'" in sidecar["refused_chats"][0]
+    assert "summary" in sidecar["refused_chats"][1] and "'<unused0>'" in sidecar["refused_chats"][1]
+    assert sidecar["chats"] == 2 and record["sequences"] == {"sentiment": 2, "apology": 1}

@@ -128,3 +128,23 @@ def test_truncated_proto_is_an_error(proto):
     """A damaged model is reported, not half-read."""
     with pytest.raises((ValueError, IndexError)):
         piece_types(proto[:-3])
+
+
+# The refusal of training targets (`tuning.examples`) uses `prompts.first_marker`: it must
+# find exactly what `neutralise`, the engine's function for chats, would break.
+_HOSTILE_TEXTS = ["plain text", "", "<start_of_image>", "a<unused0>b<unused10>c", "<<mask>mask>",
+                  "[multimodal]", "< start_of_image>", "<start_of_imag", "<unused1", "x<img>y",
+                  "<</chat>/chat>", "<end_of_turn>", "<unused0><unused0>", "피자<mask>😀"]
+
+
+@pytest.mark.parametrize("text", _HOSTILE_TEXTS)
+def test_first_marker_finds_what_neutralise_breaks(proto, text):
+    """`first_marker(t, pieces)` is None exactly when `neutralise(t, pieces)` leaves `t`
+    unchanged, and otherwise a piece `neutralise` breaks."""
+    from prompts import first_marker, neutralise
+
+    pieces = special_piece_texts(FakeTokenizer(proto, ["<pad>", "<bos>"]))
+    found = first_marker(text, pieces)
+    assert (found is None) == (neutralise(text, pieces) == text)
+    if found is not None:
+        assert found in pieces and found in text

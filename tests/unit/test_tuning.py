@@ -13,6 +13,7 @@ from tuning.examples import (
     TrainingSequence,
     parse_labelled_chat,
     read_labelled_chats,
+    read_labelled_records,
     reply_text,
 )
 from tuning.train import TrainConfig, config_from_args, make_batch, make_batches, parser
@@ -86,6 +87,32 @@ def test_bad_line_is_reported_with_its_number(tmp_path):
     path.write_text("\n")
     with pytest.raises(ValueError, match="no labelled chat"):
         read_labelled_chats(str(path))
+
+
+@pytest.mark.parametrize("field", ["chat_message", "summary", "apology"])
+@pytest.mark.parametrize("text", ["\u200b", "\u200d\u2060", "\u0301", "\ufeff", "\u3164",
+                                  "\u2800 \u115f"])
+def test_labelled_text_that_shows_nothing_is_refused(field, text):
+    """A chat, summary or apology made only of zero-width, combining or blank-rendering
+    characters is no training text: refused by field."""
+    with pytest.raises(ValueError, match=f"{field} has no visible character"):
+        parse_labelled_chat({**ROW, field: text})
+
+
+def test_labelled_records_are_named_by_chat_id(tmp_path):
+    """Lines with a chat_id (as `tuning.feedback` writes them) are reported as `chat N`; the
+    others by file and line."""
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({**ROW, "chat_id": 9001}) + "\n\n" + json.dumps(ROW) + "\n"
+                    + json.dumps({**ROW, "chat_id": "9"}) + "\n")
+    names = [name for name, _ in read_labelled_records(str(path))]
+    assert names == ["chat 9001 (d.jsonl:1)", "d.jsonl:3", "d.jsonl:4"]
+    assert read_labelled_chats(str(path)) == [c for _, c in read_labelled_records(str(path))]
+
+
+def test_the_committed_training_data_has_visible_text():
+    """Every chat of the committed training file passes the visible-text checks."""
+    assert len(read_labelled_chats("tuning/data/train.jsonl")) > 400
 
 
 def _seq(task, prompt_len, target_len, start=10):
