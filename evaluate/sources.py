@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pipeline.summary import load
+from pipeline.outputs import RunRecords, read_run
 
 __all__ = [
     "PROCESSING_FIELDS",
@@ -189,12 +189,18 @@ def read_feedback_files(paths: Iterable[str]) -> list[dict]:
 def load_local(run_dirs: Iterable[str],
                feedback: str | Iterable[str]) -> tuple[dict[str, list[dict]], list[dict]]:
     """Model records of the runs' `--output_dir`s and the decisions of the feedback files
-    (a path or glob, or several)."""
-    records: dict[str, list[dict]] = {sink: [] for sink in RECORD_SINKS}
+    (a path or glob, or several). A torn or foreign line of either is skipped and logged by
+    `file:line` and reason (`pipeline.outputs`, the reader tuning uses)."""
+    run_dirs = list(run_dirs)
+    runs = RunRecords(records={sink: [] for sink in RECORD_SINKS})
     for run in run_dirs:
-        loaded = load(run)
-        for sink in RECORD_SINKS:
-            records[sink].extend(loaded[sink])
+        runs.extend(read_run(run, RECORD_SINKS))
+    for problem in runs.problems:
+        _LOGGER.warning("record line skipped: %s", problem)
+    if runs.problems:
+        _LOGGER.warning("%d record line(s) of %s skipped (not read into the report)",
+                        len(runs.problems), ", ".join(run_dirs))
+    records = runs.records
     patterns = [feedback] if isinstance(feedback, str) else list(feedback)
     return records, read_feedback_files(feedback_paths(patterns))
 

@@ -8,6 +8,7 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline.inputs import COMPRESSIONS
 from prompts import DEFAULT_PROMPT_VERSION, PromptVersionError, load_prompt_set
 
 __all__ = [
@@ -105,6 +106,19 @@ class ChatPipelineOptions(PipelineOptions):
             "samples/chats.jsonl or gs://bucket/chats/*.jsonl. A local glob must match a file "
             "before the pipeline starts; a gs:// (or other scheme://) glob is not checked up "
             "front (that needs the cloud): Beam reports it when the job reads. Default: none.",
+        )
+        parser.add_argument(
+            "--input_compression",
+            default="auto",
+            choices=list(COMPRESSIONS),
+            help="How --input and --feedback_input files are decompressed: auto (by file "
+            "name, as Beam does: .gz gzip, .bz2 bzip2, .deflate, .zst/.zstd, .xz/.lzma; any "
+            "other name is plain text), or one codec for every file: gzip, bzip2, deflate, "
+            "zstd, lzma, none. A file that cannot be opened or decompressed to its end (the "
+            "wrong codec, truncated or corrupt data, a directory, permission denied) becomes "
+            "one error record of stage read naming it, after the lines read before the "
+            "failure; the other files are read, and `python -m pipeline` exits with status 3. "
+            "Default: auto.",
         )
         parser.add_argument(
             "--input_subscription",

@@ -18,9 +18,11 @@ from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.schemas import Arm, Stage
 from pipeline.transforms import (
+    INPUT_FILES_UNREADABLE,
     TAG_CHATS,
     TAG_ERRORS,
     TAG_FEEDBACK,
+    TAG_LINES,
     TAG_NEGATIVE,
     TAG_RESULTS,
     TAG_REVIEW,
@@ -31,10 +33,19 @@ from pipeline.transforms import (
     IngestFeedback,
     ParseChats,
     PerArm,
+    ReadInputFiles,
 )
 from prompts import PromptSet, load_prompt_set
 
-__all__ = ["ArmStages", "HandlerFactory", "build_pipeline", "default_handler_factory", "run"]
+__all__ = [
+    "EXIT_INPUT_LOST",
+    "ArmStages",
+    "HandlerFactory",
+    "build_pipeline",
+    "default_handler_factory",
+    "run",
+    "unreadable_input_files",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +54,10 @@ _LOGGER = logging.getLogger(__name__)
 # on the same shared model. It applies `--inference_timeout_secs` itself, to execution only
 # (Beam's RunInference timeout would abandon the thread and load a second copy of the model).
 HandlerFactory = Callable[[str, Task, Arm, ChatPipelineOptions], ModelHandler]
+
+# `python -m pipeline`'s exit status when the run finished but some input files could not be
+# read to their end (their error records, stage read, name them). 2 is a bad invocation.
+EXIT_INPUT_LOST = 3
 
 # The error stage of an inference that failed for one chat, per task.
 _INFERENCE_ERROR_STAGE = {Task.SENTIMENT: Stage.INFERENCE, Task.APOLOGY: Stage.APOLOGY}
@@ -159,8 +174,9 @@ _FEEDBACK_SOURCE = ("ReadFeedbackPubSub", "ReadFeedbackFiles", "FeedbackToRaw")
 
 
 def _read(p: beam.Pipeline, subscription: str | None, pattern: str | None,
-          labels: tuple[str, str, str]):
-    """Raw payloads from a Pub/Sub subscription or from the lines of files."""
+          labels: tuple[str, str, str], compression: str = "auto"):
+    """Raw payloads from a Pub/Sub subscription or from the lines of files, and the error
+    records of files that could not be read to their end (None for Pub/Sub)."""
     read_pubsub, read_files, to_raw = labels
     if subscription:
         return (
@@ -168,12 +184,9 @@ def _read(p: beam.Pipeline, subscription: str | None, pattern: str | None,
             | read_pubsub >> beam.io.ReadFromPubSub(subscription=subscription,
                                                     with_attributes=True)
             | to_raw >> beam.Map(lambda m: RawChat(m.data, m.message_id))
-        )
-    return (
-        p
-        | read_files >> beam.io.ReadFromText(pattern, coder=beam.coders.BytesCoder())
-        | to_raw >> beam.Map(lambda line: RawChat(line, None))
-    )
+        ), None
+    read = p | read_files >> ReadInputFiles(pattern, compression)
+    return read[TAG_LINES] | to_raw >> beam.Map(lambda line: RawChat(line, None)), read[TAG_ERRORS]
 
 
 def build_pipeline(
@@ -197,15 +210,19 @@ def build_pipeline(
             configured sources.
     """
     opts = options.view_as(ChatPipelineOptions)
+    errors: list[beam.PCollection] = []
     if raw_chats is None and raw_feedback is None:
         validate_options(options)
         if opts.input or opts.input_subscription:
-            raw_chats = _read(p, opts.input_subscription, opts.input, _CHAT_SOURCE)
+            raw_chats, read_errors = _read(p, opts.input_subscription, opts.input,
+                                           _CHAT_SOURCE, opts.input_compression)
+            errors.extend([read_errors] if read_errors is not None else [])
         if opts.feedback_input or opts.feedback_subscription:
-            raw_feedback = _read(p, opts.feedback_subscription, opts.feedback_input,
-                                 _FEEDBACK_SOURCE)
+            raw_feedback, read_errors = _read(p, opts.feedback_subscription,
+                                              opts.feedback_input, _FEEDBACK_SOURCE,
+                                              opts.input_compression)
+            errors.extend([read_errors] if read_errors is not None else [])
     outputs: dict[str, beam.PCollection] = {}
-    errors: list[beam.PCollection] = []
     if raw_chats is not None:
         errors.extend(_analyse_chats(raw_chats, opts, handler_factory, outputs))
     if raw_feedback is not None:
@@ -313,3 +330,19 @@ def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = Non
     if test_pipeline is None and wait:
         result.wait_until_finish()
     return result
+
+
+def unreadable_input_files(result) -> int:
+    """How many input files of a finished run could not be read to their end (the
+    `input_files_unreadable` counter: committed where the runner reports it, else attempted).
+    """
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from pipeline.metrics import NAMESPACE
+
+    query = MetricsFilter().with_namespace(NAMESPACE).with_name(INPUT_FILES_UNREADABLE)
+    total = 0
+    for counter_result in result.metrics().query(query)["counters"]:
+        value = counter_result.committed
+        total += int(value if value is not None else counter_result.attempted or 0)
+    return total

@@ -40,6 +40,7 @@ REPLY_KEYS: tuple[str, ...] = ("sentiment", "summary")
 class Stage(StrEnum):
     """Where a record failed: the `stage` of an error record."""
 
+    READ = "read"              # an input file that could not be read to its end
     PARSE = "parse"            # not a valid chat
     DEDUP = "dedup"            # a chat id reused with other content
     PROMPT = "prompt"          # the prompt could not be built

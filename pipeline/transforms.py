@@ -19,7 +19,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 
 from handlers.errors import ModelUnavailable
 from handlers.generation import Generation, Task
-from pipeline import elements
+from pipeline import elements, inputs
 from pipeline.elements import ChatKey, RawChat
 from pipeline.metrics import counter, distribution
 from pipeline.records import describe_exception, now, to_json_line
@@ -42,6 +42,7 @@ __all__ = [
     "InferWithIsolation",
     "ParseChats",
     "PerArm",
+    "ReadInputFiles",
     "guarded_map",
 ]
 
@@ -54,6 +55,7 @@ TAG_REVIEW = "review"
 TAG_ERRORS = "errors"
 TAG_RETRY = "retry"
 TAG_FEEDBACK = "feedback"
+TAG_LINES = "lines"
 
 # Set on a row routed to review for a reason other than negative sentiment.
 REVIEW_REASON_FIELD = "_review_reason"
@@ -114,6 +116,68 @@ class _GuardedMapFn(GuardedDoFn):
 def guarded_map(stage: str, fn, *args) -> beam.ParDo:
     """A Map whose failures become error records of `stage`: outputs main + `errors`."""
     return beam.ParDo(_GuardedMapFn(stage, fn, *args)).with_outputs(TAG_ERRORS, main=TAG_CHATS)
+
+
+def file_error(path: str, error: inputs.InputFileError) -> dict[str, Any]:
+    """The error record of an input file read only in part: stage `read`, the file in the
+    reason and as `message_id` (its source, as a Pub/Sub message id is a message's), the
+    unfinished line after the last one read as `raw`."""
+    return elements.make_error(
+        Stage.READ, f"input file {path!r} could not be read to its end after "
+        f"{error.lines_read} lines: {error.reason}", now(), raw=error.pending or None,
+        message_id=path)
+
+
+class _ReadFileFn(beam.DoFn):
+    """The lines of one matched file (`pipeline.inputs.read_lines`); a file that fails
+    part-way gives the lines before the failure and one error record."""
+
+    def __init__(self, compression: str):
+        self._compression = compression
+
+    def process(self, metadata):
+        path = metadata.path
+        try:
+            yield from inputs.read_lines(path, self._compression)
+        except inputs.InputFileError as e:
+            failure = e
+        except Exception as e:  # noqa: BLE001 (read_lines raises InputFileError only: a bug)
+            failure = inputs.InputFileError(f"unexpected {describe_exception(e)}")
+        else:
+            counter("input_files_read").inc()
+            return
+        counter(INPUT_FILES_UNREADABLE).inc()
+        _LOGGER.error("input file %r could not be read to its end after %d lines: %s", path,
+                      failure.lines_read, failure.reason)
+        yield beam.pvalue.TaggedOutput(TAG_ERRORS, file_error(path, failure))
+
+
+# The counter of input files that could not be read to their end (`python -m pipeline` exits
+# with status 3 when it is not zero).
+INPUT_FILES_UNREADABLE = "input_files_unreadable"
+
+
+class ReadInputFiles(beam.PTransform):
+    """The lines (bytes) of every file matching a glob; `errors` for files that fail."""
+
+    def __init__(self, pattern: str, compression: str = "auto"):
+        super().__init__()
+        self._pattern = pattern
+        self._compression = compression
+
+    def expand(self, p):
+        from apache_beam.io import fileio
+
+        return (
+            p
+            # A glob that matches nothing fails the job, as ReadFromText did.
+            | "MatchFiles" >> fileio.MatchFiles(
+                self._pattern, fileio.EmptyMatchTreatment.DISALLOW)
+            # One file per element, spread over the workers (a file is read whole by one).
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadLines" >> beam.ParDo(_ReadFileFn(self._compression)).with_outputs(
+                TAG_ERRORS, main=TAG_LINES)
+        )
 
 
 class _ParseChatFn(GuardedDoFn):

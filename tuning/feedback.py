@@ -37,12 +37,13 @@ import logging
 import os
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from handlers.gemma_gguf import sha256_file
-from pipeline.elements import ChatParseError, decode_feedback, feedback_digest
+from pipeline.elements import decode_feedback, feedback_digest
+from pipeline.outputs import RunRecords, read_records, read_run, sink_files
 from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision, arm_of
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
@@ -146,76 +147,29 @@ def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[
     return current_decisions(feedback).latest
 
 
-def _reason(error: ValueError) -> str:
-    """Why a record line was refused, without its content."""
-    if isinstance(error, json.JSONDecodeError):
-        return f"not JSON ({error.msg})"
-    return str(error)[:200]
-
-
-def _lines(path: str) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each non-blank line, read as bytes: what is not UTF-8 is the
-    line's problem, not the file's."""
-    with open(path, "rb") as f:
-        for number, line in enumerate(f, start=1):
-            if line.strip():
-                yield number, line
-
-
-def _decode_record(line: bytes) -> dict[str, Any]:
-    """One model-record line: a JSON object with an integer `chat_id`.
-
-    Raises:
-        ValueError: not UTF-8, not JSON (nested too deeply included), or not such an object.
-    """
-    try:
-        obj = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise ValueError(f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
-    except RecursionError:
-        raise ValueError("not JSON (nested too deeply)") from None
-    # (JSONDecodeError, and ints of over 4,300 digits, are ValueErrors already.)
-    chat_id = obj.get("chat_id") if isinstance(obj, dict) else None
-    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
-        raise ValueError("not a record with an integer chat_id")
-    return obj
-
-
 def read_feedback(paths: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every valid feedback record of `paths`, in file and line order, as `Feedback`'s JSON
     fields, and one `file:line: reason` per line skipped. A line is read as the pipeline's
     `--feedback_input` reads it (`pipeline.elements.decode_feedback`: either shape, strict
     UTF-8 and numbers, at most `MAX_FEEDBACK_BYTES`), so both take the same lines."""
-    records, problems = [], []
-    for path in paths:
-        for number, line in _lines(path):
-            try:
-                records.append(decode_feedback(line, MAX_FEEDBACK_BYTES).model_dump(mode="json"))
-            except ChatParseError as e:
-                problems.append(f"{path}:{number}: {e.reason}")
-    return records, problems
+    # (A ChatParseError is a ValueError whose message is its reason.)
+    return read_records(
+        paths, lambda line: decode_feedback(line, MAX_FEEDBACK_BYTES).model_dump(mode="json"))
 
 
 def _record_files(output_dir: str) -> dict[str, list[str]]:
-    return {sink: sorted(glob.glob(os.path.join(glob.escape(output_dir), f"{sink}*.jsonl")))
-            for sink in RECORD_SINKS}
+    return {sink: sink_files(output_dir, sink) for sink in RECORD_SINKS}
 
 
 def read_model_records(output_dirs: Sequence[str]) -> tuple[dict[str, list[dict]], list[str]]:
     """The model's records of pipeline runs: `{"review": [...], "results": [...]}` from each
     directory's `review*.jsonl` and `results*.jsonl`, and one `file:line: reason` per line
-    that is not a JSON object with an integer `chat_id`. The labels are checked at the join."""
-    records: dict[str, list[dict]] = {sink: [] for sink in RECORD_SINKS}
-    problems = []
+    that is not a JSON object with an integer `chat_id` (`pipeline.outputs.read_run`, the
+    reader `pipeline.summary` and `evaluate` use). The labels are checked at the join."""
+    run = RunRecords(records={sink: [] for sink in RECORD_SINKS})
     for output_dir in output_dirs:
-        for sink, paths in _record_files(output_dir).items():
-            for path in paths:
-                for number, line in _lines(path):
-                    try:
-                        records[sink].append(_decode_record(line))
-                    except ValueError as e:
-                        problems.append(f"{path}:{number}: {_reason(e)}")
-    return records, problems
+        run.extend(read_run(output_dir, RECORD_SINKS))
+    return run.records, run.problems
 
 
 def _label_key(record: Mapping[str, Any]) -> str:
