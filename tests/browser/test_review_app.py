@@ -245,13 +245,17 @@ def test_sign_in_and_sign_out_and_the_old_cookie_is_dead(server, browser):
 
 
 def test_an_expired_session_sends_the_reviewer_back_to_sign_in(server, browser):
+    """Past session_hours the session's form is refused (401) and the pages send the
+    reviewer to sign in again."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     url, feedback, tokens, clock = server
     _login(browser, url, "ana", tokens["ana"])
     browser.get(url + "/chat/1")
     clock.now += 8 * 3600 + 1  # the default session_hours, passed
     browser.find_element(By.ID, "approve").click()  # a form from the expired session
+    WebDriverWait(browser, 10).until(lambda b: "Unauthorized" in b.page_source)
     assert _feedback(feedback) == []
     browser.get(url + "/")
     assert "/login" in browser.current_url
