@@ -32,8 +32,10 @@ EXTRAS = {
     ],
     # `python -m review serve` (the review web app) and `python -m evaluate` (the report):
     # not on workers.
+    # waitress: the review app's production WSGI server (pure Python, any OS).
     "review": [
         "flask==3.1.3",
+        "waitress==3.0.2",
         "matplotlib",
     ],
     "bench": [

@@ -320,13 +320,18 @@ class Feedback(BaseModel):
     sequence: Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]
     model_variant: ArmName
     prompt_version: PromptVersion | None = None
+    # The audit trail: the decision this one replaced (None: the chat's first decision).
+    replaces_sequence: Annotated[StrictInt, Field(ge=1, le=INT64_MAX)] | None = None
+    replaces_reviewer: Annotated[StrictStr, Field(min_length=1,
+                                                  max_length=MAX_REVIEWER_CHARS)] | None = None
 
-    @field_validator("reviewer")
+    @field_validator("reviewer", "replaces_reviewer")
     @classmethod
-    def _printable_name(cls, name: str) -> str:
+    def _printable_name(cls, name: str | None) -> str | None:
         """Printable and visible: the name shows on the queue page and in reports (a Hangul
         filler or a blank braille pattern is printable but shows nothing)."""
-        if not name.strip() or not name.isprintable() or not has_visible_text(name):
+        if name is not None and (not name.strip() or not name.isprintable()
+                                 or not has_visible_text(name)):
             raise ValueError("reviewer must be a printable, visible name")
         return name
 
@@ -372,6 +377,11 @@ class Feedback(BaseModel):
             raise ValueError("final_reply: a rejected draft sends no reply")
         if self.decision is Decision.REJECT and self.draft_edited:
             raise ValueError("draft_edited: a rejected draft cannot be edited")
+        if (self.replaces_sequence is None) != (self.replaces_reviewer is None):
+            raise ValueError("replaces_sequence: names the replaced decision together with "
+                             "replaces_reviewer")
+        if self.replaces_sequence is not None and self.replaces_sequence >= self.sequence:
+            raise ValueError("replaces_sequence: a decision replaces an earlier one")
         return self
 
 
@@ -424,6 +434,8 @@ FEEDBACK_TABLE_SCHEMA = {"fields": [
     _bq_field("sequence", "INT64", "REQUIRED"),
     _bq_field("model_variant", "STRING", "REQUIRED"),
     _bq_field("prompt_version", "STRING"),
+    _bq_field("replaces_sequence", "INT64"),
+    _bq_field("replaces_reviewer", "STRING"),
     _bq_field("message_id", "STRING"),
     _bq_field("processed_at", "TIMESTAMP", "REQUIRED"),
 ]}

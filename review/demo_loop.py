@@ -5,7 +5,8 @@
    `--review_below_confidence 1.0`: every chat goes to review (an audit of the whole demo
    set), so the arms are compared on all their chats, not only on those each arm's own model
    chose to send to review;
-2. starts the review app on 127.0.0.1 with a fresh random token;
+2. starts the review app on 127.0.0.1 with one reviewer, `scripted-labels`, added to a
+   reviewers file in `<out>` by `python -m review add-reviewer` (the token it prints once);
 3. a scripted reviewer works through the queue through the app's own HTTP interface: it
    knows the hand labels (`samples/labels.json`), corrects a wrong sentiment, approves a
    draft for a chat that really is negative and rejects the others;
@@ -19,10 +20,10 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import glob
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,13 @@ import urllib.request
 
 from review.feedback import JsonlSink, ReviewQueue, load_review_records
 
+SCRIPTED_REVIEWER = "scripted-labels"
+
 
 def scripted_decision(item: dict, label: int | None) -> dict:
-    """What the scripted reviewer decides for one queue item (pure)."""
-    decision = {"reviewer": "scripted-labels", "decision": "reject"}
+    """What the scripted reviewer decides for one queue item (pure). The reviewer recorded
+    is the one whose credential signs the request, not a field of this body."""
+    decision = {"decision": "reject"}
     if label is not None:
         decision["corrected_sentiment"] = label
         if label == -1:
@@ -41,9 +45,26 @@ def scripted_decision(item: dict, label: int | None) -> dict:
     return decision
 
 
-def review_through_http(base_url: str, token: str, labels: dict[int, int]) -> list[dict]:
-    """Decides every pending chat through the app's JSON API; returns the feedback."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+def basic_auth(name: str, token: str) -> str:
+    """The `Authorization` header value the review app's API takes."""
+    return "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()
+
+
+def add_scripted_reviewer(reviewers_file: str) -> str:
+    """Adds the scripted reviewer with the admin command, as an operator would; returns the
+    token it printed."""
+    done = subprocess.run([sys.executable, "-m", "review", "add-reviewer", SCRIPTED_REVIEWER,
+                           "--reviewers", reviewers_file, "--replace"],
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip().rsplit(" ", 1)[-1]
+
+
+def review_through_http(base_url: str, token: str, labels: dict[int, int],
+                        reviewer: str = SCRIPTED_REVIEWER) -> list[dict]:
+    """Decides every pending chat through the app's JSON API as `reviewer`; returns the
+    feedback."""
+    headers = {"Authorization": basic_auth(reviewer, token),
+               "Content-Type": "application/json"}
     with urllib.request.urlopen(urllib.request.Request(f"{base_url}/api/queue",
                                                        headers=headers), timeout=30) as r:
         pending = json.loads(r.read())["pending"]
@@ -85,13 +106,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from evaluate.report import build_report
     from review.app import create_app, serving
+    from review.reviewers import Reviewers
 
-    token = secrets.token_urlsafe(24)
+    reviewers_file = os.path.join(args.out, "reviewers.json")
+    token = add_scripted_reviewer(reviewers_file)
     feedback_path = os.path.join(args.out, "feedback.jsonl")
     items, problems = load_review_records(os.path.join(args.out, "review*.jsonl"))
     for problem in problems:  # refused review records are reported, never skipped silently
         print(f"review record refused: {problem}", file=sys.stderr)
-    app = create_app(ReviewQueue(items, JsonlSink(feedback_path)), token)
+    # A script decides far faster than a person: its budget is the whole queue.
+    app = create_app(ReviewQueue(items, JsonlSink(feedback_path)), Reviewers(reviewers_file),
+                     decisions_per_minute=max(60, len(items)))
     with open(args.labels, encoding="utf-8") as f:
         labels = {int(k): v for k, v in json.load(f)["labels"].items()}
     with serving(app) as url:

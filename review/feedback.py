@@ -4,7 +4,9 @@ A decision on a chat becomes a `Feedback` record. Deciding twice on one chat is 
 every decision is kept with a per-chat `sequence` (1, 2, ...) and the highest sequence is the
 chat's current decision ("the last decision wins"). A decision is shown as done only after
 its sink confirmed it: the JSONL file was flushed and fsync'ed, or Pub/Sub acknowledged the
-publish.
+publish. Each decision names the one it replaced (`replaces_sequence`, `replaces_reviewer`),
+and the app only replaces the decision the reviewer saw (`ReviewQueue.record(replaces=...)`):
+a colleague's decision is never overwritten unseen.
 """
 
 from __future__ import annotations
@@ -32,7 +34,19 @@ from pipeline.schemas import SENTIMENT_VALUES as SENTIMENTS
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
-           "decide", "load_review_records", "refusal_reason"]
+           "StaleDecision", "decide", "load_review_records", "refusal_reason"]
+
+_UNCHECKED = object()
+
+
+class StaleDecision(Exception):
+    """The chat's current decision is not the one the reviewer meant to replace."""
+
+    def __init__(self, chat_id: int, current: Feedback | None):
+        self.current = current
+        super().__init__(
+            f"chat {chat_id} has no decision yet" if current is None else
+            f"chat {chat_id} is now decision {current.sequence} by {current.reviewer}")
 
 
 def _normalise(text: str) -> str:
@@ -92,7 +106,7 @@ def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:
 
 def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: int,
            final_reply: str | None = None, corrected_sentiment: int | None = None,
-           now: datetime | None = None) -> Feedback:
+           now: datetime | None = None, replaces: Feedback | None = None) -> Feedback:
     """The feedback record of one decision. Approving sends `final_reply` (the draft when
     none is given); rejecting sends nothing. A corrected sentiment must be 1, 0 or -1 and is
     kept only when it differs from the model's."""
@@ -117,7 +131,9 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
         final_reply=reply, draft_edited=reply is not None and reply != draft,
         reviewer=reviewer, sequence=sequence,
         decided_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        model_variant=item.model_variant, prompt_version=item.prompt_version)
+        model_variant=item.model_variant, prompt_version=item.prompt_version,
+        replaces_sequence=replaces.sequence if replaces else None,
+        replaces_reviewer=replaces.reviewer if replaces else None)
 
 
 class JsonlSink:
@@ -205,6 +221,10 @@ class ReviewQueue:
         decisions = self._decisions.get(chat_id)
         return max(decisions, key=lambda d: d.sequence) if decisions else None
 
+    def history(self, chat_id: int) -> list[Feedback]:
+        """Every decision on the chat, newest first."""
+        return sorted(self._decisions.get(chat_id, []), key=lambda d: -d.sequence)
+
     def pending(self) -> list[ReviewItem]:
         return [self._items[c] for c in self._order if c not in self._decisions]
 
@@ -224,18 +244,24 @@ class ReviewQueue:
         return out
 
     def record(self, chat_id: int, decision: str, reviewer: str, final_reply: str | None,
-               corrected_sentiment: int | None) -> Feedback:
-        """Decides on a chat: the sink confirms the record before it counts as decided."""
+               corrected_sentiment: int | None, replaces: Any = _UNCHECKED) -> Feedback:
+        """Decides on a chat: the sink confirms the record before it counts as decided.
+        `replaces` is the sequence of the decision the reviewer saw as current (None: they saw
+        none); when the chat's current decision is another one, `StaleDecision` is raised and
+        nothing is written."""
         item = self._items.get(chat_id)
         if item is None:
             raise KeyError(chat_id)
         with self._lock:
+            current = self.latest(chat_id)
+            if replaces is not _UNCHECKED and replaces != (current and current.sequence):
+                raise StaleDecision(chat_id, current)
             # max + 1, and a number is used up even when its write fails (a timed-out
             # publish may still land): two records never share a sequence.
             sequence = max(self._used.get(chat_id, 0),
                            *(d.sequence for d in self._decisions.get(chat_id, [])), 0) + 1
             feedback = decide(item, decision, reviewer, sequence, final_reply,
-                              corrected_sentiment)
+                              corrected_sentiment, replaces=current)
             self._used[chat_id] = sequence
             self._sink.write(feedback)
             self._decisions.setdefault(chat_id, []).append(feedback)

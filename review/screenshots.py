@@ -25,15 +25,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from review.app import create_app, serving
     from review.feedback import JsonlSink, ReviewQueue, load_review_records
+    from review.reviewers import Reviewers
 
     os.makedirs(args.out, exist_ok=True)
     items, problems = load_review_records(os.path.join(args.run, "review*.jsonl"))
     for problem in problems:  # refused review records are reported, never skipped silently
         print(f"review record refused: {problem}", file=sys.stderr)
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_urlsafe(32)
     # A scratch feedback file: the screenshot shows the queue before anyone decided.
     scratch = os.path.join(args.out, ".screenshot-feedback.jsonl")
-    app = create_app(ReviewQueue(items, JsonlSink(scratch)), token)
+    app = create_app(ReviewQueue(items, JsonlSink(scratch)), Reviewers.single("reviewer", token))
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",

@@ -13,16 +13,21 @@ def _item(chat_id, sentiment=-1):
 
 
 def test_scripted_reviewer_decides_every_pending_chat_through_http(tmp_path):
+    """The demo adds its reviewer with the admin command and decides as that reviewer."""
     from review.app import create_app, serving
+    from review.demo_loop import SCRIPTED_REVIEWER, add_scripted_reviewer
+    from review.reviewers import Reviewers
 
     feedback = tmp_path / "feedback.jsonl"
-    token = "t" * 20
+    reviewers = str(tmp_path / "reviewers.json")
+    token = add_scripted_reviewer(reviewers)
     app = create_app(ReviewQueue([_item(1), _item(2), _item(3, 0)], JsonlSink(str(feedback))),
-                     token)
+                     Reviewers(reviewers))
     with serving(app) as url:
         done = review_through_http(url, token, {1: -1, 2: 1})
     written = [json.loads(line) for line in feedback.read_text().splitlines()]
     assert written == done
+    assert {r["reviewer"] for r in written} == {SCRIPTED_REVIEWER}
     by_chat = {r["chat_id"]: r for r in written}
     assert by_chat[1]["decision"] == "approve" and by_chat[1]["corrected_sentiment"] is None
     assert by_chat[2]["decision"] == "reject" and by_chat[2]["corrected_sentiment"] == 1
@@ -30,5 +35,4 @@ def test_scripted_reviewer_decides_every_pending_chat_through_http(tmp_path):
 
 
 def test_scripted_decision_without_a_label_rejects_and_corrects_nothing():
-    assert scripted_decision({"chat_id": 9}, None) == {"reviewer": "scripted-labels",
-                                                       "decision": "reject"}
+    assert scripted_decision({"chat_id": 9}, None) == {"decision": "reject"}
