@@ -87,7 +87,8 @@ def decompressed_chunks(raw: Iterable[bytes], codec: str) -> Iterator[bytes]:
 
     Raises:
         ValueError: the data is not of `codec` or is corrupt (the codec's own message), or it
-            ends before the end-of-stream marker (a truncated file).
+            ends before the end-of-stream marker (a truncated file, a zero-byte one
+            included).
     """
     if codec == "none":
         yield from raw
@@ -107,7 +108,9 @@ def decompressed_chunks(raw: Iterable[bytes], codec: str) -> Iterator[bytes]:
             if out:
                 yield out
             chunk = decompressor.unused_data if decompressor.eof else b""
-    if started and not decompressor.eof:
+    if not started:  # `gzip -d` says the same of a zero-byte .gz: it was cut at byte 0
+        raise ValueError(f"{codec} file is empty: not even a header (truncated file)")
+    if not decompressor.eof:
         raise ValueError(f"{codec} data ends before its end-of-stream marker (truncated file)")
 
 

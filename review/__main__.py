@@ -24,7 +24,14 @@ import threading
 import time
 
 from review.app import DEFAULT_ALLOWED_HOSTS, create_app, make_server
-from review.feedback import JsonlSink, PubSubSink, ReviewItem, ReviewQueue, load_review_records
+from review.feedback import (
+    JsonlSink,
+    PubSubSink,
+    ReviewItem,
+    ReviewQueue,
+    load_review_records,
+    open_for_append,
+)
 from review.reviewers import (
     Reviewers,
     add_reviewer,
@@ -58,8 +65,7 @@ def _pull_once(subscriber, subscription: str, path: str, queue: ReviewQueue) -> 
     after it is kept in `<path>.rejected` (it would be redelivered forever otherwise)."""
     response = subscriber.pull(subscription=subscription, max_messages=100, timeout=30)
     items, acks = [], []
-    with open(path, "a", encoding="utf-8") as f, \
-            open(path + ".rejected", "ab") as rejected:
+    with open_for_append(path) as f, open_for_append(path + ".rejected", "ab") as rejected:
         for message in response.received_messages:
             try:
                 item = ReviewItem.model_validate_json(message.message.data)

@@ -34,7 +34,8 @@ from pipeline.schemas import SENTIMENT_VALUES as SENTIMENTS
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["Decision", "Feedback", "JsonlSink", "PubSubSink", "ReviewItem", "ReviewQueue",
-           "StaleDecision", "decide", "load_review_records", "refusal_reason"]
+           "StaleDecision", "decide", "load_review_records", "open_for_append",
+           "refusal_reason"]
 
 _UNCHECKED = object()
 
@@ -136,6 +137,17 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
         replaces_reviewer=replaces.reviewer if replaces else None)
 
 
+def open_for_append(path: str, mode: str = "a"):
+    """`open(path, mode)` for appending JSON lines, after ending a torn last line (a crash
+    mid-write): a line appended to it would join the torn one and be lost with it."""
+    if os.path.exists(path) and os.path.getsize(path):
+        with open(path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+    return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+
+
 class JsonlSink:
     """Appends feedback to a local JSONL file; returns once the line is on disk."""
 
@@ -146,7 +158,7 @@ class JsonlSink:
 
     def write(self, feedback: Feedback) -> None:
         line = feedback.model_dump_json() + "\n"
-        with self._lock, open(self.path, "a", encoding="utf-8") as f:
+        with self._lock, open_for_append(self.path) as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())

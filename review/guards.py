@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,14 +21,17 @@ class Backoff:
     """Failed credentials per client: the `free`-th failure and every one after it blocks
     the client for 2, 4, 8, ... seconds (at most `max_secs`). While blocked, no credential
     is even checked, the right one included: the caller answers 429 with Retry-After. A
-    success forgets the client's failures."""
+    success does not forget failures (a reviewer's own sign-in must not wipe the guesses made
+    from the same address at a colleague's token); they are forgotten after `quiet_secs`
+    without a failure."""
 
-    def __init__(self, free: int = 5, max_secs: float = 900.0,
+    def __init__(self, free: int = 5, max_secs: float = 900.0, quiet_secs: float = 900.0,
                  clock: Callable[[], float] | None = None):
         import time
 
         self._free = free
         self._max = max_secs
+        self._quiet = quiet_secs
         self._clock = clock or time.monotonic
         self._lock = threading.Lock()
         self._state: dict[str, tuple[int, float, float]] = {}  # failures, until, last
@@ -46,7 +48,9 @@ class Backoff:
         with self._lock:
             if len(self._state) >= _MAX_CLIENTS:
                 self._forget(now)
-            failures, _, _ = self._state.get(client, (0, 0.0, 0.0))
+            failures, until, last = self._state.get(client, (0, 0.0, 0.0))
+            if until <= now and last < now - self._quiet:
+                failures = 0
             failures += 1
             block = 0.0
             if failures >= self._free:
@@ -54,8 +58,7 @@ class Backoff:
             self._state[client] = (failures, now + block, now)
 
     def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._state.pop(client, None)
+        """A right credential: the failures stay (see the class)."""
 
     def _forget(self, now: float) -> None:
         for client, (_, until, last) in list(self._state.items()):
@@ -98,26 +101,43 @@ class TokenBucket:
             return max(1, math.ceil((1.0 - tokens) / self._rate))
 
 
-# A JSON string (escapes included) or one bracket: what the depth scan looks at.
-_STRING_OR_BRACKET = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting of JSON `text`, outside strings: one pass, no
+    backtracking (a body of unclosed strings costs what its length costs)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def parse_json_body(raw: bytes, max_depth: int = 16) -> Any:
-    """The JSON value in `raw`, or a ValueError naming the problem. Nesting deeper than
-    `max_depth` is refused before the parser sees it (Python's parser recurses: 100,000
-    brackets raise RecursionError), and so is what the parser itself refuses (bad UTF-8, a
-    4,301-digit integer)."""
-    depth = 0
-    for match in _STRING_OR_BRACKET.finditer(raw):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > max_depth:
-                raise ValueError(f"the JSON body nests deeper than {max_depth} levels")
-        elif token in (b"]", b"}"):
-            depth -= 1
+    """The JSON value in `raw`, or a ValueError naming the problem. The body must be UTF-8
+    (JSON's encoding on the wire, RFC 8259; the parser would also take UTF-16, which the
+    depth scan cannot read). Nesting deeper than `max_depth` is refused before the parser
+    sees it (Python's parser recurses: 100,000 brackets raise RecursionError), and so is what
+    the parser itself refuses (a 4,301-digit integer)."""
     try:
-        return json.loads(raw)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the body is not UTF-8") from None
+    if _nesting_depth(text) > max_depth:
+        raise ValueError(f"the JSON body nests deeper than {max_depth} levels")
+    try:
+        return json.loads(text)
     except RecursionError:  # not reachable after the scan; kept so no traceback escapes
         raise ValueError("the JSON body nests too deeply") from None
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, the digit limit

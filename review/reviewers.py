@@ -49,19 +49,34 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _shannon(symbols) -> float:
+    counts = Counter(symbols)
+    total = sum(counts.values())
+    return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
+
+
+# Keyboard rows (US layout), so that a walk along a row ("qwertyuiop") counts as a run.
+_KEY_INDEX = {ch: i for i, ch in enumerate("1234567890-=qwertyuiop[]asdfghjkl;'zxcvbnm,./")}
+
+
 def estimated_bits(token: str) -> float:
-    """A cautious estimate of a token's entropy: its length times the lesser of the bits per
-    character of its character classes (lower, upper, digits, other printable) and the
-    Shannon entropy of its own characters. Repeats (`aaaa...`, `abab...`) score low; a word
-    from a dictionary is not detected, which is why generated tokens are the advice."""
+    """A cautious estimate of a token's entropy: its length times the least of the bits per
+    character of its character classes (lower, upper, digits, other printable), the Shannon
+    entropy of its characters, and that of the steps between neighbouring characters, in code
+    points and along the keyboard's rows. Repeats (`aaaa...`, `abab...`), runs (`abcdef`,
+    `123456`) and keyboard walks (`qwerty`) score low; a word from a dictionary is not
+    detected, which is why generated tokens are the advice."""
     if not token:
         return 0.0
     pool = (26 * any(c.islower() for c in token) + 26 * any(c.isupper() for c in token)
             + 10 * any(c.isdigit() for c in token)
             + 33 * any(not c.isalnum() for c in token))
-    counts = Counter(token)
-    shannon = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
-    return len(token) * min(math.log2(max(pool, 2)), shannon)
+    steps = [ord(b) - ord(a) for a, b in zip(token, token[1:], strict=False)]
+    keys = [_KEY_INDEX.get(c.lower(), -100 - ord(c)) for c in token]
+    key_steps = [b - a for a, b in zip(keys, keys[1:], strict=False)]
+    per_char = min(math.log2(max(pool, 2)), _shannon(token),
+                   _shannon(steps) if steps else 0.0, _shannon(key_steps) if steps else 0.0)
+    return len(token) * per_char
 
 
 def token_strength_problem(token: str) -> str | None:

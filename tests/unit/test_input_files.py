@@ -215,10 +215,18 @@ def test_every_codec_reads_concatenated_members_and_refuses_a_cut(codec, compres
         list(inputs.split_lines(inputs.decompressed_chunks([data[:-3]], codec)))
 
 
-def test_an_empty_compressed_file_has_no_lines_and_no_error(tmp_path):
-    """A zero-byte x.jsonl.gz reads as empty, as ReadFromText read it."""
-    (tmp_path / "x.jsonl.gz").write_bytes(b"")
-    assert list(inputs.read_lines(str(tmp_path / "x.jsonl.gz"))) == []
+@pytest.mark.parametrize("name", ["x.jsonl.gz", "x.jsonl.bz2"])
+def test_a_zero_byte_compressed_file_is_a_truncated_one(tmp_path, name):
+    """A zero-byte x.jsonl.gz was cut at byte 0 (`gzip -d` says "unexpected end of file";
+    ReadFromText read it as empty): an error, while a compressed empty file has no lines."""
+    (tmp_path / name).write_bytes(b"")
+    with pytest.raises(inputs.InputFileError, match="empty"):
+        list(inputs.read_lines(str(tmp_path / name)))
+    import bz2
+    import gzip
+    (tmp_path / name).write_bytes(gzip.compress(b"") if name.endswith("gz") else
+                                  bz2.compress(b""))
+    assert list(inputs.read_lines(str(tmp_path / name))) == []
 
 
 # Hostile line shapes: each must split exactly as ReadFromText splits it.

@@ -219,7 +219,8 @@ def test_the_session_cookie_is_httponly_strict_expiring_and_secure_over_https(of
 
 def test_failed_sign_ins_back_off_exponentially_even_for_the_right_token(office):
     """Five wrong tokens, then the client waits 2 s (429 with Retry-After), the right token
-    included; the next failure doubles the wait; a success forgets the failures."""
+    included; the next failure doubles the wait; a success does not forget the failures, a
+    quarter of an hour without one does."""
     c, clock, right = office["client"], office["clock"], office["tokens"]["ana"]
     for _ in range(4):
         assert c.post("/login", data={"reviewer": "ana", "token": "x" * 43}).status_code == 401
@@ -234,8 +235,23 @@ def test_failed_sign_ins_back_off_exponentially_even_for_the_right_token(office)
         "Retry-After"] == "4"
     clock.now += 4
     assert c.post("/login", data={"reviewer": "ana", "token": right}).status_code == 302
+    assert c.post("/login", data={"reviewer": "ana", "token": "z" * 43}).status_code == 401
+    assert c.post("/login", data={"reviewer": "ana", "token": right}).status_code == 429
+    clock.now += 15 * 60 + 9
     for _ in range(4):  # forgotten: four more failures are free again
         assert c.post("/login", data={"reviewer": "ana", "token": "z" * 43}).status_code == 401
+
+
+def test_a_reviewers_own_sign_in_does_not_reset_guesses_at_a_colleagues_token(office):
+    """Four guesses at bo's token, then ana's own sign-in, again and again: the fifth guess
+    in all blocks the address (a success used to forget the failures)."""
+    c, right = office["client"], office["tokens"]["ana"]
+    codes = []
+    for _ in range(3):
+        for _ in range(4):
+            codes.append(c.post("/login", data={"reviewer": "bo", "token": "g" * 43}).status_code)
+        codes.append(c.post("/login", data={"reviewer": "ana", "token": right}).status_code)
+    assert codes[:5] == [401, 401, 401, 401, 302] and 429 in codes
 
 
 def test_wrong_api_credentials_back_off_too(office):
@@ -299,6 +315,20 @@ def test_hostile_json_bodies_get_a_400_not_a_traceback(office, raw):
     assert _records(office["feedback"]) == []
 
 
+def test_the_depth_scan_reads_only_utf8_and_counts_outside_strings():
+    """UTF-16, whose bytes the scan cannot read (it hid 500 levels of nesting), is refused;
+    an unclosed string of escaped quotes is refused (the scan is one pass over the text: the
+    old backtracking pattern took 8 s on 64 KB of them)."""
+    from review.guards import _nesting_depth, parse_json_body
+
+    with pytest.raises(ValueError):
+        parse_json_body(b'"' + b'\\"' * 20_000)
+    assert _nesting_depth('["[[", {"a": "]]}"}, [[]]]') == 3
+    deep = ('["\u2200", ' + "[" * 500 + "]" * 500 + ', "x"]').encode("utf-16-le")
+    with pytest.raises(ValueError):
+        parse_json_body(deep)
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting(office):
     reply = "[" * 50 + '\\"{' * 50
     r = office["client"].post("/api/chat/1/decision", headers=office["ana"],
@@ -314,6 +344,9 @@ def test_a_body_over_the_size_limit_is_refused(office):
 
 @pytest.mark.parametrize("token", [
     "aaaaaaaaaaaa", "a" * 64, "ab" * 30, "short-Tok3n!", "abcabcabcabcabcabcabc",
+    # runs and keyboard walks (once accepted)
+    "12345678901234567890", "abcdefghijklmnop", "0123456789abcdef", "qwertyuiopasdfgh",
+    "ABCDEFGHIJKLMNOPabcd", "aaaaaaaabbbbbbbbccccccccdddddddd",
 ])
 def test_serve_refuses_a_weak_token_with_a_message(monkeypatch, capsys, tmp_path, token):
     monkeypatch.setenv("REVIEW_TOKEN", token)
@@ -383,3 +416,15 @@ def test_a_failed_write_uses_up_its_sequence_number(tmp_path):
     assert queue.latest(1) is None  # not shown as decided
     assert queue.record(1, "approve", "ana", None, None).sequence == 2
     assert sink.calls == [1, 2]
+
+
+def test_a_decision_after_a_torn_line_is_not_lost(tmp_path):
+    """A crash can leave the feedback file's last line half-written; the next decision starts
+    a line of its own instead of joining the torn one (and being skipped with it)."""
+    path = tmp_path / "feedback.jsonl"
+    queue = ReviewQueue([_item(1), _item(2)], JsonlSink(str(path)))
+    queue.record(1, "approve", "operator", None, None)
+    path.write_bytes(path.read_bytes()[:60])  # torn mid-line
+    queue.record(2, "approve", "operator", None, None)
+    decided = [f.chat_id for f in JsonlSink(str(path)).existing()]
+    assert decided == [2]
