@@ -248,7 +248,7 @@ class ReviewRecord(_OutputBase):
     # when the draft passed. A draft that failed was redrafted once where the prompt version
     # has a redraft prompt (`draft_attempts` 2), and the better of the two is kept.
     draft_problems: list[str] = Field(default_factory=list)
-    draft_attempts: int = 1
+    draft_attempts: Annotated[StrictInt, Field(ge=1, le=2)] = 1
 
     @field_validator("sentiment")
     @classmethod
@@ -261,6 +261,13 @@ class ReviewRecord(_OutputBase):
     @classmethod
     def _visible(cls, value: str, info: ValidationInfo) -> str:
         return require_visible(value, info.field_name)
+
+    @field_validator("processed_at")
+    @classmethod
+    def _a_time(cls, value: str) -> str:
+        """A time BigQuery takes (the queue sorts by it), kept as written."""
+        bigquery_timestamp(value, "processed_at")
+        return value
 
 
 class ErrorRecord(BaseModel):
@@ -297,6 +304,33 @@ MAX_REVIEWER_CHARS = 200
 _TIMESTAMP = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
                         r"(?:\.[0-9]{1,6})?)(?:Z|([+-])([0-9]{2}):([0-9]{2}))")
 _MAX_OFFSET = timedelta(hours=14)  # BigQuery's (ZetaSQL's) range of offsets: -14:00 to +14:00
+
+
+def bigquery_timestamp(value: str, name: str = "decided_at") -> str:
+    """`YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM)`, the offset at most 14:00,
+    between years 1 and 9999 once in UTC: a time BigQuery's TIMESTAMP takes. Returned as
+    the same instant in UTC, as `datetime.isoformat` writes it (`2026-12-01T10:00:00+00:00`,
+    the review app's own form and the one a TIMESTAMP comes back as), so copies of one
+    decision compare equal whatever offset they were written with; a ValueError naming
+    `name` otherwise."""
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise ValueError(f"{name} {value[:40]!r} is not a time "
+                         "YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or a +HH:MM offset")
+    local, sign, hours, minutes = match.groups()
+    offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+    if int(minutes or 0) > 59 or offset > _MAX_OFFSET:
+        raise ValueError(f"{name} {value[:40]!r} has an offset outside -14:00 to "
+                         "+14:00 (or minutes over 59)")
+    try:
+        parsed = datetime.fromisoformat(local).replace(
+            tzinfo=timezone(-offset if sign == "-" else offset))
+        return parsed.astimezone(UTC).isoformat()
+    except OverflowError:  # the UTC time is before year 1 or after 9999
+        raise ValueError(f"{name} {value[:40]!r} is outside years 1 to 9999 in "
+                         "UTC") from None
+    except ValueError as e:  # no such day, hour, ...
+        raise ValueError(f"{name} {value[:40]!r} is not a valid time ({e})") from None
 
 
 class Feedback(BaseModel):
@@ -345,29 +379,7 @@ class Feedback(BaseModel):
     @field_validator("decided_at")
     @classmethod
     def _bigquery_timestamp(cls, value: str) -> str:
-        """`YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM)`, the offset at most 14:00,
-        between years 1 and 9999 once in UTC: a time BigQuery's TIMESTAMP takes. Returned as
-        the same instant in UTC, as `datetime.isoformat` writes it (`2026-12-01T10:00:00+00:00`,
-        the review app's own form and the one a TIMESTAMP comes back as), so copies of one
-        decision compare equal whatever offset they were written with."""
-        match = _TIMESTAMP.fullmatch(value)
-        if match is None:
-            raise ValueError(f"decided_at {value[:40]!r} is not a time "
-                             "YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or a +HH:MM offset")
-        local, sign, hours, minutes = match.groups()
-        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
-        if int(minutes or 0) > 59 or offset > _MAX_OFFSET:
-            raise ValueError(f"decided_at {value[:40]!r} has an offset outside -14:00 to "
-                             "+14:00 (or minutes over 59)")
-        try:
-            parsed = datetime.fromisoformat(local).replace(
-                tzinfo=timezone(-offset if sign == "-" else offset))
-            return parsed.astimezone(UTC).isoformat()
-        except OverflowError:  # the UTC time is before year 1 or after 9999
-            raise ValueError(f"decided_at {value[:40]!r} is outside years 1 to 9999 in "
-                             "UTC") from None
-        except ValueError as e:  # no such day, hour, ...
-            raise ValueError(f"decided_at {value[:40]!r} is not a valid time ({e})") from None
+        return bigquery_timestamp(value, "decided_at")
 
     @model_validator(mode="after")
     def _reply_matches_decision(self) -> Feedback:

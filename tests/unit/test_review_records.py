@@ -22,6 +22,8 @@ HOSTILE = [
     ({"sentiment": 7}, "sentiment"),
     ({"apology_draft": "\u200b\u200d"}, "apology_draft"),
     ({"summary": "\u3164"}, "summary"),
+    ({"processed_at": "not a date"}, "processed_at"),
+    ({"draft_attempts": -5}, "draft_attempts"),
 ]
 
 
