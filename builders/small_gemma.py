@@ -48,11 +48,13 @@ class SmallGemmaConfig:
     max_summary_chars = 256
 
 
-def train_tokenizer(texts: list[str], vocabulary_size: int) -> bytes:
+def train_tokenizer(texts: list[str], vocabulary_size: int,
+                    extra_pieces: tuple[str, ...] = ()) -> bytes:
     """Trains a Gemma-style SentencePiece model: pad=0, eos=1, bos=2, unk=3, byte fallback.
 
-    The turn markers are user-defined pieces, as in Gemma's own tokenizer, so they are single
-    tokens; byte fallback means any text (emoji, rare scripts, control characters) encodes.
+    The turn markers (and `extra_pieces`, e.g. Gemma 3's image markers) are user-defined
+    pieces, as in Gemma's own tokenizer, so they are single tokens; byte fallback means any
+    text (emoji, rare scripts, control characters) encodes.
     """
     import sentencepiece as spm
 
@@ -64,7 +66,7 @@ def train_tokenizer(texts: list[str], vocabulary_size: int) -> bytes:
         model_type="bpe",
         pad_id=0, eos_id=1, bos_id=2, unk_id=3,
         pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>", unk_piece="<unk>",
-        user_defined_symbols=list(SPECIAL_PIECES),
+        user_defined_symbols=[*SPECIAL_PIECES, *extra_pieces],
         byte_fallback=True,
         character_coverage=1.0,
         split_digits=True,

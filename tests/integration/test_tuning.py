@@ -337,23 +337,11 @@ GEMMA3_EXTRA_PIECES = ("<start_of_image>", "<end_of_image>", "<unused0>", "<unus
 
 
 def _gemma3_like_proto() -> bytes:
-    import io
-
-    import sentencepiece as spm
-
-    from builders.small_gemma import SPECIAL_PIECES
+    from builders.small_gemma import train_tokenizer
 
     text = " ".join(c["chat_message"] + c["summary"] + (c["apology"] or "") for c in CHATS)
-    out = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter([text + ' {"sentiment": -1, "summary": "x"} 0 1'] * 40),
-        model_writer=out, vocab_size=400, model_type="bpe",
-        pad_id=0, eos_id=1, bos_id=2, unk_id=3,
-        pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>", unk_piece="<unk>",
-        user_defined_symbols=[*SPECIAL_PIECES, *GEMMA3_EXTRA_PIECES],
-        byte_fallback=True, character_coverage=1.0, remove_extra_whitespaces=False,
-        normalization_rule_name="identity", minloglevel=2)
-    return out.getvalue()
+    return train_tokenizer([text + ' {"sentiment": -1, "summary": "x"} 0 1'] * 40, 400,
+                           GEMMA3_EXTRA_PIECES)
 
 
 @pytest.fixture(scope="module")

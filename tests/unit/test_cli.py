@@ -24,14 +24,6 @@ def chats(tmp_path):
     return str(path)
 
 
-@pytest.fixture
-def preset(tmp_path):
-    path = tmp_path / "preset"
-    path.mkdir()
-    (path / "config.json").write_text("{}")  # enough for the up-front check; never loaded
-    return str(path)
-
-
 def _one_error(proc) -> str:
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr

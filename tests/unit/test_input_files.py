@@ -36,14 +36,6 @@ def _lines(ids) -> bytes:
     return b"".join(_chat_line(i, rng) + b"\n" for i in ids)
 
 
-@pytest.fixture
-def preset(tmp_path):
-    path = tmp_path / "preset"
-    path.mkdir()
-    (path / "config.json").write_text("{}")  # enough for the up-front check; never loaded
-    return str(path)
-
-
 def _damaged_inputs(tmp_path):
     """Good files (plain, gzip, bzip2) beside damaged ones; returns (the glob, the ids of
     every chat that can be read, {bad file: lines before its failure})."""

@@ -20,14 +20,6 @@ def chats(tmp_path):
     return str(path)
 
 
-@pytest.fixture
-def preset(tmp_path):
-    path = tmp_path / "preset"
-    path.mkdir()
-    (path / "config.json").write_text("{}")
-    return str(path)
-
-
 def test_local_defaults_are_valid(chats, preset):
     """--input plus --output_dir is a complete batch configuration."""
     opts = _validate("--input", chats, "--output_dir", "out", "--model", preset)
