@@ -234,7 +234,6 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
                 _LOGGER.warning("refused an API credential from %s", client())
                 abort(401, "wrong reviewer or token")
             verified.put(name, token, credential)
-        backoff.succeeded(client())
         return name
 
     @app.before_request
@@ -297,7 +296,6 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
             name = request.form.get("reviewer", "").strip()
             credential = reviewers.verify(name, request.form.get("token", ""))
             if credential is not None:
-                backoff.succeeded(client())
                 sessions.close(session.get("sid"))
                 session.clear()
                 session["sid"] = sessions.open(name, credential)

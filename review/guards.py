@@ -57,9 +57,6 @@ class Backoff:
                 block = min(2.0 ** (failures - self._free + 1), self._max)
             self._state[client] = (failures, now + block, now)
 
-    def succeeded(self, client: str) -> None:
-        """A right credential: the failures stay (see the class)."""
-
     def _forget(self, now: float) -> None:
         for client, (_, until, last) in list(self._state.items()):
             if until < now and last < now - _FORGET_SECS:
