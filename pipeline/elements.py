@@ -51,6 +51,7 @@ __all__ = [
     "Draft",
     "better_draft",
     "check_draft",
+    "trimmed_draft",
 ]
 
 # Raw payloads in error records are cut to this many characters (BigQuery and Pub/Sub both
@@ -395,19 +396,49 @@ def needs_review_for_confidence(row: dict[str, Any], threshold: float | None) ->
 
 
 class Draft(NamedTuple):
-    """An apology draft and the contract checks it failed (`pipeline.drafts`)."""
+    """An apology draft, the contract checks it failed (`pipeline.drafts`) and how many of
+    the model's sentences were left out of it (`trimmed_draft`)."""
 
     text: str
     problems: tuple[str, ...]
+    dropped: int = 0
+
+
+def _problems(text: str, row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(p) for p in drafts.draft_problems(text, row["chat_message"],
+                                                        row["user_id"]))
+
+
+def trimmed_draft(text: str, row: dict[str, Any]) -> Draft | None:
+    """The model's draft with the sentences that make it fail left out, when what remains
+    passes the contract: first without each sentence that promises what no agent offered
+    (the fault a reviewer must not miss), then the longest opening run of sentences that
+    passes. None when no such draft exists. Every word is still the model's, in its order:
+    this only removes."""
+    parts = drafts.sentences(text)
+    if len(parts) < 2:
+        return None
+    kept = [s for s in parts if not any(p.startswith("only_offered:")
+                                        for p in _problems(s, row))]
+    candidates = [kept] if 0 < len(kept) < len(parts) else []
+    candidates += [parts[:n] for n in range(len(parts) - 1, 0, -1)]
+    for sentences in candidates:
+        trimmed = " ".join(sentences)
+        if not _problems(trimmed, row):
+            return Draft(trimmed, (), len(parts) - len(sentences))
+    return None
 
 
 def check_draft(text: str, row: dict[str, Any]) -> Draft:
-    """The draft for `row`'s chat with its failed contract checks (an empty draft fails)."""
+    """The draft for `row`'s chat with its failed contract checks (an empty draft fails);
+    a failing draft that passes with some sentences left out comes back trimmed."""
     text = text.strip()
     if not text:
         return Draft(text, ("empty: no draft",))
-    return Draft(text, tuple(str(p) for p in drafts.draft_problems(
-        text, row["chat_message"], row["user_id"])))
+    draft = Draft(text, _problems(text, row))
+    if draft.problems:
+        return trimmed_draft(text, row) or draft
+    return draft
 
 
 def better_draft(first: Draft, second: Draft) -> Draft:
@@ -426,8 +457,8 @@ def review_record(
     if not draft.text.strip():
         raise ValueError("apology draft is empty")
     return ReviewRecord(**row, apology_draft=draft.text.strip(), review_reason=review_reason,
-                        draft_problems=list(draft.problems),
-                        draft_attempts=attempts).model_dump()
+                        draft_problems=list(draft.problems), draft_attempts=attempts,
+                        draft_sentences_dropped=draft.dropped).model_dump()
 
 
 def decode_base64_raw(record: dict[str, Any]) -> bytes | None:

@@ -134,8 +134,9 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
                   for i in mine}
         passed = sum(not f for f in failed.values())
         redrafted = sum(reviews[i].get("draft_attempts", 1) > 1 for i in mine)
+        trimmed = sum(reviews[i].get("draft_sentences_dropped", 0) > 0 for i in mine)
         lines.append(f"  {language}: whole contract {_pct(passed, len(mine))}; "
-                     f"redrafted {redrafted}")
+                     f"redrafted {redrafted}; trimmed {trimmed} (sentences left out)")
         counts = Counter(c for f in failed.values() for c in f)
         lines.append("    " + ", ".join(f"{c} {_pct(len(mine) - counts[c], len(mine))}"
                                         for c in drafts.CHECKS))

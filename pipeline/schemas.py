@@ -249,6 +249,9 @@ class ReviewRecord(_OutputBase):
     # has a redraft prompt (`draft_attempts` 2), and the better of the two is kept.
     draft_problems: list[str] = Field(default_factory=list)
     draft_attempts: Annotated[StrictInt, Field(ge=1, le=2)] = 1
+    # Sentences of the model's draft left out because the draft passes without them
+    # (`pipeline.elements.trimmed_draft`): they said what the chat does not.
+    draft_sentences_dropped: Annotated[StrictInt, Field(ge=0, le=16)] = 0
 
     @field_validator("sentiment")
     @classmethod
@@ -433,6 +436,7 @@ REVIEW_TABLE_SCHEMA = {"fields": [
     _bq_field("apology_draft", "STRING", "REQUIRED"),
     _bq_field("draft_problems", "STRING", "REPEATED"),
     _bq_field("draft_attempts", "INT64"),
+    _bq_field("draft_sentences_dropped", "INT64"),
 ]}
 
 FEEDBACK_TABLE_SCHEMA = {"fields": [

@@ -541,10 +541,12 @@ class _BuildReviewFn(GuardedDoFn):
             return
         attempts = 1
         if FIRST_DRAFT_FIELD in row:
-            text, problems = row[FIRST_DRAFT_FIELD]
-            draft = elements.better_draft(elements.Draft(text, tuple(problems)), draft)
+            text, problems, dropped = row[FIRST_DRAFT_FIELD]
+            draft = elements.better_draft(elements.Draft(text, tuple(problems), dropped), draft)
             attempts = 2
         counter("drafts_flagged" if draft.problems else "drafts_passed").inc()
+        if draft.dropped:
+            counter("drafts_trimmed").inc()
         for problem in draft.problems:
             counter(f"draft_check_failed_{problem.split(':', 1)[0]}").inc()
         reason = row.get(REVIEW_REASON_FIELD, "negative")

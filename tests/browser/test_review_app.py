@@ -47,8 +47,8 @@ def server(tmp_path):
     flagged = {**_item(3, "late parcel, furious", processed_at="2026-11-25T08:00:03+00:00"),
                "draft_problems": ["only_offered: promises what no agent said: message"],
                "draft_attempts": 2}
-    rows = [flagged,
-            _item(1, "broken item\nsecond line"), _item(2, XSS)]
+    rows = [flagged, _item(1, "broken item\nsecond line"),
+            {**_item(2, XSS), "draft_sentences_dropped": 1}]
     review.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
     items, problems = load_review_records(str(tmp_path / "review*.jsonl"))
     assert len(problems) == 1
@@ -220,6 +220,10 @@ def test_a_draft_that_failed_the_contract_is_shown_as_needing_a_rewrite(server, 
     browser.get(url + "/chat/1")
     assert "passed the draft checks" in browser.find_element(By.ID, "draft-checks").text
     assert not browser.find_elements(By.ID, "draft-problems")
+    assert not browser.find_elements(By.ID, "draft-trimmed")
+    browser.get(url + "/chat/2")
+    assert "1 sentence of the model's draft left out" in browser.find_element(
+        By.ID, "draft-trimmed").text
 
 
 def test_sign_in_and_sign_out_and_the_old_cookie_is_dead(server, browser):

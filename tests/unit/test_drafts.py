@@ -143,3 +143,49 @@ def test_the_better_of_two_drafts():
     empty = Draft("  ", ("empty: no draft",))
     redraft = Draft("We're sorry.", ("names_problem", "only_offered"))
     assert better_draft(empty, redraft) is redraft and better_draft(redraft, empty) is redraft
+
+
+ROW = {"chat_message": EN_CHAT, "user_id": 7}
+
+
+def test_a_sentence_that_promises_what_no_agent_offered_is_left_out():
+    """The draft passes without its invented promise: the rest is kept, in order, word for
+    word, and the record says one sentence was dropped."""
+    from pipeline.elements import check_draft
+
+    draft = check_draft("We're sorry you found a hair in your carbonara. A manager will call "
+                        "you back tomorrow. The refund is on its way to your card.", ROW)
+    assert draft.problems == ()
+    assert draft.text == ("We're sorry you found a hair in your carbonara. The refund is on "
+                          "its way to your card.")
+    assert draft.dropped == 1
+
+
+def test_a_failing_ending_is_cut_back_to_the_opening_that_passes():
+    from pipeline.elements import check_draft
+
+    draft = check_draft("We're sorry you found a hair in your carbonara. The customer is "
+                        "happy now.", ROW)
+    assert (draft.text, draft.problems, draft.dropped) == (
+        "We're sorry you found a hair in your carbonara.", (), 1)
+
+
+def test_a_draft_that_fails_however_it_is_cut_keeps_its_text_and_its_problems():
+    """Nothing is trimmed into a pass that is not there: a one-sentence failure, or one
+    whose opening sentence fails, stays as the model wrote it, flagged."""
+    from pipeline.elements import check_draft, trimmed_draft
+
+    one = "We'll email you within 24 hours about the carbonara."
+    assert trimmed_draft(one, ROW) is None
+    two = "The carbonara had a hair in it. We'll email you within 24 hours."
+    draft = check_draft(two, ROW)
+    assert draft.text == two and draft.dropped == 0
+    assert {"apologises", "only_offered"} <= {p.split(":")[0] for p in draft.problems}
+
+
+def test_a_passing_draft_is_never_trimmed():
+    from pipeline.elements import check_draft
+
+    text = ("We're sorry you found a hair in your carbonara. The refund for it is on its way "
+            "to your card.")
+    assert check_draft(text, ROW) == (text, (), 0)

@@ -24,6 +24,8 @@ HOSTILE = [
     ({"summary": "\u3164"}, "summary"),
     ({"processed_at": "not a date"}, "processed_at"),
     ({"draft_attempts": -5}, "draft_attempts"),
+    ({"draft_sentences_dropped": -1}, "draft_sentences_dropped"),
+    ({"draft_sentences_dropped": "2"}, "draft_sentences_dropped"),
 ]
 
 

@@ -196,24 +196,31 @@ def test_an_unknown_prompt_version_is_refused_before_the_pipeline_runs():
 
 def test_a_draft_that_fails_the_contract_is_redrafted_and_flagged_if_still_bad():
     """Prompt v3: a draft that passes the contract goes to review as is (1 attempt); one that
-    fails is redrafted with the strict prompt and the passing redraft is kept (2 attempts,
-    no problems); when both fail, the better is kept with its failed checks, so it never
-    looks like a good draft. Every chat still ends in exactly one review record."""
+    passes without its failing sentence is trimmed (1 attempt, 1 sentence dropped); one that
+    fails however it is cut is redrafted with the strict prompt and the passing redraft is
+    kept (2 attempts, no problems); when both fail, the better is kept with its failed
+    checks, so it never looks like a good draft. Every chat still ends in exactly one review
+    record."""
     reply = '{"sentiment": -1, "summary": "cold pizza"}'
     good = "We're sorry your pizza arrived cold."
-    invented = "We're sorry your pizza arrived cold. We will email you a voucher tomorrow."
+    invented = "We're sorry your pizza arrived cold, and we will email you a voucher tomorrow."
+    trimmable = "We're sorry your pizza arrived cold. We will email you a voucher tomorrow."
     memo = "The customer is unhappy."
     raw = [_chat(1, reply, extra=f"my pizza arrived cold DRAFT<<{good}>>"),
            _chat(2, reply, extra=f"my pizza arrived cold DRAFT<<{invented}>> REDRAFT<<{good}>>"),
-           _chat(3, reply, extra=f"my pizza arrived cold DRAFT<<{memo}>> REDRAFT<<{invented}>>")]
+           _chat(3, reply, extra=f"my pizza arrived cold DRAFT<<{memo}>> REDRAFT<<{invented}>>"),
+           _chat(4, reply, extra=f"my pizza arrived cold DRAFT<<{trimmable}>> "
+                 f"REDRAFT<<{memo}>>")]
     p, out = _run(raw)
     with p:
         got = out["review"] | beam.Map(lambda r: (r["chat_id"], r["apology_draft"],
                                                   r["draft_attempts"],
                                                   tuple(p.split(":")[0]
                                                         for p in r["draft_problems"]),
+                                                  r["draft_sentences_dropped"],
                                                   "_first_draft" in r))
-        assert_that(got, equal_to([(1, good, 1, (), False), (2, good, 2, (), False),
-                                   (3, invented, 2, ("only_offered",), False)]),
+        assert_that(got, equal_to([(1, good, 1, (), 0, False), (2, good, 2, (), 0, False),
+                                   (3, invented, 2, ("only_offered",), 0, False),
+                                   (4, good, 1, (), 1, False)]),
                     label="drafts")
         assert_that(out["errors"], equal_to([]), label="no errors")
