@@ -29,7 +29,8 @@ from keras_hub.samplers import Sampler
 from handlers import keras_hub_compat as compat
 from handlers.constrained import DEAD, Automaton
 
-__all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "device_tables"]
+__all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "copy_weights",
+           "device_tables"]
 
 
 def device_tables(automaton: Automaton) -> dict[str, Any]:
@@ -127,6 +128,7 @@ class ConstrainedSampler(Sampler):
         decided = ops.zeros((batch_size,), dtype="bool")
         # What an ended row emits: the tokens that keep DONE (padding).
         pad_tokens = ops.take(trans, done, axis=0) == done
+        copy_weight = copy_weights(tables, batch_size, ops.shape(trans)[1])
 
         def cond(prompt, cache, index, state, used, mass, forced, decided):
             running = (state != done) & (state != DEAD)
@@ -162,7 +164,10 @@ class ConstrainedSampler(Sampler):
             # still copying its prompt keeps its state and takes the prompt's token anyway.
             stuck = dead | ~ops.any(allowed, axis=-1)
             allowed = ops.where(stuck[:, None], pad_tokens[None, :], allowed)
-            masked = ops.where(allowed, probabilities, 0.0)
+            # The copy bias weighs the choice only: the sentiment values' probabilities
+            # (`mass`, above) are the model's own.
+            chosen_from = probabilities if copy_weight is None else probabilities * copy_weight
+            masked = ops.where(allowed, chosen_from, 0.0)
             total = ops.sum(masked, axis=-1, keepdims=True)
             # Allowed tokens the model gives no probability at all: uniform over allowed.
             masked = ops.where(total > 0, masked / ops.maximum(total, 1e-30),
@@ -260,6 +265,24 @@ class ConstrainedSampler(Sampler):
         mass = ops.where(choose[:, None], total, mass)
         decided = decided | deciding
         return allowed, mass, forced, decided
+
+
+def copy_weights(tables, batch_size, vocabulary_size):
+    """[B, V] factors on the next token's probability, or None when `tables` has no
+    `copy_ids`: `exp(copy_bias)` for the tokens in row b's `copy_ids[b]` (its chat's content
+    tokens; -1 pads), 1 elsewhere. With `copy_bias` 0 every factor is exactly 1."""
+    if "copy_ids" not in tables:
+        return None
+    copy_ids = ops.cast(tables["copy_ids"], "int32")
+    width = ops.shape(copy_ids)[1]
+    rows = ops.repeat(ops.arange(batch_size, dtype="int32")[:, None], width, axis=1)
+    valid = copy_ids >= 0
+    indices = ops.stack([ops.reshape(rows, (-1,)),
+                         ops.reshape(ops.where(valid, copy_ids, 0), (-1,))], axis=1)
+    hits = ops.scatter(indices, ops.reshape(ops.cast(valid, "float32"), (-1,)),
+                       (batch_size, vocabulary_size))
+    boost = ops.exp(ops.cast(tables["copy_bias"], "float32"))
+    return ops.where(hits > 0, boost, ops.ones_like(hits))
 
 
 def repeats_ngram(token_ids, index, reply_start, n: int, vocabulary_size):
@@ -432,7 +455,8 @@ class CompiledGenerate:
         """(executable, compiled_now) for these shapes. `prompt_width` (left-padded models
         only) is where every row's prompt ends."""
         key = (tuple(token_ids.shape), tuple(tables["trans"].shape),
-               tuple(tables["values"].shape), prompt_width)
+               tuple(tables["values"].shape), prompt_width,
+               tuple(tables["copy_ids"].shape) if "copy_ids" in tables else None)
         with self._compile_lock:
             if key in self._programs:
                 return self._programs[key], False

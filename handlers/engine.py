@@ -11,8 +11,10 @@ calls and their pickled results cross the process boundary.
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from keras import ops
@@ -33,6 +35,11 @@ _LOGGER = logging.getLogger(__name__)
 
 # Gemma's end-of-turn marker; generation also stops if the model opens a new turn.
 _STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
+
+# Distinct chat tokens a row's copy bias covers (a fixed width: one program for every chat),
+# and the largest bias taken (exp(8) ~ 3000x: beyond it the chat's words are forced).
+COPY_TOKENS = 512
+MAX_COPY_BIAS = 8.0
 
 # The two automata an engine builds (once each): the reply grammar and free text.
 _REPLY_GRAMMAR, _FREE_TEXT = "reply_grammar", "free_text"
@@ -67,6 +74,11 @@ class CausalLMEngine:
             right padding (a benchmark baseline).
         banned_words: words free text may not write (`constrained.spells_banned_word`): the
             pipeline bans the words a draft would use to speak about the customer.
+        copy_bias: per task, a log-probability bonus for the tokens of the prompt's chat that
+            carry a word (three letters or Hangul): each such token's probability is
+            multiplied by `exp(bias)` before the choice (`decoding.copy_weights`). It pulls a
+            small model's text toward the chat's own words ("a hair in your pasta") and away
+            from other chats' facts. Default: none.
     """
 
     def __init__(
@@ -82,7 +94,13 @@ class CausalLMEngine:
         no_repeat_ngram: int = 0,
         left_padding: bool | None = None,
         banned_words: Sequence[str] = (),
+        copy_bias: Mapping[Task | str, float] | None = None,
     ):
+        self.copy_bias = {Task(task): float(bias) for task, bias in (copy_bias or {}).items()}
+        for task, bias in self.copy_bias.items():
+            if not math.isfinite(bias) or not 0 <= bias <= MAX_COPY_BIAS:
+                raise ValueError(f"copy_bias for {task} must be within 0..{MAX_COPY_BIAS}, "
+                                 f"not {bias}")
         if compilation_cache_dir:
             _enable_compilation_cache(compilation_cache_dir)
         import keras_hub
@@ -120,6 +138,10 @@ class CausalLMEngine:
         self._bannable = np.array([entry.kind == constrained_lib.TokenKind.TEXT
                                    and any(c.isalpha() for c in entry.text)
                                    for entry in self._vocab], dtype=bool)
+        self._copyable = np.array([entry.kind == constrained_lib.TokenKind.TEXT and (
+            sum(c.isascii() and c.isalpha() for c in entry.text) >= 3
+            or any("\uac00" <= c <= "\ud7a3" for c in entry.text))
+            for entry in self._vocab], dtype=bool)
         self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
         self.deadlines = DeadlineRunner()
 
@@ -160,6 +182,22 @@ class CausalLMEngine:
                     parts[i], budget, lambda text: self._token_ids([text])[0])
                 truncated[i] = True
         return token_lists, truncated
+
+    def _copy_tables(self, prompts: Sequence[Prompt | str], batch_size: int,
+                     task: Task) -> dict[str, Any]:
+        """The loop's `copy_ids` ([batch, COPY_TOKENS], -1 padded: each row's distinct chat
+        tokens that carry a word, in order of first use) and `copy_bias` for `task`. Always
+        the same shapes, so copying or not compiles no other program."""
+        bias = self.copy_bias.get(task, 0.0)
+        copy_ids = np.full((batch_size, COPY_TOKENS), -1, dtype="int32")
+        if bias > 0:
+            chats = [neutralise(p.chat, self.special_pieces) if isinstance(p, Prompt) else ""
+                     for p in prompts]
+            for row, ids in enumerate(self.tokenizer(chats) if any(chats) else []):
+                words = [int(t) for t in dict.fromkeys(map(int, ids)) if self._copyable[int(t)]]
+                copy_ids[row, :len(words[:COPY_TOKENS])] = words[:COPY_TOKENS]
+        return {"copy_ids": ops.convert_to_tensor(copy_ids),
+                "copy_bias": ops.convert_to_tensor(bias, "float32")}
 
     def _until_stop(self, ids: list[int]) -> list[int]:
         """The reply's tokens up to and including the first stop token."""
@@ -241,6 +279,7 @@ class CausalLMEngine:
                 padding_mask[row, prompt_width:] = True  # the reply's own positions
             starts.append(begin + len(ids))
         max_body = auto.max_body_chars  # the budget the automaton's tables were built for
+        tables = {**tables, **self._copy_tables(prompts, plan.batch_size, Task(task))}
         program, compiled = self._generate_fn.program(
             token_ids, padding_mask, tables, max_new_tokens, max_body, prompt_width)
         start = time.perf_counter()

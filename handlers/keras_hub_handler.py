@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from apache_beam.metrics import Metrics
@@ -153,6 +153,8 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             compiling); a batch past it raises `deadline.InferenceTimeout`.
         no_repeat_ngram: forbid a reply from repeating one of its own n-grams (0: off).
         banned_words: words a free-text reply may not write (the engine's `banned_words`).
+        copy_bias: per task, the bonus for the chat's own word tokens (the engine's
+            `copy_bias`).
     """
 
     def __init__(
@@ -176,6 +178,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         timeout_secs: float | None = None,
         no_repeat_ngram: int = 0,
         banned_words: Sequence[str] = (),
+        copy_bias: Mapping[str, float] | None = None,
     ):
         # RunInference sets these in the worker before `load_model` (KERAS_BACKEND=jax).
         super().__init__(env_vars=dict(WORKER_ENV_VARS))
@@ -196,6 +199,7 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             "reply_spec": reply_spec,
             "no_repeat_ngram": no_repeat_ngram,
             "banned_words": list(banned_words),
+            "copy_bias": {str(Task(k)): float(v) for k, v in (copy_bias or {}).items()},
         }
         self._share = share_across_processes
         # Beam's BatchElements settings, kept in one dict as Beam's own handlers keep them.
