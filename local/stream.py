@@ -17,6 +17,7 @@ from datetime import datetime
 
 from local import cloud_env, direct_runner
 from local.servers import local_servers
+from pipeline import logs
 
 __all__ = ["StreamingRun"]
 
@@ -257,7 +258,10 @@ def _print_table(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Streaming demo on the local emulators.")
+    argv, level, verbose = logs.pop_verbosity(sys.argv[1:] if argv is None else list(argv))
+    logs.configure(level, verbose)
+    parser = argparse.ArgumentParser(description="Streaming demo on the local emulators "
+                                     "(-v: every library's log lines).")
     parser.add_argument("--input", default="samples/chats.jsonl")
     parser.add_argument("--model", default="models/demo-gemma")
     parser.add_argument("--rate", type=float, default=4.0, help="publish rate, messages/s")
@@ -265,7 +269,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compilation_cache_dir", default=".jax_cache",
                         help="persistent JAX compilation cache: a second run skips compiles")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, os.environ.get("LOG_LEVEL", "WARNING")))
     with open(args.input, "rb") as f:
         payloads = [line.rstrip(b"\n") for line in f if line.strip()]
     t0 = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import operator
@@ -13,7 +14,7 @@ from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from handlers.generation import Task
-from pipeline import drafts, elements, schemas, sinks
+from pipeline import drafts, elements, progress, schemas, sinks
 from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.schemas import Arm, Stage
@@ -99,6 +100,7 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
         timeout_secs=opts.inference_timeout_secs,
         no_repeat_ngram=opts.no_repeat_ngram,
         banned_words=drafts.banned_words(),
+        copy_bias={Task.APOLOGY: opts.draft_copy_bias, Task.SENTIMENT: opts.summary_copy_bias},
     )
 
 
@@ -313,22 +315,38 @@ def _choose_runner(options: PipelineOptions) -> None:
     standard.runner = "BundleBasedDirectRunner" if standard.streaming else "FnApiRunner"
 
 
+_LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner")
+
+
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None,
-        wait: bool = True, handler_factory: HandlerFactory | None = None):
+        wait: bool = True, handler_factory: HandlerFactory | None = None,
+        show_progress: bool = False):
     """Parses options, validates them, builds and runs the pipeline; returns the result.
 
     With `wait=False` it returns as soon as the job runs (streaming: cancel the result).
-    `handler_factory` replaces the keras-hub handlers (benchmarks of the pipeline itself)."""
+    `handler_factory` replaces the keras-hub handlers (benchmarks of the pipeline itself).
+    `show_progress`: a local batch run that waits shows how far it is (`pipeline.progress`:
+    a bar on a terminal, log lines otherwise)."""
     options = PipelineOptions(argv)
     opts = validate_options(options)
     if opts.input_subscription or opts.feedback_subscription:
         options.view_as(StandardOptions).streaming = True
     _choose_runner(options)
     p = test_pipeline or beam.Pipeline(options=options)
-    build_pipeline(p, options, handler_factory)
-    result = p.run()
-    if test_pipeline is None and wait:
-        result.wait_until_finish()
+    outputs = build_pipeline(p, options, handler_factory)
+    standard = options.view_as(StandardOptions)
+    tracked = (show_progress and wait and test_pipeline is None and not standard.streaming
+               and str(standard.runner) in _LOCAL_RUNNERS)
+    if tracked:
+        for tag in (TAG_RESULTS, TAG_REVIEW, TAG_ERRORS):
+            if tag in outputs:
+                outputs[tag] | f"Progress_{tag}" >> progress.CountToProgress(tag)
+    with (progress.Progress(progress.count_input_lines(opts.input) if opts.input else None)
+          if tracked
+          else contextlib.nullcontext()):
+        result = p.run()
+        if test_pipeline is None and wait:
+            result.wait_until_finish()
     return result
 
 

@@ -1,13 +1,15 @@
 """`python -m tuning --base PRESET --data CHATS.jsonl --out ADAPTER.npz [options]`, or with
 `--feedback FEEDBACK.jsonl --records RUN_DIR` instead of (or as well as) `--data`."""
 
-import logging
 import sys
 
-from tuning.train import main
+from pipeline import logs
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    sys.argv[1:], level, verbose = logs.pop_verbosity(sys.argv[1:])
+    logs.configure(level, verbose)
+    from tuning.train import main
+
     try:
         main()
     except ValueError as e:

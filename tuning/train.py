@@ -411,6 +411,11 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     _LOGGER.info("setup %.1fs (compile %.1fs, %d programs)", setup_seconds,
                  trainer.compile_seconds, trainer.compiles)
     history, train_seconds = [], 0.0
+    bar = None
+    if sys.stdout.isatty():  # a bar on a terminal; log lines in CI and files
+        from tqdm import tqdm
+
+        bar = tqdm(total=sum(map(len, epochs)), unit="step", dynamic_ncols=True)
     for epoch, batches in enumerate(epochs, start=1):
         start = last_log = time.perf_counter()
         stats = []  # device arrays: the host waits only every few steps, not on each one
@@ -419,18 +424,33 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
             if index % _SYNC_EVERY:
                 continue
             stats[-1].block_until_ready()  # keeps the dispatch queue short and the log honest
-            if time.perf_counter() - last_log >= _PROGRESS_SECONDS:
-                totals = np.sum(stats, axis=0, dtype=np.float64)
+            totals = np.sum(stats, axis=0, dtype=np.float64)
+            loss = totals[0] / max(totals[1], 1)
+            if bar is not None:
+                bar.update(_SYNC_EVERY)
+                bar.set_postfix(epoch=f"{epoch}/{config.epochs}", loss=f"{loss:.4f}")
+            elif time.perf_counter() - last_log >= _PROGRESS_SECONDS:
                 last_log = time.perf_counter()
-                _LOGGER.info("epoch %d: step %d/%d, loss so far %.4f, %.1fs", epoch, index,
-                             len(batches), totals[0] / max(totals[1], 1), last_log - start)
+                elapsed = last_log - start
+                rate = index * config.batch_size / elapsed
+                left = (len(batches) - index) * elapsed / index
+                _LOGGER.info("epoch %d/%d: step %d/%d, loss so far %.4f, %.2f examples/s, "
+                             "%.0f s left in this epoch", epoch, config.epochs, index,
+                             len(batches), loss, rate, left)
+        if bar is not None:
+            bar.update(len(batches) % _SYNC_EVERY)
         totals = np.sum(stats, axis=0, dtype=np.float64)
         seconds = time.perf_counter() - start
         train_seconds += seconds
         line = _epoch_line(epoch, config.epochs, totals, seconds, len(sequences))
-        print(line, flush=True)
+        if bar is not None:
+            bar.write(line)
+        else:
+            print(line, flush=True)
         history.append({"epoch": epoch, "loss": round(float(totals[0] / max(totals[1], 1)), 5),
                         "seconds": round(seconds, 2)})
+    if bar is not None:
+        bar.close()
     trainer.write_back()
     examples_per_s = len(sequences) * config.epochs / max(train_seconds, 1e-9)
     record = {

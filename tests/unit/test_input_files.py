@@ -143,7 +143,10 @@ def test_a_run_that_lost_input_says_so_in_its_counter_and_exit_status(
 
     import pipeline.pipeline as module
 
-    monkeypatch.setattr(module, "run", lambda a: run(a, handler_factory=scripted_factory))
+    monkeypatch.setattr(module, "run",
+                        lambda a, **kw: run(a, handler_factory=scripted_factory, **kw))
+    # The quiet set-up changes this process's loggers for good: not inside the test run.
+    monkeypatch.setattr("pipeline.logs.configure", lambda level, verbose: None)
     monkeypatch.setattr("sys.argv", ["pipeline", *argv, "--output_dir", str(tmp_path / "o2")])
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("pipeline", run_name="__main__")
