@@ -114,8 +114,11 @@ tune-feedback: $(FEEDBACK_BASE)/config.json ## LoRA-tune on out/loop's feedback 
 	rm -rf $(FEEDBACK_MODEL)
 	$(PY) -m tuning.apply --base $(FEEDBACK_BASE) --adapter $(FEEDBACK_ADAPTER) --out $(FEEDBACK_MODEL)
 
-demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators
-	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL)
+# STREAM="--rounds 3" for several monitoring windows; STREAM="--rounds 2 --shift" ends with
+# a negative-only stretch, and the monitor raises a drift alert for it.
+STREAM ?=
+demo-stream: $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Streaming demo on local Pub/Sub + BigQuery emulators (STREAM="--rounds 2 --shift": a drift alert)
+	$(PY) -m local.stream --input samples/chats.jsonl --model $(DEMO_MODEL) $(STREAM)
 
 # The review app's browser tests drive Debian's chromium through its chromedriver.
 browser: ## Install Debian's chromium, chromium-driver and CJK fonts (apt; root or sudo)

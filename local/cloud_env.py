@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+from pipeline.monitoring import ALERTS_TABLE_SCHEMA, METRICS_TABLE_SCHEMA
 from pipeline.schemas import (
     ERROR_TABLE_SCHEMA,
     FEEDBACK_TABLE_SCHEMA,
@@ -68,7 +69,8 @@ def create_resources(project: str, topics: list[str], subscriptions: dict[str, s
     client = bigquery_client(project)
     client.create_dataset(dataset, exists_ok=True)
     schemas = {"results": RESULT_TABLE_SCHEMA, "errors": ERROR_TABLE_SCHEMA,
-               "review": REVIEW_TABLE_SCHEMA, "feedback": FEEDBACK_TABLE_SCHEMA}
+               "review": REVIEW_TABLE_SCHEMA, "feedback": FEEDBACK_TABLE_SCHEMA,
+               "metrics": METRICS_TABLE_SCHEMA, "alerts": ALERTS_TABLE_SCHEMA}
     for table, kind in tables.items():
         client.create_table(bigquery.Table(f"{project}.{dataset}.{table}",
                                            schema=_schema(schemas[kind]["fields"])),

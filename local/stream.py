@@ -57,7 +57,8 @@ class StreamingRun:
             self.project, ["chats", "review", "errors", "feedback"],
             {"chats-sub": "chats", "review-sub": "review", "errors-sub": "errors",
              "feedback-sub": "feedback"},
-            DATASET, {"results": "results", "review": "review", "feedback": "feedback"})
+            DATASET, {"results": "results", "review": "review", "feedback": "feedback",
+                      "metrics": "metrics", "alerts": "alerts"})
         from google.cloud import pubsub_v1
 
         self.publisher = pubsub_v1.PublisherClient()
@@ -75,6 +76,8 @@ class StreamingRun:
             "--output_table", f"{self.project}:{DATASET}.results",
             "--review_topic", self._topic("review"),
             "--error_topic", self._topic("errors"),
+            "--metrics_table", f"{self.project}:{DATASET}.metrics",
+            "--alerts_table", f"{self.project}:{DATASET}.alerts",
             "--model", self.model,
             "--create_tables", "false",
             "--runner", "BundleBasedDirectRunner",
@@ -164,6 +167,19 @@ class StreamingRun:
             time.sleep(0.5)
         return out
 
+    def collect_metrics(self, chats: int, timeout: float) -> dict[str, list[dict]]:
+        """Polls the metrics table until its windows account for `chats` chats (the last
+        window closes once the watermark passes its end), or timeout; returns the metrics
+        and alerts tables."""
+        deadline = time.monotonic() + timeout
+        rows: list[dict] = []
+        while time.monotonic() < deadline:
+            rows = self.table("metrics")
+            if sum(r["chats"] for r in rows) >= chats:
+                break
+            time.sleep(1.0)
+        return {"metrics": rows, "alerts": self.table("alerts")}
+
     def stop(self) -> None:
         """Cancels the pipeline (the configured runner's read never blocks, so cancel()
         returns within a bundle)."""
@@ -249,6 +265,41 @@ def demo_feedback(run: StreamingRun, reviewed: list[dict], timeout: float) -> di
     return {"joined": joined, "errors": [e for e in out["errors"] if e["stage"] == "feedback"]}
 
 
+def _pct(share) -> str:
+    return "-" if share is None else f"{100 * share:.0f}%"
+
+
+def negative_ids(labels_path: str) -> set[int]:
+    """The chat ids a labels file (`{"labels": {"id": sentiment}}`) marks negative."""
+    with open(labels_path, encoding="utf-8") as f:
+        labels = json.load(f)["labels"]
+    return {int(k) for k, v in labels.items() if v == -1}
+
+
+def stream_payloads(lines: list[bytes], rounds: int, shift_to: set[int] | None = None,
+                    shift_repeats: int = 3) -> list[bytes]:
+    """The demo's stream: `lines` `rounds` times, each later round with fresh chat ids
+    (id + 100000 x round; lines that are not chats stay as they are); with `shift_to`, then
+    `shift_repeats` more rounds of only the chats with those ids: the mix shifts."""
+    def renumbered(line: bytes, n: int, keep=None) -> bytes | None:
+        try:
+            chat = json.loads(line)
+            chat_id = chat["id"]
+        except (ValueError, TypeError, KeyError):
+            return line if keep is None else None
+        if keep is not None and chat_id not in keep:
+            return None
+        if n and isinstance(chat_id, int) and not isinstance(chat_id, bool):
+            chat["id"] = chat_id + 100000 * n
+        return json.dumps(chat, ensure_ascii=False).encode() if n else line
+
+    out = [renumbered(line, n) for n in range(rounds) for line in lines]
+    if shift_to is not None:
+        out += [renumbered(line, rounds + k, shift_to) for k in range(shift_repeats)
+                for line in lines]
+    return [line for line in out if line is not None]
+
+
 def _print_table(rows: list[dict]) -> None:
     cols = ("chat_id", "user_id", "sentiment", "sentiment_confidence", "model_variant", "summary")
     print(" | ".join(cols))
@@ -268,18 +319,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=240.0)
     parser.add_argument("--compilation_cache_dir", default=".jax_cache",
                         help="persistent JAX compilation cache: a second run skips compiles")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="publish the input this many times, each round with fresh chat "
+                        "ids (a longer stream, several monitoring windows). Default: 1.")
+    parser.add_argument("--shift", action="store_true",
+                        help="end the stream with a round of only the chats --labels marks "
+                        "negative, three times over: the sentiment mix shifts, and the "
+                        "monitor raises a drift alert for that window")
+    parser.add_argument("--labels", default="samples/labels.json",
+                        help="chat id -> sentiment, for --shift")
+    parser.add_argument("--metrics_window_secs", type=float, default=15.0,
+                        help="the monitoring window of the run (the pipeline's default is 60; "
+                        "the demo's stream is short). Default: 15.")
     args = parser.parse_args(argv)
     with open(args.input, "rb") as f:
-        payloads = [line.rstrip(b"\n") for line in f if line.strip()]
+        lines = [line.rstrip(b"\n") for line in f if line.strip()]
+    payloads = stream_payloads(lines, args.rounds, shift_to=(
+        negative_ids(args.labels) if args.shift else None))
     t0 = time.monotonic()
     with local_servers() as env:
         servers_s = time.monotonic() - t0
         run = StreamingRun(env, args.model, extra_argv=(
-            "--compilation_cache_dir", os.path.abspath(args.compilation_cache_dir)))
+            "--compilation_cache_dir", os.path.abspath(args.compilation_cache_dir),
+            "--metrics_window_secs", str(args.metrics_window_secs)))
         try:
             run.start()
             sinks, summary = measure(run, payloads, args.rate, args.timeout)
             feedback = demo_feedback(run, sinks["review"], args.timeout)
+            monitored = run.collect_metrics(summary["published"],
+                                            timeout=3 * args.metrics_window_secs + 30)
         finally:
             run.stop()
     print(f"\n== BigQuery {DATASET}.results ({len(sinks['results'])} rows) ==")
@@ -297,6 +365,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"#{row['chat_id']} decision {row['sequence']}: {row['decision']} by "
               f"{row['reviewer']}; model said {row['sentiment']} ({row['review_reason']}); "
               f"reply: {str(row['final_reply'])[:60]!r}")
+    print(f"\n== BigQuery {DATASET}.metrics: {len(monitored['metrics'])} rows, one per "
+          f"{args.metrics_window_secs:g} s window and arm ==")
+    for r in sorted(monitored["metrics"], key=lambda r: (str(r["window_start"]), r["arm"])):
+        print(f"{str(r['window_start'])[11:19]} arm {r['arm']}: {r['chats']} chats, negative "
+              f"{_pct(r['negative_share'])}, low confidence {_pct(r['low_confidence_share'])}, "
+              f"errors {_pct(r['error_rate'])}, p95 {r['latency_p95_ms']} ms")
+    alerts = monitored["alerts"]
+    print(f"\n== BigQuery {DATASET}.alerts: {len(alerts)} drift alert(s) ==")
+    for a in alerts:
+        print(f"{str(a['window_start'])[11:19]} arm {a['arm']}: {a['metric']} {a['value']} "
+              f"against {a['baseline']} over {a['baseline_chats']} chats, p {a['p_value']}")
     print("\n== accounting ==")
     print(f"published {summary['published']}, results {len(sinks['results'])}, review "
           f"{len(sinks['review'])}, errors {len(sinks['errors'])}, lost "

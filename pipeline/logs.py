@@ -115,11 +115,13 @@ def configure(level: str = "INFO", verbose: bool = False) -> None:
     """Sets up logging for a command: see the module docstring."""
     numeric = logging.getLevelName(level.upper())
     if verbose:
-        logging.basicConfig(level=min(numeric, logging.DEBUG), format=_FORMAT)
+        logging.basicConfig(level=min(numeric, logging.DEBUG), format=_FORMAT, force=True)
         return
     for key, value in _QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
-    logging.basicConfig(level=logging.WARNING, format=_FORMAT)
+    # force: a library that logged before this (through the root logger) installed a handler
+    # of its own format.
+    logging.basicConfig(level=logging.WARNING, format=_FORMAT, force=True)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(numeric)
     for name in THIRD_PARTY_LOGGERS:

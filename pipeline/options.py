@@ -357,6 +357,31 @@ class ChatPipelineOptions(PipelineOptions):
             "time). Default: auto.",
         )
         parser.add_argument(
+            "--metrics_window_secs",
+            type=float,
+            default=60.0,
+            help="Streaming: the fixed event-time window of the per-arm monitoring rows "
+            "(metrics*.jsonl under --output_dir, --metrics_table) and of the drift check "
+            "(pipeline/monitoring.py). Batch runs write one row per arm for the whole run. "
+            "Default: 60.",
+        )
+        parser.add_argument(
+            "--metrics_table",
+            default=None,
+            help="BigQuery table for the per-arm monitoring rows: <project>:<dataset>.<table>. "
+            "Default: none.",
+        )
+        parser.add_argument(
+            "--alerts_table",
+            default=None,
+            help="BigQuery table for drift alerts: <project>:<dataset>.<table>. Default: none.",
+        )
+        parser.add_argument(
+            "--alerts_topic",
+            default=None,
+            help="Pub/Sub topic for drift alerts: projects/<p>/topics/<t>. Default: none.",
+        )
+        parser.add_argument(
             "--dedup_window_secs",
             type=float,
             default=600.0,
@@ -400,11 +425,12 @@ class ChatPipelineOptions(PipelineOptions):
             value = getattr(self, flag)
             if value and not _SUBSCRIPTION_RE.match(value):
                 problems.append(f"--{flag} must be projects/<p>/subscriptions/<s>")
-        for flag in ("output_table", "error_table", "review_table", "feedback_table"):
+        for flag in ("output_table", "error_table", "review_table", "feedback_table",
+                     "metrics_table", "alerts_table"):
             value = getattr(self, flag)
             if value and not _TABLE_RE.match(value):
                 problems.append(f"--{flag} must be <project>:<dataset>.<table>, got {value!r}")
-        for flag in ("review_topic", "error_topic"):
+        for flag in ("review_topic", "error_topic", "alerts_topic"):
             value = getattr(self, flag)
             if value and not _TOPIC_RE.match(value):
                 problems.append(f"--{flag} must be projects/<p>/topics/<t>, got {value!r}")
@@ -457,6 +483,7 @@ class ChatPipelineOptions(PipelineOptions):
                 0.0 <= self.review_below_confidence <= 1.0):
             problems.append("--review_below_confidence must be within [0, 1]")
         for flag in ("inference_timeout_secs", "max_batch_duration_secs", "dedup_window_secs",
+                     "metrics_window_secs",
                      "ab_split", "review_below_confidence"):
             value = getattr(self, flag)
             if value is not None and not math.isfinite(value):
@@ -489,6 +516,8 @@ class ChatPipelineOptions(PipelineOptions):
         if self.length_buckets and max(self.length_buckets) <= self.apology_max_new_tokens:
             problems.append("the largest --length_buckets value must exceed "
                             "--apology_max_new_tokens")
+        if not self.metrics_window_secs > 0:  # NaN fails too
+            problems.append("--metrics_window_secs must be positive")
         if self.dedup_window_secs < 0:
             problems.append("--dedup_window_secs must be 0 (off) or positive")
         if self.input and self.max_batch_duration_secs is not None and _local_runner(self):

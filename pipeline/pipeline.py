@@ -14,7 +14,7 @@ from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from handlers.generation import Task
-from pipeline import drafts, elements, progress, schemas, sinks
+from pipeline import drafts, elements, monitoring, progress, schemas, sinks
 from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
 from pipeline.schemas import Arm, Stage
@@ -237,7 +237,48 @@ def build_pipeline(
     outputs[TAG_ERRORS] = errors | "MergeAllErrors" >> beam.Flatten()
     if write:
         _write_errors(opts, outputs[TAG_ERRORS])
+    if raw_chats is not None:
+        streaming = options.view_as(StandardOptions).streaming
+        monitored = {tag: outputs[tag] for tag in (TAG_RESULTS, TAG_REVIEW) if tag in outputs}
+        monitored[TAG_ERRORS] = outputs[TAG_ERRORS] | "OnlyChatErrors" >> beam.Filter(
+            lambda r: r.get("stage") not in _NOT_CHATS)
+        monitor = monitored | "Monitor" >> monitoring.MonitorArms(
+            opts.metrics_window_secs if streaming else None, opts.review_below_confidence)
+        outputs.update(monitor)
+        if write:
+            _write_monitoring(opts, monitor)
     return outputs
+
+
+# Error records that are not a chat's outcome: a file that could not be read, a reviewer's
+# decision that could not be taken. The monitor counts chats.
+_NOT_CHATS = (Stage.READ, Stage.FEEDBACK)
+
+
+def _write_monitoring(opts: ChatPipelineOptions, monitor) -> None:
+    """Metrics rows and alerts to files, tables and the alerts topic. A row a sink refuses
+    is logged: it describes the run, it is no chat's outcome."""
+    for tag, table, schema, row_id in (
+            (monitoring.TAG_METRICS, opts.metrics_table, monitoring.METRICS_TABLE_SCHEMA,
+             monitoring.metrics_insert_id),
+            (monitoring.TAG_ALERTS, opts.alerts_table, monitoring.ALERTS_TABLE_SCHEMA,
+             monitoring.alert_insert_id)):
+        if opts.output_dir:
+            monitor[tag] | f"Write_{tag}_Files" >> sinks.WriteJsonFiles(opts.output_dir, tag)
+        if table:
+            refused = monitor[tag] | f"Write_{tag}_BigQuery" >> sinks.WriteRowsToBigQuery(
+                table, schema, opts.create_tables, row_id=row_id)
+            refused | f"Log_{tag}_Refused" >> beam.Map(
+                lambda r, tag=tag: _LOGGER.error("%s table refused a row: %s", tag,
+                                                 r["reason"]))
+    alerts = monitor[monitoring.TAG_ALERTS]
+    alerts | "LogAlerts" >> beam.Map(lambda a: _LOGGER.warning(
+        "drift alert: arm %s, %s %s against %s (window %s)", a["arm"], a["metric"],
+        a["value"], a["baseline"], a["window_start"]))
+    if opts.alerts_topic:
+        refused = alerts | "PublishAlerts" >> sinks.PublishJson(opts.alerts_topic)
+        refused | "LogRefusedAlerts" >> beam.Map(
+            lambda r: _LOGGER.error("alerts topic refused a record: %s", r["reason"]))
 
 
 def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: HandlerFactory | None,

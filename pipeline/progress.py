@@ -81,7 +81,9 @@ class Progress:
         head = f"{self.done}/{self.total} chats ({100 * self.done / max(1, self.total):.0f}%)" \
             if self.total else f"{self.done} chats"
         head += f" in {now - self._started:.0f} s"
-        if self._first is None:
+        if self.total and self.done >= self.total:
+            pace = f", {self.done / max(now - self._started, 1e-9):.2f} chats/s overall"
+        elif self._first is None:
             pace = ", none done yet"
         elif self.done < 2 or now <= self._first:
             pace = f", the first after {self._first - self._started:.0f} s (loading, compiling)"

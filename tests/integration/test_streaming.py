@@ -29,14 +29,25 @@ def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset
            json.dumps({"id": 78, "user_id": 1, "chat_message": "x" * 5000}).encode()]
     run = StreamingRun(servers, tiny_preset, extra_argv=(
         "--max_new_tokens", "40", "--apology_max_new_tokens", "16", "--length_buckets",
-        "256,512", "--max_chat_bytes", "4096", "--max_batch_size", "4"))
+        "256,512", "--max_chat_bytes", "4096", "--max_batch_size", "4",
+        "--metrics_window_secs", "5"))
     try:
         run.start()
         sent = run.publish(good + [b for b in bad if b])
         sinks = run.collect(set(sent), timeout=180)
+        monitored = run.collect_metrics(len(sent), timeout=90)
         _check_feedback(run, sinks)
     finally:
         run.stop()
+    # The monitor's windows account for every chat, per arm: arm a's chats, and the
+    # refused ones (no arm yet) under "none"; a short steady stream raises no alert.
+    by_arm = {}
+    for row in monitored["metrics"]:
+        by_arm[row["arm"]] = by_arm.get(row["arm"], 0) + row["chats"]
+    assert by_arm == {"a": len(sinks["results"]) + len(sinks["review"]) + len(
+        [e for e in sinks["errors"] if e.get("model_variant")]),
+        "none": len([e for e in sinks["errors"] if not e.get("model_variant")])}, by_arm
+    assert monitored["alerts"] == []
     summary = account(sent, sinks)
     assert summary["lost"] == [] and summary["duplicated"] == []
     assert sum(len(v) for v in sinks.values()) == len(sent)
