@@ -435,7 +435,8 @@ svg text.mark-label{{font-weight:600}}
 table{{border-collapse:collapse;margin:.4rem 0}}
 td,th{{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}}
 td.num{{text-align:right;font-variant-numeric:tabular-nums}}
-.example td{{max-width:420px}}
+.example td{{max-width:420px}} td.short{{white-space:nowrap;max-width:12rem;overflow:hidden;
+ text-overflow:ellipsis}}
 .user{{unicode-bidi:isolate;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}}
 .lost{{border:2px solid #c62828;background:#ffebee;padding:.5rem 1rem;border-radius:6px}}
 .note{{color:#555;font-size:.9rem}} .none{{color:#777;font-style:italic}}
@@ -489,6 +490,10 @@ def _spread_chart(values: Sequence[float], *, chart_id: str, title: str, colour:
     return svg, caption
 
 
+# Example columns of free text, wrapped anywhere; the others (ids, values, names) never wrap.
+_LONG_FIELDS = frozenset({"reason", "summary", "apology draft", "chat text"})
+
+
 def _example_table(sink: str, rows: Sequence[dict], table_id: str) -> str:
     if not rows:
         return f'<p class="none" id="{table_id}">no {sink} rows</p>'
@@ -507,7 +512,8 @@ def _example_table(sink: str, rows: Sequence[dict], table_id: str) -> str:
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join(
         '<tr class="example">' + "".join(
-            f'<td class="user" data-field="{h.replace(" ", "_")}">'
+            f'<td class="user{"" if h in _LONG_FIELDS else " short"}" '
+            f'data-field="{h.replace(" ", "_")}">'
             f'{safe_text(c.strip() if isinstance(c, str) else c, _EXAMPLE_CHARS)}</td>'
             for h, c in zip(header, row, strict=True))
         + "</tr>" for row in cells)
