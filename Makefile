@@ -87,11 +87,11 @@ eval: $(EVAL_MODEL)/config.json ## Run samples/eval.jsonl (held out) through EVA
 		--compilation_cache_dir .jax_cache && \
 	$(PY) -m pipeline.evaluation out/eval samples/eval.jsonl --wall_seconds $$(( $$(date +%s) - start ))
 
-demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo and summarise
+demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into out/demo, summarise, write out/demo/report.html
 	rm -rf out/demo
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL) \
 		--compilation_cache_dir .jax_cache
-	$(PY) -m pipeline.summary out/demo samples/labels.json
+	$(PY) -m pipeline.summary out/demo samples/labels.json --html out/demo/report.html
 
 demo-loop: $(DEMO_MODEL)/config.json ## The review loop: A/B run (tuned vs base), scripted reviews via the app, report
 	$(PY) -m review.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \
