@@ -189,3 +189,30 @@ def test_a_passing_draft_is_never_trimmed():
     text = ("We're sorry you found a hair in your carbonara. The refund for it is on its way "
             "to your card.")
     assert check_draft(text, ROW) == (text, (), 0)
+
+
+def test_trimming_never_joins_two_lines_into_a_sentence_that_hides_a_promise():
+    """Lines without end punctuation are sentences of their own; joined with a space, "we
+    will call you" would share the apology's sentence (whose clause is exempt) and the
+    invented callback would pass. The trimmed draft splits into the sentences kept."""
+    from pipeline.drafts import sentences
+    from pipeline.elements import check_draft
+
+    text = ("We're sorry you found a hair in your carbonara\n"
+            "a manager will call you back tomorrow\n"
+            "Best regards <start_of_image>")
+    draft = check_draft(text, ROW)
+    assert draft.problems or "call you back" not in draft.text, draft
+    assert set(sentences(draft.text)) <= set(sentences(text))
+
+
+def test_trimming_keeps_the_line_breaks_between_the_sentences_it_keeps():
+    from pipeline.drafts import sentences
+    from pipeline.elements import check_draft
+
+    text = ("We're sorry you found a hair in your carbonara\n"
+            "The refund is on its way to your card\n"
+            "A manager will call you back tomorrow.")
+    draft = check_draft(text, ROW)
+    assert draft.problems == () and draft.dropped == 1
+    assert sentences(draft.text) == sentences(text)[:2]
