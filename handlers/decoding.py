@@ -165,8 +165,14 @@ class ConstrainedSampler(Sampler):
             stuck = dead | ~ops.any(allowed, axis=-1)
             allowed = ops.where(stuck[:, None], pad_tokens[None, :], allowed)
             # The copy bias weighs the choice only: the sentiment values' probabilities
-            # (`mass`, above) are the model's own.
-            chosen_from = probabilities if copy_weight is None else probabilities * copy_weight
+            # (`mass`, above) are the model's own. In the reply grammar it applies only once
+            # a row's value is decided: the literal before it (`{"sentiment":`) has several
+            # spellings (`sent`+`im`... or `s`+`e`...), and a biased spelling is another
+            # context for the value.
+            weight = copy_weight
+            if copy_weight is not None and n_values:
+                weight = ops.where(decided[:, None], copy_weight, 1.0)
+            chosen_from = probabilities if weight is None else probabilities * weight
             masked = ops.where(allowed, chosen_from, 0.0)
             total = ops.sum(masked, axis=-1, keepdims=True)
             # Allowed tokens the model gives no probability at all: uniform over allowed.

@@ -409,6 +409,14 @@ def _problems(text: str, row: dict[str, Any]) -> tuple[str, ...]:
                                                         row["user_id"]))
 
 
+def _joined(sentences: list[str]) -> str:
+    """Sentences as one text that `drafts.sentences` splits back into them: a space after
+    end punctuation, a line break after a line that has none (a space would merge two
+    lines into one sentence, and a promise into the apology's exempt sentence)."""
+    return "".join(s + ("" if i == len(sentences) - 1 else " " if s[-1] in ".!?。" else "\n")
+                   for i, s in enumerate(sentences))
+
+
 def trimmed_draft(text: str, row: dict[str, Any]) -> Draft | None:
     """The model's draft with the sentences that make it fail left out, when what remains
     passes the contract: first without each sentence that promises what no agent offered
@@ -423,7 +431,7 @@ def trimmed_draft(text: str, row: dict[str, Any]) -> Draft | None:
     candidates = [kept] if 0 < len(kept) < len(parts) else []
     candidates += [parts[:n] for n in range(len(parts) - 1, 0, -1)]
     for sentences in candidates:
-        trimmed = " ".join(sentences)
+        trimmed = _joined(sentences)
         if not _problems(trimmed, row):
             return Draft(trimmed, (), len(parts) - len(sentences))
     return None

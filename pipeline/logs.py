@@ -70,9 +70,18 @@ def pop_verbosity(argv: list[str]) -> tuple[list[str], str, bool]:
 
 @contextlib.contextmanager
 def _stderr_to_buffer():
-    """Points file descriptor 2 at a temporary file for the block; yields the file."""
+    """Points file descriptor 2 at a temporary file for the block; yields the file, or None
+    when fd 2 is closed (started with `2>&-`: there is nothing to keep quiet, and `sys.stderr`
+    is None)."""
+    if sys.stderr is None:
+        yield None
+        return
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield None
+        return
     with tempfile.TemporaryFile(mode="w+b") as buffer:
         os.dup2(buffer.fileno(), 2)
         try:
@@ -93,6 +102,8 @@ def _import_quietly(name: str) -> None:
         except ImportError:
             return  # not installed: nothing to quieten
         except Exception as e:  # a broken install: its own words matter
+            if buffer is None:
+                raise
             buffer.seek(0)
             failure = (e, buffer.read())
     if failure:

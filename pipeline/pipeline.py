@@ -382,9 +382,9 @@ def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = Non
         for tag in (TAG_RESULTS, TAG_REVIEW, TAG_ERRORS):
             if tag in outputs:
                 outputs[tag] | f"Progress_{tag}" >> progress.CountToProgress(tag)
-    with (progress.Progress(progress.count_input_lines(opts.input) if opts.input else None)
-          if tracked
-          else contextlib.nullcontext()):
+    total = (progress.count_input_lines(opts.input, opts.input_compression)
+             if tracked and opts.input else None)
+    with progress.Progress(total) if tracked else contextlib.nullcontext():
         result = p.run()
         if test_pipeline is None and wait:
             result.wait_until_finish()

@@ -11,6 +11,7 @@ no-op: Dataflow shows its own progress and the Beam counters.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -132,19 +133,22 @@ class CountToProgress(beam.PTransform):
         return pcoll | beam.ParDo(_CountFn(self._sink))
 
 
-def count_input_lines(pattern: str) -> int | None:
+def count_input_lines(pattern: str, compression: str = "auto") -> int | None:
     """Lines of the uncompressed files matching `pattern`, split as the pipeline reads them
     (`inputs.split_lines`: a blank line is a line, and ends in the error sink), so the chats
-    a batch run will account for; None when any file is compressed or cannot be read."""
+    a batch run will account for; None when any file is read compressed (`compression`, the
+    run's `--input_compression`), is not a regular local file (a named pipe read here would
+    be drained before the run reads it) or cannot be read."""
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
-    from pipeline.inputs import split_lines
+    from pipeline.inputs import compression_of, split_lines
 
     try:
         matched = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
-        if not matched or any(CompressionTypes.detect_compression_type(p)
-                              != CompressionTypes.UNCOMPRESSED for p in matched):
+        if not matched or any(compression_of(p, compression) != "none" for p in matched):
+            return None
+        if any("://" not in p and not os.path.isfile(p) for p in matched):
             return None
         total = 0
         for path in matched:

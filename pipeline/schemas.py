@@ -250,8 +250,9 @@ class ReviewRecord(_OutputBase):
     draft_problems: list[str] = Field(default_factory=list)
     draft_attempts: Annotated[StrictInt, Field(ge=1, le=2)] = 1
     # Sentences of the model's draft left out because the draft passes without them
-    # (`pipeline.elements.trimmed_draft`): they said what the chat does not.
-    draft_sentences_dropped: Annotated[StrictInt, Field(ge=0, le=16)] = 0
+    # (`pipeline.elements.trimmed_draft`): they said what the chat does not. As many as the
+    # model wrote (a looping draft has dozens of short lines): bounded only by INT64.
+    draft_sentences_dropped: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
 
     @field_validator("sentiment")
     @classmethod

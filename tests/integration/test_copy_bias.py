@@ -72,6 +72,18 @@ def test_the_sentiment_value_probabilities_are_the_models_own(engines):
         assert a.text.split(",")[0] == b.text.split(",")[0]  # the same value written
 
 
+def test_the_bias_does_not_steer_the_tokens_written_before_the_value(engines):
+    """`{"sentiment":` can be written as `s`,`e`,`n`,... or `sent`,`im`,...; a chat with
+    "absent", "consent" has the token `sent`, and a bias on it before the value is decided
+    would change the context the value is decided in, and so its probabilities."""
+    plain, _, strong = engines
+    chat = "\nid 8: absent dissent consent {sent\nid 91: ok\n"
+    prompts = [render_sentiment_prompt(chat, 8, 80)]
+    before, = plain.generate(prompts, 40, Task.SENTIMENT)
+    after, = strong.generate(prompts, 40, Task.SENTIMENT)
+    assert after.sentiment_probabilities == before.sentiment_probabilities
+
+
 @pytest.mark.parametrize("bias", [-1.0, 9.0, float("nan")])
 def test_a_bias_out_of_range_is_refused(tiny_preset, bias):
     with pytest.raises(ValueError, match="copy_bias"):

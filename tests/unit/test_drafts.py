@@ -189,3 +189,48 @@ def test_a_passing_draft_is_never_trimmed():
     text = ("We're sorry you found a hair in your carbonara. The refund for it is on its way "
             "to your card.")
     assert check_draft(text, ROW) == (text, (), 0)
+
+
+def test_trimming_never_joins_two_lines_into_a_sentence_that_hides_a_promise():
+    """Lines without end punctuation are sentences of their own; joined with a space, "we
+    will call you" would share the apology's sentence (whose clause is exempt) and the
+    invented callback would pass. The trimmed draft splits into the sentences kept."""
+    from pipeline.drafts import sentences
+    from pipeline.elements import check_draft
+
+    text = ("We're sorry you found a hair in your carbonara\n"
+            "a manager will call you back tomorrow\n"
+            "Best regards <start_of_image>")
+    draft = check_draft(text, ROW)
+    assert draft.problems or "call you back" not in draft.text, draft
+    assert set(sentences(draft.text)) <= set(sentences(text))
+
+
+def test_trimming_keeps_the_line_breaks_between_the_sentences_it_keeps():
+    from pipeline.drafts import sentences
+    from pipeline.elements import check_draft
+
+    text = ("We're sorry you found a hair in your carbonara\n"
+            "The refund is on its way to your card\n"
+            "A manager will call you back tomorrow.")
+    draft = check_draft(text, ROW)
+    assert draft.problems == () and draft.dropped == 1
+    assert sentences(draft.text) == sentences(text)[:2]
+
+
+def test_a_long_rambling_draft_trimmed_to_its_opening_still_makes_a_review_record():
+    """A small model that loops writes many short lines; cut back to the opening that
+    passes, the draft is a review record (not an error), however many lines were left."""
+    from pipeline.elements import check_draft, review_record
+
+    text = "We're sorry you found a hair in your carbonara.\n" + "\n".join(
+        f"Line {word} here" for word in ("one two three four five six seven eight nine ten "
+                                         "eleven twelve thirteen fourteen fifteen sixteen "
+                                         "seventeen eighteen nineteen twenty").split())
+    draft = check_draft(text, ROW)
+    assert (draft.problems, draft.dropped) == ((), 18)  # three sentences kept
+    row = {"chat_id": 1, "user_id": 7, "chat_message": EN_CHAT, "sentiment": -1,
+           "summary": "A hair in the carbonara.", "model_variant": "a",
+           "prompt_version": "v1", "processed_at": "2026-01-01T00:00:00Z"}
+    record = review_record(row, draft, "negative")
+    assert record["draft_sentences_dropped"] == 18

@@ -44,3 +44,13 @@ def test_verbose_gives_everything_back():
     assert "BatchElements statistics" in out and "Unable to initialize backend" in out
     assert "our own line" in out
     assert "absl::InitializeLog" in out or "oneDNN" in out or "cuda" in out.lower()
+
+
+def test_a_command_started_with_stderr_closed_still_starts():
+    """A supervisor may start a command with file descriptor 2 closed (`2>&-`): Python then
+    has no `sys.stderr`, and the quiet TensorFlow import cannot point fd 2 anywhere."""
+    proc = subprocess.run(
+        ["sh", "-c", f"{sys.executable} -c 'from pipeline import logs; logs.configure(); "
+         "print(\"started\")' 2>&-"], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": ROOT}, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.strip() == "started", proc.stdout

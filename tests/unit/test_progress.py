@@ -88,3 +88,38 @@ def test_verbosity_flags_are_taken_out_before_the_options():
     assert logs.pop_verbosity(["--log_level=warning"]) == ([], "WARNING", False)
     with pytest.raises(SystemExit, match="--log_level"):
         logs.pop_verbosity(["--log_level", "loud"])
+
+
+def test_a_fifo_among_the_inputs_is_not_read_to_count_it(tmp_path):
+    """Counting reads each file once before the run: a named pipe would be drained (the run
+    then waits for a writer forever) or block the start. No total then."""
+    import os
+    import threading
+
+    (tmp_path / "a.jsonl").write_bytes(b"x\n")
+    fifo = tmp_path / "b.jsonl"
+    os.mkfifo(fifo)
+    result = []
+    counting = threading.Thread(
+        target=lambda: result.append(progress.count_input_lines(str(tmp_path / "*.jsonl"))),
+        daemon=True)
+    counting.start()
+    counting.join(5)
+    if counting.is_alive():  # unblock it: a writer that writes nothing
+        with open(fifo, "wb"):
+            pass
+        counting.join(5)
+        pytest.fail("count_input_lines opened a named pipe")
+    assert result == [None]
+
+
+def test_the_count_follows_input_compression(tmp_path):
+    """--input_compression gzip reads a `.jsonl` as gzip: its raw bytes' newlines are not
+    the chats; `none` reads a `.gz` as plain text, and its lines are."""
+    import gzip
+
+    (tmp_path / "a.jsonl").write_bytes(gzip.compress(b"x\n" * 1000))
+    assert progress.count_input_lines(str(tmp_path / "a.jsonl"), "gzip") is None
+    (tmp_path / "b.jsonl.gz").write_bytes(b"x\ny\n")
+    assert progress.count_input_lines(str(tmp_path / "b.jsonl.gz"), "none") == 2
+    assert progress.count_input_lines(str(tmp_path / "b.jsonl.gz")) is None

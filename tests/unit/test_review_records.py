@@ -26,6 +26,9 @@ HOSTILE = [
     ({"draft_attempts": -5}, "draft_attempts"),
     ({"draft_sentences_dropped": -1}, "draft_sentences_dropped"),
     ({"draft_sentences_dropped": "2"}, "draft_sentences_dropped"),
+    ({"draft_sentences_dropped": True}, "draft_sentences_dropped"),
+    ({"draft_sentences_dropped": 2.0}, "draft_sentences_dropped"),
+    ({"draft_sentences_dropped": 2**70}, "draft_sentences_dropped"),
 ]
 
 
