@@ -16,7 +16,8 @@
   drops the `resource` module when its optional torch-only `ModelManager` fails to import,
   so it is handed back (the memory figure it feeds then works).
 
-`verbose` (`-v`) keeps everything as the libraries set it: all loggers at DEBUG-or-`level`,
+`verbose` (`-v`) keeps everything as the libraries set it: every logger at `level` (INFO
+unless `--log_level` says otherwise),
 no environment defaults, no redirected import. Variables a user already set are never
 overridden.
 """
@@ -56,7 +57,10 @@ def pop_verbosity(argv: list[str]) -> tuple[list[str], str, bool]:
         if arg in ("-v", "--verbose"):
             verbose = True
         elif arg == "--log_level":
-            level = next(args, "INFO")
+            level = next(args, None)
+            if level is None:
+                raise SystemExit("error: --log_level needs a value: DEBUG, INFO, WARNING or "
+                                 "ERROR")
         elif arg.startswith("--log_level="):
             level = arg.split("=", 1)[1]
         else:
@@ -126,7 +130,7 @@ def configure(level: str = "INFO", verbose: bool = False) -> None:
     """Sets up logging for a command: see the module docstring."""
     numeric = logging.getLevelName(level.upper())
     if verbose:
-        logging.basicConfig(level=min(numeric, logging.DEBUG), format=_FORMAT, force=True)
+        logging.basicConfig(level=numeric, format=_FORMAT, force=True)
         return
     for key, value in _QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)

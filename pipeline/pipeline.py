@@ -253,6 +253,8 @@ def build_pipeline(
 # Error records that are not a chat's outcome: a file that could not be read, a reviewer's
 # decision that could not be taken. The monitor counts chats.
 _NOT_CHATS = (Stage.READ, Stage.FEEDBACK)
+# ... and for progress, also a sink's refusal of a row already counted in its own sink.
+_NOT_CHAT_OUTCOMES = (*_NOT_CHATS, Stage.WRITE, Stage.PUBLISH)
 
 
 def _write_monitoring(opts: ChatPipelineOptions, monitor) -> None:
@@ -381,7 +383,12 @@ def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = Non
     if tracked:
         for tag in (TAG_RESULTS, TAG_REVIEW, TAG_ERRORS):
             if tag in outputs:
-                outputs[tag] | f"Progress_{tag}" >> progress.CountToProgress(tag)
+                # A chat's outcome only: not an unreadable file, a refused decision or a
+                # row a sink refused after the chat was counted in its own sink.
+                outcomes = outputs[tag] if tag != TAG_ERRORS else outputs[tag] | (
+                    "ProgressChatErrors" >> beam.Filter(
+                        lambda r: r.get("stage") not in _NOT_CHAT_OUTCOMES))
+                outcomes | f"Progress_{tag}" >> progress.CountToProgress(tag)
     total = (progress.count_input_lines(opts.input, opts.input_compression)
              if tracked and opts.input else None)
     with progress.Progress(total) if tracked else contextlib.nullcontext():

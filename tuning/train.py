@@ -415,7 +415,8 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     if sys.stdout.isatty():  # a bar on a terminal; log lines in CI and files
         from tqdm import tqdm
 
-        bar = tqdm(total=sum(map(len, epochs)), unit="step", dynamic_ncols=True)
+        bar = tqdm(total=sum(map(len, epochs)), unit="step", dynamic_ncols=True,
+                   file=sys.stdout)
     for epoch, batches in enumerate(epochs, start=1):
         start = last_log = time.perf_counter()
         stats = []  # device arrays: the host waits only every few steps, not on each one

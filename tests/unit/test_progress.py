@@ -88,6 +88,8 @@ def test_verbosity_flags_are_taken_out_before_the_options():
     assert logs.pop_verbosity(["--log_level=warning"]) == ([], "WARNING", False)
     with pytest.raises(SystemExit, match="--log_level"):
         logs.pop_verbosity(["--log_level", "loud"])
+    with pytest.raises(SystemExit, match="--log_level needs a value"):
+        logs.pop_verbosity(["--input", "x", "--log_level"])
 
 
 def test_a_fifo_among_the_inputs_is_not_read_to_count_it(tmp_path):
