@@ -22,19 +22,21 @@ help: ## List targets
 
 $(STAMP): setup.py
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench,demo,review]'
-	touch $(STAMP)
+	@echo "installing the package with its test, bench, demo and review extras into $(VENV) (pip, errors only; a few minutes the first time)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -e '.[test,bench,demo,review]'
+	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the package with test extras
 
 # bqemulator's pins conflict with Beam's: it gets its own virtualenv.
 $(BQ_STAMP):
-	$(PYTHON) -m venv $(BQ_VENV)
-	$(BQ_VENV)/bin/pip install -q --upgrade pip
-	$(BQ_VENV)/bin/pip install -q bqemulator==1.4.0 numpy
-	touch $(BQ_STAMP)
+	@echo "installing the BigQuery emulator (bqemulator 1.4.0) into $(BQ_VENV) (pip, errors only)"
+	@$(PYTHON) -m venv $(BQ_VENV)
+	@$(BQ_VENV)/bin/pip install -qq --upgrade pip
+	@$(BQ_VENV)/bin/pip install -qq bqemulator==1.4.0 numpy
+	@touch $(BQ_STAMP)
 
 emulators: $(BQ_STAMP) ## Install the BigQuery emulator (the Pub/Sub one comes with the gcloud SDK)
 

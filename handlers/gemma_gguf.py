@@ -676,4 +676,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from pipeline import logs  # the commands' shared quiet start-up (an entry point only)
+
+    argv, level, verbose = logs.pop_verbosity(sys.argv[1:])
+    logs.configure(level, verbose)
+    main(argv)

@@ -98,9 +98,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from pipeline import logs
+
+    argv, level, verbose = logs.pop_verbosity(sys.argv[1:])
+    logs.configure(level, verbose)
     try:
-        main(sys.argv[1:])
+        main(argv)
     except ValueError as e:  # lora.AdapterMismatch included
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
