@@ -38,6 +38,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.transforms.window import FixedWindows, GlobalWindows
 
 from pipeline.metrics import NAMESPACE
+from pipeline.schemas import _bq_field as _bq
 
 __all__ = ["ALERTS_TABLE_SCHEMA", "METRICS_TABLE_SCHEMA", "MonitorArms", "NO_ARM",
            "WindowAggregate", "alert_insert_id", "binomial_p_value", "drift_alerts",
@@ -53,10 +54,6 @@ _RULES_PATH = os.path.join(os.path.dirname(__file__), "data", "monitoring.json")
 def rules() -> dict[str, Any]:
     with open(_RULES_PATH, encoding="utf-8") as f:
         return json.load(f)
-
-
-def _bq(name: str, type_: str, mode: str = "NULLABLE") -> dict[str, str]:
-    return {"name": name, "type": type_, "mode": mode}
 
 
 METRICS_TABLE_SCHEMA = {"fields": [
