@@ -306,22 +306,18 @@ class _DriftFn(beam.DoFn):
     def process(self, element, rows=beam.DoFn.StateParam(ROWS)):
         _, row = element
         drift = rules()["drift"]
+        # (start, end in epoch seconds, row): each row's bounds parsed once, when it arrives.
         kept = rows.read() or []
         start = datetime.fromisoformat(row["window_start"]).timestamp()
-        baseline = [r for r in kept
-                    if datetime.fromisoformat(r["window_end"]).timestamp() <= start
-                    and datetime.fromisoformat(r["window_start"]).timestamp()
-                    >= start - drift["baseline_secs"]]
+        end = datetime.fromisoformat(row["window_end"]).timestamp()
+        baseline = [r for s, e, r in kept if e <= start and s >= start - drift["baseline_secs"]]
         raised_at = datetime.now(UTC).isoformat()
         for alert in drift_alerts(row, baseline, raised_at):
             Metrics.counter(NAMESPACE, f"alerts_{alert['metric']}_{row['arm']}").inc()
             yield alert
-        newest = max([start] + [datetime.fromisoformat(r["window_start"]).timestamp()
-                                for r in kept])
-        kept = [r for r in kept + [row]
-                if datetime.fromisoformat(r["window_start"]).timestamp()
-                >= newest - drift["baseline_secs"]]
-        rows.write(kept)
+        newest = max([start] + [s for s, _, _ in kept])
+        rows.write([k for k in kept + [(start, end, row)]
+                    if k[0] >= newest - drift["baseline_secs"]])
 
 
 class MonitorArms(beam.PTransform):
