@@ -118,13 +118,20 @@ class StreamingRun:
         return [json.loads(m.message.data) for m in response.received_messages]
 
     def collect(self, expected_ids, timeout: float = 240.0,
-                publishing: threading.Thread | None = None) -> dict[str, list[dict]]:
+                publishing: threading.Thread | None = None,
+                status_every_secs: float = 30.0) -> dict[str, list[dict]]:
         """Polls the three sinks until every expected message id is seen (and `publishing`,
-        the thread still adding to `expected_ids`, has finished), or timeout."""
+        the thread still adding to `expected_ids`, has finished), or timeout. Every
+        `status_every_secs` it logs one `stream_status` line (when `expected_ids` is the
+        publish-time map `publish` fills)."""
         out = {"results": [], "review": [], "errors": []}
         seen_at: dict[str, float] = {}
         deadline = time.monotonic() + timeout
+        next_status = time.monotonic() + status_every_secs
         while time.monotonic() < deadline:
+            if time.monotonic() >= next_status and isinstance(expected_ids, dict):
+                _LOGGER.info("%s", stream_status(dict(expected_ids), seen_at, out))
+                next_status += status_every_secs
             state = getattr(self.result, "state", None)
             if state in ("FAILED", "CANCELLED", "DONE"):
                 raise RuntimeError(f"the streaming pipeline stopped ({state}) before every "
@@ -202,6 +209,27 @@ def account(sent: dict[str, float], sinks: dict[str, list[dict]]) -> dict[str, o
     lost = [m for m, c in counts.items() if c == 0]
     duplicated = [m for m, c in counts.items() if c > 1]
     return {"published": len(sent), "lost": lost, "duplicated": duplicated}
+
+
+def stream_status(sent: dict[str, float], seen_at: dict[str, float],
+                  sinks: dict[str, list[dict]]) -> str:
+    """One line on a running stream: published, done, backlog (published, not yet in a
+    sink), outputs/s since the first publish, latency p50/p95 (publish to first seen) of the
+    chats done, review and error rates."""
+    done = [seen_at[m] - t for m, t in sent.items() if m in seen_at]
+    backlog = len(sent) - len(done)
+    span = (max(seen_at[m] for m in sent if m in seen_at) - min(sent.values())) if done else 0
+    lat = sorted(done)
+    outputs = sum(len(v) for v in sinks.values())
+
+    def share(sink: str) -> str:
+        return f"{100 * len(sinks[sink]) / outputs:.0f}%" if outputs else "-"
+
+    return (f"stream: published {len(sent)}, done {len(done)}, backlog {backlog}, "
+            f"{len(done) / span if span > 0 else 0:.2f} chats/s, latency p50 "
+            f"{statistics.median(lat) if lat else 0:.1f} s p95 "
+            f"{lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0:.1f} s, "
+            f"review {share('review')}, errors {share('errors')}")
 
 
 def _latencies(run: StreamingRun, sent: dict[str, float]) -> list[float]:

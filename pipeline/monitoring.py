@@ -42,7 +42,7 @@ from pipeline.schemas import _bq_field as _bq
 
 __all__ = ["ALERTS_TABLE_SCHEMA", "METRICS_TABLE_SCHEMA", "MonitorArms", "NO_ARM",
            "WindowAggregate", "alert_insert_id", "binomial_p_value", "drift_alerts",
-           "metrics_insert_id", "metrics_row", "observation", "rules"]
+           "metrics_insert_id", "metrics_row", "observation", "rules", "status_line"]
 
 NO_ARM = "none"  # chats refused before an arm was assigned (parse, dedup, read)
 TAG_METRICS = "metrics"
@@ -206,6 +206,26 @@ def metrics_row(arm: str, acc: dict[str, Any], start: float | None, end: float |
         "_counts": {k: counts[k] for k in ("sentiments", "negative", "confidences",
                                            "low_confidence", "errors", "chats")},
     }
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.0f}%"
+
+
+def _seconds(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def status_line(row: dict[str, Any]) -> str:
+    """The one line a person watching a streaming job reads for one arm's window: chats and
+    chats/s, inference latency p50/p95, review and error rates, the negative share."""
+    rate = row.get("chats_per_s")
+    return (f"status {str(row['window_start'])[11:19]}-{str(row['window_end'])[11:19]} arm "
+            f"{row['arm']}: {row['chats']} chats"
+            f"{'' if rate is None else f' ({rate:.2f}/s)'}, latency p50 "
+            f"{_seconds(row.get('latency_p50_ms'))} p95 {_seconds(row.get('latency_p95_ms'))}, "
+            f"review {_percent(row.get('review_rate'))}, errors {_percent(row.get('error_rate'))}, "
+            f"negative {_percent(row.get('negative_share'))}")
 
 
 def binomial_p_value(k: int, n: int, p: float) -> float:

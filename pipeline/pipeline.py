@@ -245,6 +245,9 @@ def build_pipeline(
         monitor = monitored | "Monitor" >> monitoring.MonitorArms(
             opts.metrics_window_secs if streaming else None, opts.review_below_confidence)
         outputs.update(monitor)
+        if streaming:  # batch runs show `progress` instead
+            monitor[monitoring.TAG_METRICS] | "LogStatus" >> beam.Map(
+                lambda row: _LOGGER.info("%s", monitoring.status_line(row)))
         if write:
             _write_monitoring(opts, monitor)
     return outputs

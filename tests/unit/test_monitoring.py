@@ -144,6 +144,31 @@ def test_a_stream_whose_sentiment_mix_shifts_raises_an_alert_in_that_window_only
         assert_that(windows, equal_to(expected), label="windows")
 
 
+def test_a_window_reads_as_one_status_line():
+    obs = ([observation(_result(1), "results", 0.9)] * 3
+           + [observation(_result(-1, ms=2500.0), "review", 0.9)])
+    line = monitoring.status_line(metrics_row("b", _aggregate(obs), 60.0, 120.0, 0.9))
+    assert line == ("status 00:01:00-00:02:00 arm b: 4 chats (0.07/s), latency p50 1.0 s "
+                    "p95 3.0 s, review 25%, errors 0%, negative 25%")
+    empty = metrics_row("a", _aggregate([observation({"stage": "parse", "model_variant": "a",
+                                                      "processed_at": None}, "errors", 0.9)]),
+                        None, None, 0.9)
+    assert monitoring.status_line(empty).endswith(
+        "arm a: 1 chats, latency p50 - p95 -, review 0%, errors 100%, negative -")
+
+
+def test_a_running_stream_reads_as_one_line_with_its_backlog():
+    from local.stream import stream_status
+
+    sent = {"m1": 100.0, "m2": 101.0, "m3": 102.0, "m4": 103.0}
+    seen = {"m1": 102.0, "m2": 105.0, "m9": 1.0}  # m9: not this stream's
+    sinks = {"results": [{}], "review": [{}], "errors": []}
+    assert stream_status(sent, seen, sinks) == (
+        "stream: published 4, done 2, backlog 2, 0.40 chats/s, latency p50 3.0 s p95 4.0 s, "
+        "review 50%, errors 0%")
+    assert "done 0, backlog 4, 0.00 chats/s" in stream_status(sent, {}, sinks)
+
+
 def test_the_rules_are_data():
     drift = monitoring.rules()["drift"]
     assert drift["alpha"] < 0.01 and drift["baseline_secs"] >= 600

@@ -18,10 +18,11 @@ language per file, named by its code: `en.txt`, `ko_billing.txt`; read in name o
 verification exchanges, greetings, sign-offs, emoji). This file is only the code.
 
 DSL: `### name kind topic` starts a scenario (kind picks the verification filler: order,
-account, booking, line, none; topic is `major.minor` of `taxonomies/customer_support.json`); `C:` customer turn, `A:` agent, `A2:` a second agent after a transfer;
-`C?x:` / `A?x:` optional turns included together per group letter x; ` | text` adds another
-phrasing of the line above; `{slot}`, `{slot.1}` (second form), `{Slot}` (capitalised),
-`{slot|을}` (Korean particle chosen by the final consonant); `#!` starts a comment.
+account, booking, line, none; topic is `major.minor` of `taxonomies/customer_support.json`);
+`C:` customer turn, `A:` agent, `A2:` a second agent after a transfer; `C?x:` / `A?x:`
+optional turns included together per group letter x; ` | text` adds another phrasing of the
+line above; `{slot}`, `{slot.1}` (second form), `{Slot}` (capitalised), `{slot|을}` (Korean
+particle chosen by the final consonant); `#!` starts a comment.
 """
 
 import json
