@@ -64,7 +64,7 @@ def load_shorts():
 
 
 SEED = 20250611
-TARGET_PER_LABEL = {"en": 93, "ko": 62}  # 279 English + 186 Korean = 465 (60/40)
+TARGET_PER_LABEL = {"en": 190, "ko": 144}  # 570 English + 432 Korean = 1002 (57/43)
 MAX_PER_ARC = 4  # at most this many variants of one scenario ending
 MAX_SIMILARITY = 0.4  # Jaccard of shingles: a candidate closer than this to a kept chat is dropped
 
@@ -133,10 +133,11 @@ def parse(text, lang, source="<text>"):
 
 
 def _josa(word, particle):
-    """Korean particle after `word`: 을/를, 이/가, 은/는, 과/와, 으로/로."""
+    """Korean particle after `word`: 을/를, 이/가, 은/는, 과/와, 으로/로, 이에요/예요, 이요/요."""
     pairs = {"을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"),
              "은": ("은", "는"), "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"),
-             "으로": ("으로", "로"), "로": ("으로", "로"), "이에요": ("이에요", "예요")}
+             "으로": ("으로", "로"), "로": ("으로", "로"), "이에요": ("이에요", "예요"),
+             "이요": ("이요", "요")}
     with_final, without_final = pairs[particle]
     last = word.rstrip()[-1]
     if "가" <= last <= "힣":
