@@ -32,17 +32,13 @@ def topics(path=TAXONOMY):
     return {f"{major}.{minor}" for major, spec in majors.items() for minor in spec["minors"]}
 
 
-def language_of(path):
-    lang = Path(path).stem.split("_")[0]
-    if lang not in make_train.LANGUAGES:
-        raise ValueError(f"{path}: a scenario file is named <language>[_part].txt, with the "
-                         f"language one of {make_train.LANGUAGES}")
-    return lang
-
-
 def problems(path, held_out):
     """(scenario/ending, problem) for every failure in one scenario file."""
-    lang = language_of(path)
+    lang = make_train.language_of_file(path)
+    if lang is None:
+        return [(Path(path).name, f"make_train.py never reads it: a scenario file is named "
+                                  f"<language>[_part].txt, the language one of "
+                                  f"{make_train.LANGUAGES}, the part letters, digits or _")]
     labels = topics()
     try:
         scenarios = make_train.parse(Path(path).read_text(encoding="utf-8"), lang, Path(path).name)
@@ -78,6 +74,11 @@ def main(argv=None):
                      for p in make_train.scenario_files(lang)]
     held_out = check_overlap.read_chats(ROOT / "samples" / "eval.jsonl")
     bad = 0
+    try:  # names must be unique across every file make_train.py reads
+        make_train.build()
+    except ValueError as e:
+        print(f"make_train.py: {e}")
+        bad += 1
     for path in paths:
         found = list(dict.fromkeys(problems(path, held_out)))
         bad += len(found)

@@ -48,10 +48,16 @@ EMOJI = {lang: {int(label): pool for label, pool in by_label.items()}
 LANGUAGES = ("en", "ko")
 
 
+def language_of_file(path):
+    """The language a scenario file is in, from its name (`en.txt`, `ko_billing.txt`), or None
+    for a name that is not `<language>[_part].txt` (such a file is not read)."""
+    match = re.fullmatch(r"([a-z]+)(?:_\w+)?\.txt", Path(path).name)
+    return match.group(1) if match and match.group(1) in LANGUAGES else None
+
+
 def scenario_files(lang):
     """The scenario files of one language, in name order (`en.txt`, `en_billing.txt`, ...)."""
-    return sorted(p for p in (DATA / "scenarios").glob(f"{lang}*.txt")
-                  if re.fullmatch(rf"{lang}(_\w+)?", p.stem))
+    return sorted(p for p in (DATA / "scenarios").glob("*.txt") if language_of_file(p) == lang)
 
 
 def load_shorts():
@@ -64,7 +70,7 @@ def load_shorts():
 
 
 SEED = 20250611
-TARGET_PER_LABEL = {"en": 190, "ko": 144}  # 570 English + 432 Korean = 1002 (57/43)
+TARGET_PER_LABEL = {"en": 190, "ko": 176}  # 570 English + 528 Korean = 1098 (52/48)
 MAX_PER_ARC = 4  # at most this many variants of one scenario ending
 MAX_SIMILARITY = 0.4  # Jaccard of shingles: a candidate closer than this to a kept chat is dropped
 
@@ -83,8 +89,13 @@ def parse(text, lang, source="<text>"):
         line = raw.rstrip()
         if not line.strip() or line.lstrip().startswith("#!"):
             continue
+        where = f"{source}:{number}"
         if line.startswith("### "):
-            name, kind, *rest = line[4:].split()
+            fields = line[4:].split()
+            if not 2 <= len(fields) <= 3:
+                raise ValueError(f"{where}: a scenario starts `### name kind [topic]`, got "
+                                 f"{line!r}")
+            name, kind, *rest = fields
             cur = {"lang": lang, "name": name, "kind": kind, "topic": rest[0] if rest else None,
                    "slots": {}, "base": [], "arcs": {}}
             scenarios.append(cur)
@@ -92,7 +103,12 @@ def parse(text, lang, source="<text>"):
             target = None
             continue
         stripped = line.strip()
+        if cur is None:
+            raise ValueError(f"{where}: {line!r} before the first `### name kind topic` line")
         if stripped.startswith("| "):
+            if target is None:
+                raise ValueError(f"{where}: an alternative (` | `) with no line above it to "
+                                 f"belong to")
             target.append(stripped[2:].strip())
             continue
         if stripped.startswith("@"):
@@ -102,6 +118,8 @@ def parse(text, lang, source="<text>"):
             continue
         if stripped.startswith("%"):
             arc = stripped[1:]
+            if arc in cur["arcs"]:
+                raise ValueError(f"{where}: {cur['name']} has a second %{arc} ending")
             cur["arcs"][arc] = {"items": [], "S": [], "P": []}
             section = cur["arcs"][arc]["items"]
             target = None
@@ -111,13 +129,15 @@ def parse(text, lang, source="<text>"):
             target = None
             continue
         if stripped[:2] in ("S:", "P:"):
+            if not cur["arcs"]:
+                raise ValueError(f"{where}: {stripped[:2]} before any %neg/%neu/%pos ending")
             arc = cur["arcs"][list(cur["arcs"])[-1]]
             target = arc[stripped[0]]
             target.append(stripped[2:].strip())
             continue
         m = _TURN.match(stripped)
         if not m:
-            raise ValueError(f"{source}:{number}: cannot parse line {line!r}")
+            raise ValueError(f"{where}: cannot parse line {line!r}")
         alts = [m.group(3)]
         section.append(("turn", m.group(1), alts, m.group(2)))
         target = alts
@@ -370,8 +390,9 @@ def build():
     scenarios = [s for lang in LANGUAGES for path in scenario_files(lang)
                  for s in parse(path.read_text(encoding="utf-8"), lang, path.name)]
     names = [(s["lang"], s["name"]) for s in scenarios]
-    if len(set(names)) != len(names):
-        raise ValueError("duplicate scenario names")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"scenario names used twice: {twice}")
     kept, kept_sh = [], []
     count = {(lang, lab): 0 for lang in TARGET_PER_LABEL for lab in (-1, 0, 1)}
 
