@@ -20,7 +20,8 @@ import sys
 import tempfile
 import time
 
-from builders.synthetic_chats import synthetic_examples
+from bench.common import chats, metric
+from handlers import keras_hub_compat as compat
 from handlers.engine import CausalLMEngine
 from handlers.generation import Task
 from pipeline.schemas import reply_constraint_spec
@@ -37,14 +38,6 @@ MODES = {
              "pipeline_chats": 2560, "stream_chats": 10_000, "stream_backlog": 3000,
              "batch_sizes": (1, 2, 4, 8, 16, 32)},
 }
-
-
-def metric(name: str, value: float, note: str = "") -> None:
-    print(f"METRIC {name} {value:.4g}" + (f"  # {note}" if note else ""), flush=True)
-
-
-def chats(n: int, seed: int = 0) -> list[dict]:
-    return synthetic_examples(n, seed=seed)
 
 
 def sentiment_prompts(examples):
@@ -83,7 +76,6 @@ def bench_constrained_overhead(model: str, reps: int) -> dict:
     same preset, the same batch of prompts and the same `max_length` (the one our engine
     padded to), each stopping where its replies end. Both times include tokenization, the
     prefill and the decode loop; the median of `reps` runs each."""
-    import keras_hub
 
     prompts = sentiment_prompts(chats(BATCH, seed=5))
     eng = engine(model)
@@ -97,7 +89,7 @@ def bench_constrained_overhead(model: str, reps: int) -> dict:
     ours_tokens = sum(r.generated_tokens for r in results)
     ours = statistics.median(samples) / ours_tokens
 
-    stock = keras_hub.models.CausalLM.from_preset(model)
+    stock = compat.load_causal_lm(model)
     stops = reference_stop_ids(stock)
     texts = [p.text for p in prompts]
     stock.generate(texts, max_length=max_length, stop_token_ids=stops)  # compile
@@ -140,11 +132,10 @@ def reference_stop_ids(causal_lm) -> list[int]:
 def bench_reference(model: str, n_ref: int, n_ours: int) -> dict:
     """Ours against the public sample's handler on the same preset and prompts: one
     `generate` per prompt, `max_length=512`, stopping where the model's reply ends."""
-    import keras_hub
 
     examples = chats(max(n_ref, n_ours), seed=7)
     prompts = sentiment_prompts(examples)
-    ref_model = keras_hub.models.CausalLM.from_preset(model)
+    ref_model = compat.load_causal_lm(model)
     stops = reference_stop_ids(ref_model)
     ref_model.generate(prompts[0].text, max_length=REFERENCE_MAX_LENGTH,
                        stop_token_ids=stops)  # compile, as a warm worker would

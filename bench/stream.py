@@ -23,7 +23,7 @@ import time
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from bench.run import metric
+from bench.common import metric
 from local.servers import local_servers
 from local.stream import StreamingRun, account, measure
 
@@ -54,7 +54,7 @@ class _MinimalRun(StreamingRun):
 
 def synthetic_payloads(n: int, seed: int = 5) -> list[bytes]:
     """`n` well-formed chats (the benchmarks' synthetic chats), as Pub/Sub payloads."""
-    from bench.run import chats
+    from bench.common import chats
 
     return [json.dumps({k: e[k] for k in ("id", "user_id", "chat_message")},
                        ensure_ascii=False).encode() for e in chats(n, seed=seed)]
