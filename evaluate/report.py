@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from evaluate import stats
 from evaluate.sources import load_local, one_record_per_chat
-from pipeline.evaluation import VALUES, confusion
-from pipeline.schemas import arm_of
+from pipeline.evaluation import confusion
+from pipeline.schemas import SENTIMENT_VALUES, arm_of
 from tuning.feedback import current_decisions, latest_feedback
 
 __all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
@@ -108,13 +108,14 @@ def _plot_confusions(groups: dict[str, list[Reviewed]], path: str) -> None:
                              squeeze=False)
     for ax, (name, rows) in zip(axes[0], groups.items(), strict=False):
         counts = confusion([(r.reviewer_sentiment, r.record["sentiment"]) for r in rows])
-        grid = [[counts.get((truth, said), 0) for said in VALUES] for truth in VALUES]
+        grid = [[counts.get((truth, said), 0) for said in SENTIMENT_VALUES]
+                for truth in SENTIMENT_VALUES]
         ax.imshow(grid, cmap="Blues")
         for i in range(3):
             for j in range(3):
                 ax.text(j, i, grid[i][j], ha="center", va="center")
-        ax.set_xticks(range(3), VALUES)
-        ax.set_yticks(range(3), VALUES)
+        ax.set_xticks(range(3), SENTIMENT_VALUES)
+        ax.set_yticks(range(3), SENTIMENT_VALUES)
         ax.set_xlabel("model")
         ax.set_ylabel("reviewer")
         ax.set_title(name)
@@ -159,7 +160,7 @@ def _plot_mix(by_day: dict[str, Counter], path: str) -> None:
     days = sorted(by_day)
     fig, ax = plt.subplots(figsize=(5, 3.2))
     bottom = [0.0] * len(days)
-    for value in VALUES:
+    for value in SENTIMENT_VALUES:
         shares = [by_day[d][value] / max(1, sum(by_day[d].values())) for d in days]
         ax.bar(days, shares, bottom=bottom, label=str(value))
         bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
@@ -313,7 +314,7 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
         outcome_rows))
 
     by_day = _mix(joined.records)
-    figures["mix"] = {day: {str(v): counts[v] for v in VALUES}
+    figures["mix"] = {day: {str(v): counts[v] for v in SENTIMENT_VALUES}
                       for day, counts in sorted(by_day.items())}
     if joined.records:
         _plot_mix(by_day, os.path.join(out_dir, "mix.png"))

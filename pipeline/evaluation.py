@@ -21,12 +21,12 @@ from collections import Counter
 from handlers.calibration import auroc, calibration_bins, expected_calibration_error
 from pipeline import drafts
 from pipeline.drafts import language_of, sentences
+from pipeline.schemas import SENTIMENT_VALUES
 from pipeline.summary import load
 
 __all__ = ["apology_problems", "confusion", "language_of", "report", "sentences",
            "summary_problems"]
 
-VALUES = (1, 0, -1)
 LANGUAGES = ("en", "ko")
 # Shares of chats sent to review by confidence, for the lever table.
 REVIEW_SHARES = (0.05, 0.10, 0.20, 0.30)
@@ -104,10 +104,10 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         metrics.append(f"METRIC eval_sentiment_agreement_{language} {ok / max(1, total):.3f}")
         matrix = confusion([(labels[i]["sentiment"], analysed[i]["sentiment"]) for i in mine])
         lines.append(f"  confusion ({language}; rows: label, columns: model)")
-        lines.append("        " + "".join(f"{v:>6d}" for v in VALUES))
-        for label in VALUES:
+        lines.append("        " + "".join(f"{v:>6d}" for v in SENTIMENT_VALUES))
+        for label in SENTIMENT_VALUES:
             lines.append(f"  {label:>4d}  " + "".join(f"{matrix.get((label, p), 0):>6d}"
-                                                      for p in VALUES))
+                                                      for p in SENTIMENT_VALUES))
     examples = []
     lines.append("== summaries (pass every check) ==")
     for language in LANGUAGES:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pipeline.outputs import SINKS
-from pipeline.schemas import arm_of
+from pipeline.schemas import SENTIMENT_VALUES, arm_of
 
 __all__ = [
     "ArmStats",
@@ -222,7 +222,7 @@ def collect(records: Mapping[str, Sequence[dict]]) -> list[ArmStats]:
             stats = stats_of(_arm_name(arm_of(row)))
             stats.sinks[sink] += 1
             sentiment = row.get("sentiment")
-            known = not isinstance(sentiment, bool) and sentiment in (1, 0, -1)
+            known = not isinstance(sentiment, bool) and sentiment in SENTIMENT_VALUES
             stats.sentiments[sentiment if known else "other"] += 1
             confidence = _number(row.get("sentiment_confidence"))
             if confidence is not None and 0.0 <= confidence <= 1.0:

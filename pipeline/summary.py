@@ -18,6 +18,7 @@ import sys
 
 from pipeline import run_report
 from pipeline.outputs import SINKS, RunRecords, read_run
+from pipeline.schemas import SENTIMENT_VALUES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def render(records: dict[str, list[dict]], problems: list[str] | None = None) ->
     sentiments = collections.Counter(
         r.get("sentiment") for sink in ("results", "review") for r in records[sink])
     lines.append("== sentiment ==")
-    lines += [f"  {value:>3d}: {sentiments.get(value, 0)}" for value in (1, 0, -1)]
+    lines += [f"  {value:>3d}: {sentiments.get(value, 0)}" for value in SENTIMENT_VALUES]
     stages = collections.Counter(r["stage"] for r in records["errors"])
     lines.append("== errors by stage ==")
     lines += [f"  {stage}: {count}" for stage, count in sorted(stages.items())]

@@ -51,7 +51,8 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Conflict, HTTPException, TooManyRequests
 
-from review.feedback import SENTIMENTS, ReviewQueue, StaleDecision
+from pipeline.schemas import SENTIMENT_VALUES
+from review.feedback import ReviewQueue, StaleDecision
 from review.guards import Backoff, TokenBucket, parse_json_body
 from review.reviewers import Reviewers
 
@@ -330,7 +331,7 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
             abort(404)
         return page("item.html", f"chat {chat_id}", item=found, csrf=g.csrf,
                     latest=queue_.latest(chat_id), history=queue_.history(chat_id),
-                    sentiments=SENTIMENTS)
+                    sentiments=SENTIMENT_VALUES)
 
     @app.post("/chat/<int:chat_id>")
     def decide_item(chat_id: int):

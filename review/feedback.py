@@ -24,12 +24,12 @@ from pydantic import ConfigDict, ValidationError
 
 from pipeline.schemas import (
     MAX_REPLY_CHARS,
+    SENTIMENT_VALUES,
     Decision,
     Feedback,
     ReviewRecord,
     has_visible_text,
 )
-from pipeline.schemas import SENTIMENT_VALUES as SENTIMENTS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,8 +113,8 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
     kept only when it differs from the model's."""
     decision = Decision(decision)
     if corrected_sentiment is not None and (isinstance(corrected_sentiment, bool) or
-                                            corrected_sentiment not in SENTIMENTS):
-        raise ValueError(f"corrected sentiment must be one of {SENTIMENTS}")
+                                            corrected_sentiment not in SENTIMENT_VALUES):
+        raise ValueError(f"corrected sentiment must be one of {SENTIMENT_VALUES}")
     if final_reply is not None and not isinstance(final_reply, str):
         raise ValueError("final_reply must be text")
     draft = _normalise(item.apology_draft)

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from handlers import shapes
 from handlers.generation import Task
 from handlers.special_pieces import special_piece_texts
-from pipeline.schemas import require_visible
+from pipeline.schemas import SENTIMENT_VALUES, require_visible
 from prompts import (
     Prompt,
     first_marker,
@@ -58,7 +58,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-SENTIMENT_VALUES = (1, 0, -1)
 # The control characters JSON writes as short escapes; the reply grammar refuses `\u` escapes,
 # so any other control character cannot appear in a summary the decoder can write.
 _SHORT_ESCAPES = "\b\f\n\r\t"
