@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import statistics
 import sys
@@ -225,10 +226,14 @@ def stream_status(sent: dict[str, float], seen_at: dict[str, float],
     def share(sink: str) -> str:
         return f"{100 * len(sinks[sink]) / outputs:.0f}%" if outputs else "-"
 
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} s"
+
+    # Nearest rank: the smallest latency at or above 95% of the chats done.
+    p95 = lat[max(0, math.ceil(0.95 * len(lat)) - 1)] if lat else None
     return (f"stream: published {len(sent)}, done {len(done)}, backlog {backlog}, "
             f"{len(done) / span if span > 0 else 0:.2f} chats/s, latency p50 "
-            f"{statistics.median(lat) if lat else 0:.1f} s p95 "
-            f"{lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0:.1f} s, "
+            f"{seconds(statistics.median(lat) if lat else None)} p95 {seconds(p95)}, "
             f"review {share('review')}, errors {share('errors')}")
 
 

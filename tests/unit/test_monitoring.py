@@ -166,7 +166,11 @@ def test_a_running_stream_reads_as_one_line_with_its_backlog():
     assert stream_status(sent, seen, sinks) == (
         "stream: published 4, done 2, backlog 2, 0.40 chats/s, latency p50 3.0 s p95 4.0 s, "
         "review 50%, errors 0%")
-    assert "done 0, backlog 4, 0.00 chats/s" in stream_status(sent, {}, sinks)
+    assert "done 0, backlog 4, 0.00 chats/s, latency p50 - p95 -" in stream_status(sent, {},
+                                                                                   sinks)
+    twenty = {f"m{i}": 0.0 for i in range(1, 21)}
+    seen = {f"m{i}": float(i) for i in range(1, 21)}
+    assert "p50 10.5 s p95 19.0 s" in stream_status(twenty, seen, sinks)
 
 
 def test_the_rules_are_data():
