@@ -36,10 +36,12 @@ COPY pipeline ./pipeline
 COPY handlers ./handlers
 COPY prompts ./prompts
 
-# jax with CUDA 12 wheels first, then the package with the same pins as setup.py.
+# jax with CUDA 12 wheels first, then the package with the same pins as setup.py, then
+# keras-hub without its dependencies (no TensorFlow: setup.py's KERAS_HUB says why).
 RUN python -m pip install --upgrade pip \
     && python -m pip install "jax[cuda12]==0.10.2" \
-    && python -m pip install "apache-beam[gcp]==2.77.0" "keras-hub==0.32.0" ".[gpu]"
+    && python -m pip install "apache-beam[gcp]==2.77.0" ".[gpu]" \
+    && python -m pip install --no-deps "keras-hub==0.32.0"
 
 # The model: baked in from docker/model/ (optional, filled by docker/build_push.sh --bake DIR),
 # or read at run time from GCS with --model gs://bucket/dir.

@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Installed without its dependencies: setup.py's KERAS_HUB says why (tests check the pins agree).
+KERAS_HUB := keras-hub==0.32.0
 # The demo model is Gemma 3 270M (PyPI GGUF) merged with the committed LoRA adapter.
 DEMO_MODEL := models/demo-gemma
 GEMMA_BASE := models/gemma3-270m-base
@@ -26,6 +28,7 @@ $(STAMP): setup.py
 	@$(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -qq --upgrade pip
 	@$(PY) -m pip install -qq -e '.[test,bench,demo,review]'
+	@$(PY) -m pip install -qq --no-deps '$(KERAS_HUB)'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the package with test extras
@@ -45,8 +48,8 @@ $(SMALL_MODEL)/config.json: builders/small_gemma.py builders/synthetic_chats.py 
 
 small-model: $(SMALL_MODEL)/config.json ## Build the small from-scratch Gemma-2-architecture preset (benchmarks)
 
-$(GEMMA_BASE)/config.json: handlers/gemma_gguf.py | $(STAMP)
-	$(PY) -m handlers.gemma_gguf gemma3-270m $(GEMMA_BASE) --force
+$(GEMMA_BASE)/config.json: builders/gemma_gguf.py | $(STAMP)
+	$(PY) -m builders.gemma_gguf gemma3-270m $(GEMMA_BASE) --force
 
 gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a keras-hub preset
 

@@ -8,15 +8,33 @@ import setuptools
 
 BEAM_VERSION = "2.77.0"
 
+# keras-hub is installed on its own with `pip install --no-deps` (the Makefile and the
+# Dockerfile do it, with this pin): its requirement `tensorflow-text` brings TensorFlow, 2.1 GB
+# of the virtualenv, for tf.data pipelines this project never runs. On JAX, keras-hub's
+# SentencePiece tokenizer runs on the `sentencepiece` package (keras-hub itself leaves
+# tensorflow-text out on Windows); the one check in the way is in
+# `handlers.keras_hub_compat.load_causal_lm`. keras-hub's other requirements are below. By hand:
+# `pip install -e . && pip install --no-deps keras-hub==0.32.0` (`pip check` then says
+# keras-hub wants tensorflow-text: expected).
+KERAS_HUB = "keras-hub==0.32.0"
+
 REQUIRED = [
     f"apache-beam[gcp]=={BEAM_VERSION}",
-    "keras-hub==0.32.0",
     "keras==3.15.1",
     "jax==0.10.2",
     "google-cloud-pubsub==2.44.0",
     "google-cloud-bigquery==3.47.0",
     "pydantic==2.14.4",
     "sentencepiece==0.2.3",
+    # keras-hub 0.32.0's requirements but tensorflow-text (see KERAS_HUB).
+    "absl-py==2.5.1",
+    "kagglehub==1.0.2",
+    "kagglesdk==0.1.28",
+    "numpy==2.4.6",
+    "packaging==26.4",
+    "regex==2026.12.2",
+    "rich==15.0.0",
+    "tokenizers==0.23.3",
 ]
 
 EXTRAS = {
@@ -41,7 +59,7 @@ EXTRAS = {
     "bench": [
         "matplotlib",
     ],
-    # `python -m handlers.gemma_gguf`: reads and dequantizes the Gemma 3 270M GGUF from PyPI.
+    # `python -m builders.gemma_gguf`: reads and dequantizes the Gemma 3 270M GGUF from PyPI.
     "demo": [
         "gguf==0.19.0",
     ],

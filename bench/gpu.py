@@ -47,6 +47,21 @@ HBM_BANDWIDTH = {"H100 PCIe": 2.0e12, "H100": 3.35e12, "H200": 4.8e12, "A100": 2
                  "L4": 3.0e11}
 
 
+
+def _right_padded(tokenizer, prompts, length: int) -> dict:
+    """What keras-hub's `generate_preprocess` gives the stock generate function (BOS, the
+    prompt's tokens, right padding to `length`), built with the tokenizer alone: that method
+    goes through TensorFlow, which this project does not install."""
+    import numpy as np
+
+    token_ids = np.full((len(prompts), length), tokenizer.pad_token_id, dtype="int32")
+    padding_mask = np.zeros((len(prompts), length), dtype=bool)
+    for row, ids in enumerate(tokenizer(list(prompts))):
+        ids = [tokenizer.start_token_id, *map(int, ids)][:length]
+        token_ids[row, :len(ids)] = ids
+        padding_mask[row, :len(ids)] = True
+    return {"token_ids": token_ids, "padding_mask": padding_mask}
+
 def hbm_bandwidth(device_kind: str) -> float | None:
     """Peak HBM bytes/s of a JAX `device_kind`: the first `HBM_BANDWIDTH` key it contains
     (None: unknown, no roofline)."""
@@ -74,12 +89,15 @@ def build_preset(path: str, shape: dict, tokenizer_preset: str, dtype: str) -> N
     import keras
     import keras_hub
 
+    from handlers import keras_hub_compat
+
     keras.utils.set_random_seed(0)
     proto = keras_hub.models.Gemma3Tokenizer.from_preset(tokenizer_preset).proto
     tokenizer = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
     backbone = keras_hub.models.Gemma3Backbone(
         vocabulary_size=tokenizer.vocabulary_size(), image_size=896,
         use_sliding_window_attention=True, dtype=dtype, **shape)
+    keras_hub_compat.text_only_without_tensorflow()
     preprocessor = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tokenizer)
     keras_hub.models.Gemma3CausalLM(backbone=backbone,
                                     preprocessor=preprocessor).save_to_preset(path)
@@ -107,7 +125,7 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
         new_tokens: int = 128) -> dict:
     import numpy as np
 
-    from bench.run import metric
+    from bench.common import metric
     from handlers.engine import CausalLMEngine
     from handlers.generation import Task
     from pipeline.schemas import reply_constraint_spec
@@ -132,10 +150,7 @@ def run(tokenizer_preset: str, shape: dict, sizes, dtype: str, bandwidth: float 
             cache = results.max_length
             prompt_width = max(r.prompt_tokens for r in results)
 
-            ids = ours.model.preprocessor.generate_preprocess(prompts,
-                                                              sequence_length=cache)
-            inputs = {"token_ids": np.asarray(ids["token_ids"]),
-                      "padding_mask": np.asarray(ids["padding_mask"])}
+            inputs = _right_padded(ours.tokenizer, prompts, cache)
             stock(inputs, stop_token_ids=None)  # compile
             start = time.perf_counter()
             np.asarray(stock(inputs, stop_token_ids=None)["token_ids"])

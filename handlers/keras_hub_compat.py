@@ -37,6 +37,15 @@ Public names whose relied-on behaviour keras-hub does not document:
   variables passed as explicit state and mapped onto them under a `keras.StatelessScope`
   (`stateless_jit`, `variable_state`).
 
+A check skipped where TensorFlow is absent:
+
+* `Gemma3CausalLMPreprocessor.__init__` calls `assert_tf_installed` (its module's own import of
+  `keras_hub.src.utils.tensor_utils.assert_tf_installed`), for its image and tf.data paths.
+  This project uses only its tokenizer, whose SentencePiece runs on the `sentencepiece`
+  package when TensorFlow is missing (`SentencePieceTokenizer._set_proto_spm`); so where
+  TensorFlow is not installed that name is replaced with a no-op (`load_causal_lm`,
+  `text_only_without_tensorflow`). Where it is installed, nothing changes.
+
 JAX itself is used through its public API only (`jax.jit` with `static_argnames`, and
 `.lower(...).compile()` for ahead-of-time executables); it is pinned with keras-hub because the
 stateless scheme above runs on keras's JAX backend.
@@ -59,15 +68,39 @@ __all__ = [
     "build_cache",
     "call_with_cache",
     "empty_cache",
+    "load_causal_lm",
     "masks_cache_updates",
     "refuse_distribution",
     "stateless_jit",
     "supports_left_padding",
+    "text_only_without_tensorflow",
     "variable_state",
 ]
 
 # The versions whose private API this module was written against (and tested on).
 WRITTEN_FOR = {"keras_hub": "0.32.0", "keras": "3.15.1", "jax": "0.10.2"}
+
+
+def _no_tensorflow_needed(symbol_name: str) -> None:
+    """Stands in for keras-hub's `assert_tf_installed` in a text-only Gemma 3 preprocessor."""
+
+
+def text_only_without_tensorflow() -> None:
+    """Lets a text-only `Gemma3CausalLMPreprocessor` be built where TensorFlow is not
+    installed (see the module docstring); a no-op where it is."""
+    from keras_hub.src.models.gemma3 import gemma3_causal_lm_preprocessor
+    from keras_hub.src.utils import tensor_utils
+
+    if tensor_utils.tf is None:
+        gemma3_causal_lm_preprocessor.assert_tf_installed = _no_tensorflow_needed
+
+
+def load_causal_lm(preset: str):
+    """`keras_hub.models.CausalLM.from_preset(preset)`, with or without TensorFlow."""
+    import keras_hub
+
+    text_only_without_tensorflow()
+    return keras_hub.models.CausalLM.from_preset(preset)
 
 
 def supports_left_padding(model) -> bool:

@@ -4,7 +4,8 @@
 rendered with the pipeline's prompts (`prompts.render_sentiment_prompt` and
 `prompts.render_apology_prompt`) and tokenized as `handlers.engine.CausalLMEngine` does, and
 writes a small adapter file (`.npz`). `python -m tuning.apply` merges an adapter into its
-base preset and saves a preset that plain `keras_hub.models.CausalLM.from_preset` loads.
+base preset and saves a preset that `keras_hub.models.CausalLM.from_preset` loads (without
+TensorFlow, through `handlers.keras_hub_compat.load_causal_lm`).
 
 - `tuning.examples`: reading and validating labelled chats, prompts, targets, token ids.
 - `tuning.lora`: enabling LoRA, the base fingerprint, saving, loading and merging adapters.

@@ -1,9 +1,10 @@
 """Merge an adapter into its base: `python -m tuning.apply --base P --adapter A --out DIR`.
 
 The output is an ordinary keras-hub preset (`save_to_preset`): the base's task, tokenizer and
-config with each targeted kernel replaced by `W + (alpha / rank) * A @ B`, so plain
-`keras_hub.models.CausalLM.from_preset(DIR)` loads the tuned model and the pipeline needs no
-LoRA code. An adapter trained on another base (config or weights fingerprint) is refused.
+config with each targeted kernel replaced by `W + (alpha / rank) * A @ B`, so
+`keras_hub.models.CausalLM.from_preset(DIR)` loads the tuned model (without TensorFlow, through
+`handlers.keras_hub_compat.load_causal_lm`) and the pipeline needs no LoRA code. An adapter
+trained on another base (config or weights fingerprint) is refused.
 The base's licence files (`GEMMA_TERMS.html`, `NOTICE.md`) are copied along, and
 `tuning.json` records the adapter and base the preset was made from.
 """
@@ -20,8 +21,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from handlers import keras_hub_compat as compat
 from handlers.calibration import CALIBRATION_FILE
-from handlers.gemma_gguf import sha256_file
+from pipeline.digests import sha256_file
 from tuning import lora
 
 __all__ = ["apply_adapter", "main"]
@@ -46,11 +48,10 @@ def apply_adapter(base: str, adapter: str, out: str) -> dict[str, Any]:
     Raises:
         lora.AdapterMismatch: the adapter was trained on another base, or does not fit it.
     """
-    import keras_hub
 
     start = time.perf_counter()
     meta, arrays = lora.load_adapter(adapter)
-    model = keras_hub.models.CausalLM.from_preset(base)
+    model = compat.load_causal_lm(base)
     lora.check_base(meta, lora.base_fingerprint(model.backbone))
     merged = lora.merge_adapter(model.backbone, meta, arrays)
     os.makedirs(out, exist_ok=True)

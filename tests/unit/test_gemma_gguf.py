@@ -7,8 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from handlers import gemma_gguf
-from handlers.gemma_gguf import (
+from builders import gemma_gguf
+from builders.gemma_gguf import (
     CONTROL,
     NORMAL,
     USER_DEFINED,

@@ -112,3 +112,17 @@ def test_a_keras_distribution_is_refused():
         with pytest.raises(ValueError, match="distribute"):
             compat.refuse_distribution("compile_generate")
     compat.refuse_distribution("after the scope")
+
+
+def test_a_text_only_gemma3_preprocessor_needs_no_tensorflow(monkeypatch):
+    """Where TensorFlow is missing, keras-hub's own check refuses to build the preprocessor;
+    after `text_only_without_tensorflow` it builds (this project installs no TensorFlow)."""
+    from keras_hub.src.models.gemma3 import gemma3_causal_lm_preprocessor as module
+    from keras_hub.src.utils import tensor_utils
+
+    monkeypatch.setattr(tensor_utils, "tf", None)
+    monkeypatch.setattr(module, "assert_tf_installed", tensor_utils.assert_tf_installed)
+    with pytest.raises(ImportError, match="requires `tensorflow`"):
+        keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=None)
+    compat.text_only_without_tensorflow()
+    assert keras_hub.models.Gemma3CausalLMPreprocessor(tokenizer=None).tokenizer is None

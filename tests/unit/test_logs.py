@@ -36,14 +36,14 @@ def test_a_quiet_start_prints_only_our_own_lines():
 
 
 def test_verbose_gives_everything_back():
-    """The same start with -v: TensorFlow's start-up lines, Beam's and JAX's INFO lines all
-    come back (so the quiet test above has something to silence)."""
+    """The same start with -v: Beam's and JAX's INFO lines and Beam's resource warning come
+    back (so the quiet test above has something to silence; TensorFlow, whose start-up lines
+    this once also checked, is no longer installed)."""
     proc = _run("verbose")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "BatchElements statistics" in out and "Unable to initialize backend" in out
-    assert "our own line" in out
-    assert "absl::InitializeLog" in out or "oneDNN" in out or "cuda" in out.lower()
+    assert "our own line" in out and "Resource module is not available" in out
 
 
 def test_a_command_started_with_stderr_closed_still_starts():

@@ -8,7 +8,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^\s\"']+)$")
 
 
-def _setup_pins() -> dict[str, str]:
+def _setup_specs() -> list[str]:
+    """Every requirement setup.py names: REQUIRED, KERAS_HUB and every extra."""
     tree = ast.parse(open(os.path.join(ROOT, "setup.py")).read())
     values = {}
     for node in tree.body:
@@ -17,10 +18,15 @@ def _setup_pins() -> dict[str, str]:
     beam = ast.literal_eval(values["BEAM_VERSION"])
     specs = [s.value if isinstance(s, ast.Constant) else f"apache-beam[gcp]=={beam}"
              for s in values["REQUIRED"].elts]
+    specs.append(ast.literal_eval(values["KERAS_HUB"]))
     for extra in values["EXTRAS"].values:
         specs += [ast.literal_eval(s) for s in extra.elts]
+    return specs
+
+
+def _setup_pins() -> dict[str, str]:
     pins = {}
-    for spec in specs:
+    for spec in _setup_specs():
         match = PIN.match(spec)
         if match:
             pins[match.group(1).lower()] = match.group(3)
@@ -39,6 +45,17 @@ def test_dockerfile_pins_equal_setup_py():
     for spec in found:
         name, _, version = PIN.match(spec).groups()
         assert setup.get(name.lower()) == version, spec
+
+
+def test_keras_hub_is_installed_without_tensorflow_everywhere():
+    """keras-hub is pinned once (setup.py's KERAS_HUB), installed with --no-deps by the
+    Makefile and the image, and nothing installed asks for TensorFlow."""
+    pin = f"keras-hub=={_setup_pins()['keras-hub']}"
+    makefile = open(os.path.join(ROOT, "Makefile")).read()
+    assert f"KERAS_HUB := {pin}" in makefile
+    assert "pip install -qq --no-deps '$(KERAS_HUB)'" in makefile
+    assert f'pip install --no-deps "{pin}"' in _dockerfile()
+    assert not [s for s in _setup_specs() if s.lower().startswith("tensorflow")]
 
 
 def test_beam_sdk_image_matches_the_beam_pin():
