@@ -349,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", default="samples/chats.jsonl")
     parser.add_argument("--model", default="models/demo-gemma")
     parser.add_argument("--rate", type=float, default=4.0, help="publish rate, messages/s")
-    parser.add_argument("--timeout", type=float, default=240.0)
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds to wait for every chat's output after publishing starts "
+                             "(default 600; a slow machine with many negative chats needs it)")
     parser.add_argument("--compilation_cache_dir", default=".jax_cache",
                         help="persistent JAX compilation cache: a second run skips compiles")
     parser.add_argument("--rounds", type=int, default=1,
@@ -411,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
               f"against {a['baseline']} over {a['baseline_chats']} chats, p {a['p_value']}")
     print("\n== accounting ==")
     print(f"published {summary['published']}, results {len(sinks['results'])}, review "
-          f"{len(sinks['review'])}, errors {len(sinks['errors'])}, lost "
-          f"{len(summary['lost'])}, duplicated {len(summary['duplicated'])}")
+          f"{len(sinks['review'])}, errors {len(sinks['errors'])}, not seen within "
+          f"--timeout {args.timeout:g}s (in flight or lost) {len(summary['lost'])}, "
+          f"duplicated {len(summary['duplicated'])}")
     if "p50_s" in summary:
         print(f"emulators ready in {servers_s:.1f}s; publish rate {args.rate}/s; "
               f"throughput {summary['chats_per_s']:.2f} chats/s over {summary['span_s']:.1f}s; "
