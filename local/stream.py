@@ -19,6 +19,7 @@ from datetime import datetime
 from local import cloud_env, direct_runner
 from local.servers import local_servers
 from pipeline import logs
+from pipeline.monitoring import percent
 
 __all__ = ["StreamingRun"]
 
@@ -224,7 +225,7 @@ def stream_status(sent: dict[str, float], seen_at: dict[str, float],
     outputs = sum(len(v) for v in sinks.values())
 
     def share(sink: str) -> str:
-        return f"{100 * len(sinks[sink]) / outputs:.0f}%" if outputs else "-"
+        return percent(len(sinks[sink]) / outputs if outputs else None)
 
     def seconds(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f} s"
@@ -296,10 +297,6 @@ def demo_feedback(run: StreamingRun, reviewed: list[dict], timeout: float) -> di
     joined = [{**model[f["chat_id"]], **f} for f in sorted(
         out["feedback"], key=lambda f: (f["chat_id"], f["sequence"])) if f["chat_id"] in model]
     return {"joined": joined, "errors": [e for e in out["errors"] if e["stage"] == "feedback"]}
-
-
-def _pct(share) -> str:
-    return "-" if share is None else f"{100 * share:.0f}%"
 
 
 def negative_ids(labels_path: str) -> set[int]:
@@ -404,8 +401,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.metrics_window_secs:g} s window and arm ==")
     for r in sorted(monitored["metrics"], key=lambda r: (str(r["window_start"]), r["arm"])):
         print(f"{str(r['window_start'])[11:19]} arm {r['arm']}: {r['chats']} chats, negative "
-              f"{_pct(r['negative_share'])}, low confidence {_pct(r['low_confidence_share'])}, "
-              f"errors {_pct(r['error_rate'])}, p95 {r['latency_p95_ms']} ms")
+              f"{percent(r['negative_share'])}, low confidence "
+              f"{percent(r['low_confidence_share'])}, "
+              f"errors {percent(r['error_rate'])}, p95 {r['latency_p95_ms']} ms")
     alerts = monitored["alerts"]
     print(f"\n== BigQuery {DATASET}.alerts: {len(alerts)} drift alert(s) ==")
     for a in alerts:

@@ -42,7 +42,7 @@ from pipeline.schemas import _bq_field as _bq
 
 __all__ = ["ALERTS_TABLE_SCHEMA", "METRICS_TABLE_SCHEMA", "MonitorArms", "NO_ARM",
            "WindowAggregate", "alert_insert_id", "binomial_p_value", "drift_alerts",
-           "metrics_insert_id", "metrics_row", "observation", "rules", "status_line"]
+           "metrics_insert_id", "metrics_row", "observation", "percent", "rules", "status_line"]
 
 NO_ARM = "none"  # chats refused before an arm was assigned (parse, dedup, read)
 TAG_METRICS = "metrics"
@@ -208,7 +208,8 @@ def metrics_row(arm: str, acc: dict[str, Any], start: float | None, end: float |
     }
 
 
-def _percent(share: float | None) -> str:
+def percent(share: float | None) -> str:
+    """A share as a whole percentage ("25%"), or "-" when there is none."""
     return "-" if share is None else f"{100 * share:.0f}%"
 
 
@@ -224,8 +225,8 @@ def status_line(row: dict[str, Any]) -> str:
             f"{row['arm']}: {row['chats']} chats"
             f"{'' if rate is None else f' ({rate:.2f}/s)'}, latency p50 "
             f"{_seconds(row.get('latency_p50_ms'))} p95 {_seconds(row.get('latency_p95_ms'))}, "
-            f"review {_percent(row.get('review_rate'))}, errors {_percent(row.get('error_rate'))}, "
-            f"negative {_percent(row.get('negative_share'))}")
+            f"review {percent(row.get('review_rate'))}, errors {percent(row.get('error_rate'))}, "
+            f"negative {percent(row.get('negative_share'))}")
 
 
 def binomial_p_value(k: int, n: int, p: float) -> float:
