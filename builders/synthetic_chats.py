@@ -10,7 +10,12 @@ from __future__ import annotations
 import json
 import random
 
-from prompts import render_apology_prompt, render_sentiment_prompt
+from prompts import load_prompt_set, render_apology_prompt, render_sentiment_prompt
+
+# The small model learns the prompts of this version (no topic: its synthetic chats' topics
+# are not a taxonomy's); the pipeline's default version asks for a topic, which the reply
+# grammar then makes it write anyway.
+PROMPT_VERSION = "v3"
 
 __all__ = ["synthetic_examples", "training_pairs"]
 
@@ -107,12 +112,15 @@ def training_pairs(examples: list[dict], max_summary_chars: int) -> list[tuple[s
     with its ideal JSON reply, and the apology prompt with its draft for every negative chat
     and every chat whose id is a multiple of 3; each target ends with `<end_of_turn>`."""
     pairs = []
+    prompt_set = load_prompt_set(PROMPT_VERSION)
     for ex in examples:
         reply = json.dumps({"sentiment": ex["sentiment"], "summary": ex["summary"]},
                            ensure_ascii=False)
         pairs.append((render_sentiment_prompt(ex["chat_message"], ex["user_id"],
-                                              max_summary_chars).text, reply + "<end_of_turn>"))
+                                              max_summary_chars, prompt_set=prompt_set).text,
+                      reply + "<end_of_turn>"))
         if ex["sentiment"] == -1 or ex["id"] % 3 == 0:
-            apology = render_apology_prompt(ex["chat_message"], ex["user_id"], ex["summary"])
+            apology = render_apology_prompt(ex["chat_message"], ex["user_id"], ex["summary"],
+                                            prompt_set=prompt_set)
             pairs.append((apology.text, ex["apology"] + "<end_of_turn>"))
     return pairs

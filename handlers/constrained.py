@@ -17,6 +17,16 @@ end-of-sequence from a state without more budget than the state is sure to have 
 it before the summary has content, none after), so the loop can always close the JSON before
 its token or character budget runs out.
 
+With topics (`ReplySpec.topics`: a taxonomy's `major.minor` labels), the reply goes on after
+the summary: `, "topic": "<label>"}`. The literal is character-level like the others; the label
+itself is token-level: each label may be written only as one token sequence (`topic_paths`, the
+tokenizer's own spelling of `label"}` in context), so the topic part costs one state per node of
+that token trie, not one per character of every label, and the probability the decoder gives a
+label is the product of its tokens' probabilities (`decoding`: the topic confidence).
+
+Tables are as narrow as their values allow (`trans` int16 below 32,767 states, `body_chars`
+int16, `commit` int8): they are [states x vocab], read row by row on the device.
+
 Byte-fallback tokens (`<0xE2>`) are handled as UTF-8 bytes inside the summary, and only
 well-formed sequences (Unicode Table 3-7) are allowed, so each decodes to exactly one
 character; special tokens (BOS, PAD, turn markers, ...) are never allowed, except the stop
@@ -45,6 +55,7 @@ __all__ = [
     "in_written_scripts",
     "spells_banned_word",
     "reply_automaton",
+    "topic_trie",
     "vocabulary_of",
 ]
 
@@ -86,6 +97,10 @@ class ReplySpec:
     keys: tuple[str, str] = ("sentiment", "summary")
     sentiment_values: tuple[int, ...] = (1, 0, -1)
     max_summary_chars: int = 256
+    # The labels a third field may take (`, "<topic_key>": "<label>"` before the closing
+    # brace); none: the reply has no topic.
+    topics: tuple[str, ...] = ()
+    topic_key: str = "topic"
 
     def __post_init__(self):
         keys = tuple(self.keys)
@@ -105,7 +120,17 @@ class ReplySpec:
             raise ValueError(f"max_summary_chars must be an int from 1 (an empty summary fails "
                              f"validation) to {_INT32_MAX} (the decoder counts in int32), got "
                              f"{self.max_summary_chars!r}")
+        topics = tuple(self.topics)
+        if (not all(isinstance(t, str) and _KEY.fullmatch(t) for t in topics)
+                or len(set(topics)) != len(topics)):
+            raise ValueError(f"topics must be distinct non-empty strings of printable ASCII "
+                             f"without quotes or backslashes, got {self.topics!r:.200}")
+        if not (isinstance(self.topic_key, str) and _KEY.fullmatch(self.topic_key)) \
+                or self.topic_key in keys:
+            raise ValueError(f"topic_key must be a key like the others and not one of them, "
+                             f"got {self.topic_key!r}")
         # Lists (a spec read from config) become tuples, numpy ints plain ints: hashable.
+        object.__setattr__(self, "topics", topics)
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "sentiment_values", tuple(int(v) for v in values))
         object.__setattr__(self, "max_summary_chars", int(self.max_summary_chars))
@@ -129,15 +154,19 @@ class Automaton:
     reading the tables while debugging.
     """
 
-    trans: np.ndarray  # int32 [S, V]: next state or DEAD
-    body_chars: np.ndarray  # int32 [S, V]: summary characters the token writes
-    commit: np.ndarray  # int32 [S, V]: 0, or 1 + index of the sentiment value committed
+    trans: np.ndarray  # int16 or int32 [S, V]: next state or DEAD
+    body_chars: np.ndarray  # int16 [S, V]: summary characters the token writes
+    commit: np.ndarray  # int8 [S, V]: 0, or 1 + index of the sentiment value committed
     min_finish: np.ndarray  # int32 [S]: fewest tokens to DONE (stop emitted), within budget
     start: int
     done: int
     state_names: list[str]
     values: tuple[int, ...] = ()
     max_body_chars: int = 0
+    # bool [S]: the states inside a topic label (their tokens' probabilities make the topic's
+    # confidence); None: no topic (all False).
+    topic_states: np.ndarray | None = None
+    topics: tuple[str, ...] = ()
 
     @property
     def num_states(self) -> int:
@@ -203,6 +232,8 @@ class StateKind(enum.Enum):
     ESCAPE = "ESC"  # in the summary body, just after a backslash
     UTF8 = "U"  # in the summary body, inside a multi-byte UTF-8 character
     CLOSED_QUOTE = "Q"  # after the summary's closing quote
+    TOPIC_LITERAL = "L3"  # inside ', "<topic key>": "'
+    TOPIC = "T"  # at a node of the topic labels' token trie (token-level, no characters)
     FINAL = "FINAL"  # after the closing brace: only a stop token may follow
     DONE = "DONE"  # a stop token emitted: only padding follows
 
@@ -224,6 +255,8 @@ class _State(NamedTuple):
     pending: int = 0
     lo: int = 0
     hi: int = 0
+    # TOPIC: the node of the topic token trie (0: the root, before the label).
+    node: int = 0
 
     @property
     def name(self) -> str:
@@ -232,8 +265,11 @@ class _State(NamedTuple):
         match self.kind:
             case StateKind.VALUE_PREFIX:
                 return f"{tag}_{self.prefix!r}"
-            case StateKind.BEFORE_VALUE_LITERAL | StateKind.AFTER_VALUE_LITERAL:
+            case (StateKind.BEFORE_VALUE_LITERAL | StateKind.AFTER_VALUE_LITERAL
+                  | StateKind.TOPIC_LITERAL):
                 return f"{tag}_{self.position}"
+            case StateKind.TOPIC:
+                return f"{tag}_{self.node}"
             case StateKind.VALUE_READ:
                 return f"{tag}_{self.value}"
             case StateKind.BODY | StateKind.ESCAPE:
@@ -255,10 +291,13 @@ class _CharAutomaton:
     can close it without spending budget, and a row never writes what it cannot finish.
     """
 
-    def __init__(self, values: Sequence[int], keys: Sequence[str]):
+    def __init__(self, values: Sequence[int], keys: Sequence[str], topic_key: str | None = None,
+                 topic_nodes: int = 0):
         sentiment_key, summary_key = keys
         self.lit1 = '{"' + sentiment_key + '": '
         self.lit2 = ', "' + summary_key + '": "'
+        # With topics: the literal after the summary, then the trie's nodes (token-level).
+        self.lit3 = ', "' + topic_key + '": "' if topic_key is not None else ""
         self.values = tuple(values)
         self.value_texts = [str(v) for v in self.values]
         # Value states: one per proper prefix of a value text ("" is the value's start).
@@ -277,6 +316,8 @@ class _CharAutomaton:
             + [_State(StateKind.UTF8, pending=pending, lo=lo, hi=hi)
                for pending, lo, hi in sorted(utf8)]
             + [_State(StateKind.CLOSED_QUOTE), _State(StateKind.FINAL), _State(StateKind.DONE)]
+            + [_State(StateKind.TOPIC_LITERAL, position=i) for i in range(1, len(self.lit3))]
+            + [_State(StateKind.TOPIC, node=n) for n in range(topic_nodes)]
         )
         self.names = [st.name for st in self.states]
         self.index = {st: i for i, st in enumerate(self.states)}
@@ -353,8 +394,17 @@ class _CharAutomaton:
                     return self.s(StateKind.BODY, has_content=True), 0, 0
                 return _NO  # \u escapes are refused: they could encode lone surrogates
             case StateKind.CLOSED_QUOTE:
+                if self.lit3:
+                    return (self.s(StateKind.TOPIC_LITERAL, position=1), 0, 0) \
+                        if ch == self.lit3[0] else _NO
                 return (self.s(StateKind.FINAL), 0, 0) if ch == "}" else _NO
-        return _NO  # UTF8, FINAL and DONE take no characters
+            case StateKind.TOPIC_LITERAL:
+                if ch != self.lit3[st.position]:
+                    return _NO
+                if st.position + 1 < len(self.lit3):
+                    return self.s(StateKind.TOPIC_LITERAL, position=st.position + 1), 0, 0
+                return self.s(StateKind.TOPIC, node=0), 0, 0
+        return _NO  # UTF8, TOPIC, FINAL and DONE take no characters
 
     def step_byte(self, state: int, byte: int) -> tuple[int, int, int]:
         if byte < 0x80:
@@ -395,12 +445,17 @@ def _run_token(ca: _CharAutomaton, state: int, entry: VocabEntry) -> tuple[int, 
 
 
 def _min_finish(trans: np.ndarray, done: int, body_chars: np.ndarray | None = None,
-                budget: np.ndarray | None = None) -> np.ndarray:
+                budget: np.ndarray | None = None,
+                floor: np.ndarray | None = None) -> np.ndarray:
     """Fewest tokens from each state to DONE (Bellman-Ford on the token graph), using from each
-    state only tokens that write at most `budget[state]` summary characters (all when None)."""
+    state only tokens that write at most `budget[state]` summary characters (all when None),
+    and never fewer than `floor[state]` (the topic trie's nodes: the LONGEST label below them,
+    so a row enters the topic with room for every label, not only the shortest)."""
     big = np.int32(1 << 20)
     m = np.full(trans.shape[0], big, dtype=np.int32)
     m[done] = 0
+    if floor is not None:
+        m = np.maximum(m, floor).astype(np.int32)
     valid = trans != DEAD
     if budget is not None:
         valid &= body_chars <= budget[:, None]
@@ -409,21 +464,100 @@ def _min_finish(trans: np.ndarray, done: int, body_chars: np.ndarray | None = No
         candidates = np.where(valid, m[safe] + 1, big)
         new = np.minimum(m, candidates.min(axis=1))
         new[done] = 0
+        if floor is not None:
+            new = np.maximum(new, floor).astype(np.int32)
         if np.array_equal(new, m):
             break
         m = new
     return m
 
 
-def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
-    """Token tables for `spec`'s reply, `{"<keys[0]>": <value>, "<keys[1]>": "<summary>"}`,
-    followed by a stop token."""
+def topic_trie(vocab: Sequence[VocabEntry], topics: Sequence[str],
+               topic_paths: Sequence[Sequence[int]]) -> list[dict[int, int]]:
+    """The token trie of the topic labels: `children[node][token] = child node`, or -1 where
+    the token ends a label (its path's last token, which writes the closing `"}`). A path is
+    text tokens, or byte tokens of ASCII (a small vocabulary spells some characters so).
+
+    Raises:
+        ValueError: a path that does not spell `label"}` in text tokens, or a label's path that
+            runs on through another's end.
+    """
+    if len(topic_paths) != len(topics):
+        raise ValueError(f"{len(topics)} topics but {len(topic_paths)} token paths")
+    children: list[dict[int, int]] = [{}]
+
+    def spelled(token: int) -> bytes:
+        entry = vocab[token]
+        return entry.text.encode("utf-8") if entry.kind == TokenKind.TEXT else bytes([entry.byte])
+
+    for label, path in zip(topics, topic_paths, strict=True):
+        path = [int(t) for t in path]
+        if not path or not all(0 <= t < len(vocab) and (
+                vocab[t].kind == TokenKind.TEXT or (vocab[t].kind == TokenKind.BYTE
+                                                    and 0 <= vocab[t].byte < 0x80))
+                               for t in path):
+            raise ValueError(f"topic {label!r}: its path must be text (or ASCII byte) tokens "
+                             "of the vocabulary")
+        written = b"".join(spelled(t) for t in path)
+        if written != (label + '"}').encode("utf-8"):
+            raise ValueError(f"topic {label!r}: its tokens spell {written!r}, not "
+                             f"{label + chr(34)}}}")
+        node = 0
+        for k, token in enumerate(path):
+            last = k == len(path) - 1
+            child = children[node].get(token)
+            if last:
+                if child is not None:
+                    raise ValueError(f"topic {label!r}: its path is a prefix of another's")
+                children[node][token] = -1
+                break
+            if child == -1:
+                raise ValueError(f"topic {label!r}: another label's path is a prefix of its")
+            if child is None:
+                child = children[node][token] = len(children)
+                children.append({})
+            node = child
+    return children
+
+
+def _longest_paths(children: list[dict[int, int]]) -> list[int]:
+    """Per trie node, the most tokens to the end of a label below it."""
+    longest = [0] * len(children)
+    for node in reversed(range(len(children))):  # children are numbered after parents
+        longest[node] = max((1 + (0 if c == -1 else longest[c]) for c in children[node].values()),
+                            default=0)
+    return longest
+
+
+def _narrow(array: np.ndarray, dtype) -> np.ndarray:
+    info = np.iinfo(dtype)
+    if array.size and (array.min() < info.min or array.max() > info.max):
+        return array
+    return array.astype(dtype)
+
+
+def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec,
+                    topic_paths: Sequence[Sequence[int]] | None = None) -> Automaton:
+    """Token tables for `spec`'s reply, `{"<keys[0]>": <value>, "<keys[1]>": "<summary>"}`
+    (with topics, then `, "<topic_key>": "<label>"` written as `topic_paths[i]`, the token ids
+    of `label"}` for `spec.topics[i]`), followed by a stop token.
+
+    Raises:
+        ValueError: topics without their paths, or paths that do not spell them
+            (`topic_trie`).
+    """
     if not isinstance(spec, ReplySpec):
         raise TypeError(f"spec must be a ReplySpec, got {type(spec).__name__}")
     values, max_body_chars = spec.sentiment_values, spec.max_summary_chars
-    ca = _CharAutomaton(values, spec.keys)
+    trie: list[dict[int, int]] = []
+    if spec.topics:
+        if topic_paths is None:
+            raise ValueError("a reply with topics needs the token path of each label")
+        trie = topic_trie(vocab, spec.topics, topic_paths)
+    ca = _CharAutomaton(values, spec.keys, spec.topic_key if spec.topics else None, len(trie))
     num_states, size = len(ca.names), len(vocab)
-    trans = np.full((num_states, size), DEAD, dtype=np.int32)
+    trans = np.full((num_states, size), DEAD,
+                    dtype=np.int16 if num_states < np.iinfo(np.int16).max else np.int32)
     body_chars = np.zeros((num_states, size), dtype=np.int32)
     commit = np.zeros((num_states, size), dtype=np.int32)
 
@@ -437,7 +571,7 @@ def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
             byte_ids.append(i)
 
     for state, st in enumerate(ca.states):
-        if st.kind in (StateKind.FINAL, StateKind.DONE):
+        if st.kind in (StateKind.FINAL, StateKind.DONE, StateKind.TOPIC):
             continue
         if st.kind in (StateKind.BODY, StateKind.ESCAPE):
             candidates = text_ids
@@ -450,6 +584,10 @@ def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
                 trans[state, i], body_chars[state, i], commit[state, i] = nxt, n, c
 
     final, done = ca.s(StateKind.FINAL), ca.s(StateKind.DONE)
+    for node, kids in enumerate(trie):
+        for token, child in kids.items():
+            trans[ca.s(StateKind.TOPIC, node=node), token] = \
+                final if child == -1 else ca.s(StateKind.TOPIC, node=child)
     for i, entry in enumerate(vocab):
         if entry.kind == TokenKind.STOP:
             trans[final, i] = done
@@ -460,9 +598,17 @@ def reply_automaton(vocab: Sequence[VocabEntry], spec: ReplySpec) -> Automaton:
     # counted that way, a row allowed into a state can always finish from it.
     budget = np.array([max_body_chars if ca.before_content(s) else 0
                        for s in range(num_states)], dtype=np.int32)
-    return Automaton(trans, body_chars, commit, _min_finish(trans, done, body_chars, budget),
+    topic_states = np.array([st.kind is StateKind.TOPIC for st in ca.states], dtype=bool)
+    # Each trie node needs room for its longest label (then the stop token): the budget must
+    # never narrow the choice of label, or the confidence would be over the labels left.
+    floor = np.zeros(num_states, dtype=np.int32)
+    longest = _longest_paths(trie)
+    for node, length in enumerate(longest):
+        floor[ca.s(StateKind.TOPIC, node=node)] = length + 1
+    return Automaton(trans, _narrow(body_chars, np.int16), _narrow(commit, np.int8),
+                     _min_finish(trans, done, body_chars, budget, floor if trie else None),
                      ca.s(StateKind.BEFORE_VALUE_LITERAL, position=0), done, ca.names, values,
-                     max_body_chars)
+                     max_body_chars, topic_states, spec.topics)
 
 
 def _first_chars(ca: _CharAutomaton, state: int) -> list[str]:

@@ -34,11 +34,18 @@ __all__ = ["CompiledGenerate", "ConstrainedSampler", "compile_generate", "copy_w
 
 
 def device_tables(automaton: Automaton) -> dict[str, Any]:
-    """The automaton's tables as device arrays (int32), ready to pass to the loop."""
+    """The automaton's tables as device arrays, ready to pass to the loop. The [states x
+    vocab] tables keep their narrow dtypes (they are the big ones); the loop widens what it
+    reads."""
+    topic_states = automaton.topic_states
+    if topic_states is None:
+        topic_states = np.zeros(automaton.num_states, dtype=bool)
     return {
-        "trans": ops.convert_to_tensor(automaton.trans, "int32"),
-        "body_chars": ops.convert_to_tensor(automaton.body_chars, "int32"),
-        "commit": ops.convert_to_tensor(automaton.commit, "int32"),
+        "trans": ops.convert_to_tensor(automaton.trans),
+        "body_chars": ops.convert_to_tensor(automaton.body_chars),
+        "commit": ops.convert_to_tensor(automaton.commit),
+        # [S]: the states inside a topic label (`Automaton.topic_states`).
+        "topic_state": ops.convert_to_tensor(topic_states, "bool"),
         "min_finish": ops.convert_to_tensor(automaton.min_finish, "int32"),
         "start": ops.convert_to_tensor(automaton.start, "int32"),
         "done": ops.convert_to_tensor(automaton.done, "int32"),
@@ -126,15 +133,22 @@ class ConstrainedSampler(Sampler):
         mass = ops.zeros((batch_size, max(n_values, 1)), dtype="float32")
         forced = ops.zeros((batch_size,), dtype="int32")
         decided = ops.zeros((batch_size,), dtype="bool")
+        # Per row: the log-probability of the topic label written so far (each token's
+        # probability among the tokens allowed at its step, the model's own: no copy bias).
+        topic_logp = ops.zeros((batch_size,), dtype="float32")
         # What an ended row emits: the tokens that keep DONE (padding).
         pad_tokens = ops.take(trans, done, axis=0) == done
+        # Tables built by hand (tests, benchmarks) may have no topic: no state is in one.
+        topic_state = tables.get("topic_state")
+        if topic_state is None:
+            topic_state = ops.zeros((ops.shape(trans)[0],), dtype="bool")
         copy_weight = copy_weights(tables, batch_size, ops.shape(trans)[1])
 
-        def cond(prompt, cache, index, state, used, mass, forced, decided):
+        def cond(prompt, cache, index, state, used, mass, forced, decided, topic_logp):
             running = (state != done) & (state != DEAD)
             return ops.logical_and(index < max_length, ops.any(running))
 
-        def body(prompt, cache, index, state, used, mass, forced, decided):
+        def body(prompt, cache, index, state, used, mass, forced, decided, topic_logp):
             logits, _, cache = next(prompt, cache, index)
             probabilities = self.compute_probabilities(logits)
             in_prompt = index < prompt_end
@@ -142,8 +156,11 @@ class ConstrainedSampler(Sampler):
             # DEAD is never used as an index: a dead row reads DONE's row, and pads.
             dead = state == DEAD
             row = ops.where(dead, done, state)
-            nxt = ops.take(trans, row, axis=0)  # [B, V]
-            cost = ops.take(body_chars, row, axis=0)
+            nxt = ops.cast(ops.take(trans, row, axis=0), "int32")  # [B, V]
+            cost = ops.cast(ops.take(body_chars, row, axis=0), "int32")
+            # A topic label is a choice among fixed spellings: no repetition guard, no copy
+            # bias there (a label may repeat the summary's words).
+            in_topic = ops.take(topic_state, row) & ~in_prompt & ~dead
             finish = ops.take(min_finish, ops.where(nxt >= 0, nxt, done))  # DEAD: masked next
             allowed = (
                 (nxt >= 0)
@@ -153,7 +170,8 @@ class ConstrainedSampler(Sampler):
             if self.no_repeat_ngram:
                 banned = repeats_ngram(prompt, index, prompt_end, self.no_repeat_ngram,
                                        ops.shape(trans)[1])
-                fresh = allowed & ~(banned & tables["bannable"][None, :])
+                fresh = allowed & ~(banned & tables["bannable"][None, :]
+                                    & ~in_topic[:, None])
                 allowed = ops.where(ops.any(fresh, axis=-1, keepdims=True), fresh, allowed)
             if n_values:
                 allowed, mass, forced, decided = self._decide_value(
@@ -171,7 +189,7 @@ class ConstrainedSampler(Sampler):
             # context for the value.
             weight = copy_weight
             if copy_weight is not None and n_values:
-                weight = ops.where(decided[:, None], copy_weight, 1.0)
+                weight = ops.where((decided & ~in_topic)[:, None], copy_weight, 1.0)
             chosen_from = probabilities if weight is None else probabilities * weight
             masked = ops.where(allowed, chosen_from, 0.0)
             total = ops.sum(masked, axis=-1, keepdims=True)
@@ -181,6 +199,11 @@ class ConstrainedSampler(Sampler):
             token = ops.cast(self.get_next_token(masked), "int32")
             token = ops.where(in_prompt, ops.cast(prompt[:, index], "int32"), token)
             token_2d = token[:, None]
+            own = ops.where(allowed, probabilities, 0.0)
+            p_token = ops.squeeze(ops.take_along_axis(own, token_2d, axis=1), 1) / ops.maximum(
+                ops.sum(own, axis=-1), 1e-30)
+            topic_logp = topic_logp + ops.where(in_topic & ~stuck,
+                                                ops.log(ops.maximum(p_token, 1e-30)), 0.0)
             new_state = ops.squeeze(ops.take_along_axis(nxt, token_2d, axis=1), 1)
             new_state = ops.where(state == done, done, ops.where(stuck, DEAD, new_state))
             spent = ops.squeeze(ops.take_along_axis(cost, token_2d, axis=1), 1)
@@ -188,17 +211,17 @@ class ConstrainedSampler(Sampler):
             state = ops.where(in_prompt, state, new_state)
             used = ops.where(in_prompt, used, used + spent)
             prompt = ops.slice_update(prompt, [0, index], ops.cast(token_2d, prompt.dtype))
-            return prompt, cache, index + 1, state, used, mass, forced, decided
+            return prompt, cache, index + 1, state, used, mass, forced, decided, topic_logp
 
-        prompt, _, _, state, used, mass, _, _ = self.run_loop(
+        prompt, _, _, state, used, mass, _, _, topic_logp = self.run_loop(
             cond,
             body,
-            loop_vars=(prompt, cache, index, state, used, mass, forced, decided),
+            loop_vars=(prompt, cache, index, state, used, mass, forced, decided, topic_logp),
             maximum_iterations=(max_length - index),
             model=model,
         )
         return {"token_ids": prompt, "state": state, "used": used,
-                "value_mass": mass[:, :n_values]}
+                "value_mass": mass[:, :n_values], "topic_logp": topic_logp}
 
     def _decide_value(self, next, prompt, cache, index, tables, n_values, probabilities,
                       allowed, nxt, row, remaining, writing, mass, forced, decided):
@@ -223,7 +246,7 @@ class ConstrainedSampler(Sampler):
         """
         commit_table, trans, min_finish = tables["commit"], tables["trans"], tables["min_finish"]
         decides, done = tables["decides"], tables["done"]
-        commits = ops.take(commit_table, row, axis=0)  # [B, V]
+        commits = ops.cast(ops.take(commit_table, row, axis=0), "int32")  # [B, V]
         # A value steered at the previous step (through a bridge) is written now.
         steer = writing & (forced > 0)
         narrowed = allowed & (commits == forced[:, None])
@@ -251,10 +274,11 @@ class ConstrainedSampler(Sampler):
         later = ops.cond(ops.any(look), ahead, lambda: ops.zeros_like(probabilities))
         row2 = ops.where(look, ops.squeeze(ops.take_along_axis(safe_next, u[:, None], axis=1),
                                            1), done)
-        nxt2 = ops.take(trans, row2, axis=0)
+        nxt2 = ops.cast(ops.take(trans, row2, axis=0), "int32")
         finish2 = ops.take(min_finish, ops.where(nxt2 >= 0, nxt2, done))
         ok2 = (nxt2 >= 0) & (finish2 <= (remaining - 2)[:, None])
-        via = values_mass(later, ok2, ops.take(commit_table, row2, axis=0)) * p_u[:, None]
+        via = values_mass(later, ok2, ops.cast(ops.take(commit_table, row2, axis=0), "int32")
+                          ) * p_u[:, None]
         via = ops.where(look[:, None], via, 0.0)
         total = direct + via
         best = ops.cast(ops.argmax(total, axis=-1), "int32")

@@ -143,7 +143,7 @@ class CausalLMEngine:
             sum(c.isascii() and c.isalpha() for c in entry.text) >= 3
             or any("\uac00" <= c <= "\ud7a3" for c in entry.text))
             for entry in self._vocab], dtype=bool)
-        self._tables: dict[str, tuple[constrained_lib.Automaton, dict]] = {}
+        self._tables: dict[Any, tuple[constrained_lib.Automaton, dict]] = {}
         self.deadlines = DeadlineRunner()
 
     def _stop_token_ids(self) -> tuple[int, ...]:
@@ -221,16 +221,43 @@ class CausalLMEngine:
             texts.append(text)
         return texts
 
-    def automaton(self, task: Task) -> constrained_lib.Automaton:
-        """The automaton `task`'s replies are decoded with."""
-        return self._automaton_and_tables(task)[0]
+    def _topic_paths(self, spec: constrained_lib.ReplySpec) -> list[list[int]] | None:
+        """Each topic label's token ids as the reply writes it (`label"}` after
+        `"<topic_key>": "`, cut from the tokenization in context so the spelling is the one
+        the model was tuned on), or None when the reply has no topic."""
+        if not spec.topics:
+            return None
+        lead = f'"{spec.topic_key}": "'
+        before = [int(t) for t in self.tokenizer([lead])[0]]
+        paths = []
+        texts = [lead + label + '"}' for label in spec.topics]
+        for label, ids in zip(spec.topics, self.tokenizer(texts), strict=True):
+            ids = [int(t) for t in ids]
+            if ids[:len(before)] == before:
+                paths.append(ids[len(before):])
+            else:  # the lead fused with the label: the label's own spelling
+                paths.append([int(t) for t in self.tokenizer([label + '"}'])[0]])
+        return paths
 
-    def _automaton_and_tables(self, task: Task):
+    def automaton(self, task: Task,
+                  reply_spec: constrained_lib.ReplySpec | None = None) -> constrained_lib.Automaton:
+        """The automaton `task`'s replies are decoded with (`reply_spec`: default the
+        engine's)."""
+        return self._automaton_and_tables(task, reply_spec)[0]
+
+    def _automaton_and_tables(self, task: Task, reply_spec=None):
         task = Task(task)  # a bare string that names no task fails here, loudly
-        key = _REPLY_GRAMMAR if task is Task.SENTIMENT and self.constrained else _FREE_TEXT
+        spec = reply_spec or self.reply_spec
+        if not isinstance(spec, constrained_lib.ReplySpec):
+            raise TypeError(f"reply_spec must be a handlers.constrained.ReplySpec, not "
+                            f"{type(spec).__name__}")
+        # One reply grammar per spec (arms sharing this model may ask for different ones).
+        key = (_REPLY_GRAMMAR, spec) if task is Task.SENTIMENT and self.constrained \
+            else _FREE_TEXT
         if key not in self._tables:
-            if key == _REPLY_GRAMMAR:
-                auto = constrained_lib.reply_automaton(self._vocab, self.reply_spec)
+            if key != _FREE_TEXT:
+                auto = constrained_lib.reply_automaton(self._vocab, spec,
+                                                       self._topic_paths(spec))
             else:
                 auto = constrained_lib.free_text_automaton(self._vocab,
                                                            banned_words=self.banned_words)
@@ -241,6 +268,7 @@ class CausalLMEngine:
     def generate(
         self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: Task,
         timeout_secs: float | None = None,
+        reply_spec: constrained_lib.ReplySpec | None = None,
     ) -> BatchGeneration:
         """Generates one reply per prompt with ONE compiled generate call, in input order.
 
@@ -251,8 +279,11 @@ class CausalLMEngine:
         `timeout_secs` bounds the execution of the compiled step only (not tokenization, not
         compiling a new shape): past it, `deadline.InferenceTimeout` is raised and the call
         is abandoned; it holds no lock, so later calls run beside it.
+
+        `reply_spec` (default: the engine's) is the reply grammar of `Task.SENTIMENT`; each
+        distinct one builds its tables once.
         """
-        auto, tables = self._automaton_and_tables(task)
+        auto, tables = self._automaton_and_tables(task, reply_spec)
         needed = int(auto.min_finish[auto.start])
         if max_new_tokens < needed:  # a setting no chat can satisfy: not a per-chat error
             raise ModelUnavailable(f"max_new_tokens={max_new_tokens} is below the {needed} "
@@ -290,6 +321,7 @@ class CausalLMEngine:
             timeout_secs, f"generate for a batch of {plan.rows}")
         elapsed_ms = (time.perf_counter() - start) * 1000.0
         out_ids, states, mass = out["token_ids"], out["state"], out["value_mass"]
+        topic_logp = out["topic_logp"]
         # The length bucket may leave room past a row's budget: never return more.
         replies = [self._until_stop(out_ids[row, n:n + max_new_tokens].tolist())
                    for row, n in enumerate(starts[:plan.rows])]
@@ -311,6 +343,8 @@ class CausalLMEngine:
                 sentiment_confidence=round(calibrated[chosen], 6) if raw else None,
                 sentiment_probabilities=(tuple(round(p, 6) for p in raw) if raw else None),
                 finished=bool(states[row] == auto.done),
+                topic_confidence=(round(math.exp(float(topic_logp[row])), 6)
+                                  if auto.topics and states[row] == auto.done else None),
             ))
         return BatchGeneration(tuple(rows), padded_batch_size=plan.batch_size,
                                max_length=plan.max_length, inference_ms=elapsed_ms,

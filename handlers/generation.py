@@ -37,6 +37,9 @@ class Generation:
             grammar's value order (`ReplySpec.sentiment_values`); what calibration is fitted
             on. None when no value was decided.
         finished: the reply reached its stop token (the automaton's final state).
+        topic_confidence: the probability of the topic label the reply wrote, among the
+            taxonomy's labels (the product of its tokens' probabilities among those the
+            grammar allowed; not calibrated); None when the reply has no topic.
     """
 
     text: str
@@ -48,6 +51,7 @@ class Generation:
     sentiment_confidence: float | None = None
     sentiment_probabilities: tuple[float, ...] | None = None
     finished: bool = True
+    topic_confidence: float | None = None
 
 
 @dataclass(frozen=True)

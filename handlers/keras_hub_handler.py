@@ -196,11 +196,13 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
             "sampler": sampler,
             "seed": seed,
             "constrained": constrained,
-            "reply_spec": reply_spec,
             "no_repeat_ngram": no_repeat_ngram,
             "banned_words": list(banned_words),
             "copy_bias": {str(Task(k)): float(v) for k, v in (copy_bias or {}).items()},
         }
+        # Per handler, not per engine: arms that share a model may ask for different replies
+        # (a prompt version with a topic beside one without), so it goes with each call.
+        self._reply_spec = reply_spec
         self._share = share_across_processes
         # Beam's BatchElements settings, kept in one dict as Beam's own handlers keep them.
         self._batching_kwargs: dict[str, Any] = {
@@ -230,8 +232,9 @@ class KerasHubCausalLMHandler(ModelHandler[Prompt, PredictionResult, Any]):
         model,
         inference_args: dict[str, Any] | None = None,
     ) -> Iterable[PredictionResult]:
+        spec = {"reply_spec": self._reply_spec} if self._reply_spec is not None else {}
         outputs = model.generate(list(batch), self._max_new_tokens, self._task,
-                                 timeout_secs=self._timeout)
+                                 timeout_secs=self._timeout, **spec)
         if len(outputs) != len(batch):
             raise RuntimeError(f"model returned {len(outputs)} replies for {len(batch)} prompts")
         self._record_batch(outputs)

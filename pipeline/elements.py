@@ -45,6 +45,7 @@ __all__ = [
     "extract_first_json_object",
     "make_error",
     "needs_review_for_confidence",
+    "topic_fields",
     "output_row",
     "parse_reply",
     "review_record",
@@ -349,12 +350,14 @@ def extract_first_json_object(text: str) -> dict[str, Any]:
     raise ValueError("reply contains no complete JSON object")
 
 
-def parse_reply(text: str, max_summary_chars: int) -> SentimentReply:
-    """Parses and validates a sentiment reply. Raises ValueError naming the problem."""
+def parse_reply(text: str, max_summary_chars: int,
+                topics: tuple[str, ...] = ()) -> SentimentReply:
+    """Parses and validates a sentiment reply (with a topic among `topics` when given).
+    Raises ValueError naming the problem."""
     obj = extract_first_json_object(text)
     try:
         return SentimentReply.model_validate(
-            obj, context={"max_summary_chars": max_summary_chars})
+            obj, context={"max_summary_chars": max_summary_chars, "topics": topics})
     except ValidationError as e:
         raise ValueError(describe_validation_error(e)) from None
 
@@ -364,6 +367,7 @@ def _generation_fields(generation: Generation | None) -> dict[str, Any]:
         return {}
     return {
         "sentiment_confidence": generation.sentiment_confidence,
+        "topic_confidence": generation.topic_confidence,
         "prompt_tokens": generation.prompt_tokens,
         "generated_tokens": generation.generated_tokens,
         "inference_ms": generation.inference_ms,
@@ -381,6 +385,7 @@ def output_row(
         chat_message=key.chat_message,
         sentiment=reply.sentiment,
         summary=reply.summary,
+        **topic_fields(reply.topic),
         model_variant=key.model_variant,
         prompt_version=key.prompt_version,
         message_id=key.message_id,
@@ -389,9 +394,19 @@ def output_row(
     ).model_dump()
 
 
-def needs_review_for_confidence(row: dict[str, Any], threshold: float | None) -> bool:
-    """A positive/neutral row whose sentiment confidence is below `threshold`."""
-    confidence = row.get("sentiment_confidence")
+def topic_fields(topic: str | None) -> dict[str, str | None]:
+    """`topic_major`/`topic_minor` of a `major.minor` label (both None without a topic)."""
+    if topic is None:
+        return {"topic_major": None, "topic_minor": None}
+    major, _, minor = topic.partition(".")
+    return {"topic_major": major, "topic_minor": minor}
+
+
+def needs_review_for_confidence(row: dict[str, Any], threshold: float | None,
+                                field: str = "sentiment_confidence") -> bool:
+    """A positive/neutral row whose confidence (`field`: the sentiment's, or the topic's) is
+    below `threshold`."""
+    confidence = row.get(field)
     return threshold is not None and confidence is not None and confidence < threshold
 
 

@@ -7,7 +7,10 @@ in the chat's language, naming what the chat was about, no junk), and every apol
 contract checks one by one (`pipeline.drafts`: the same function the pipeline runs before a
 draft reaches the review topic), then the sentiment confidence's expected calibration error
 and AUROC (how well it ranks wrong answers below right ones) and what
-`--review_below_confidence` would catch. The checks are pure functions, tested in
+`--review_below_confidence` would catch. Where the labels carry `topic: {major, minor}` and
+the run wrote topics (a prompt version that asks for one), it prints topic accuracy per
+language (the whole label and the major alone), a confusion matrix by major category, the
+labels most often mistaken for one another, and the topic confidence's calibration. The checks are pure functions, tested in
 `tests/unit/test_evaluation.py` and `tests/unit/test_drafts.py`.
 """
 
@@ -25,7 +28,7 @@ from pipeline.schemas import SENTIMENT_VALUES
 from pipeline.summary import load
 
 __all__ = ["apology_problems", "confusion", "language_of", "report", "sentences",
-           "summary_problems"]
+           "summary_problems", "topic_of", "topic_report"]
 
 LANGUAGES = ("en", "ko")
 # Shares of chats sent to review by confidence, for the lever table.
@@ -61,6 +64,65 @@ def apology_problems(draft: str, chat_message: str, user_id: int,
 def confusion(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(label, predicted) -> count."""
     return dict(Counter(pairs))
+
+
+def topic_of(row: dict) -> str | None:
+    """A record's or a label's topic as `major.minor`: a run's `topic_major`/`topic_minor`,
+    or a labelled chat's `topic: {major, minor}`; None without one."""
+    topic = row.get("topic")
+    if isinstance(topic, dict) and topic.get("major") and topic.get("minor"):
+        return f"{topic['major']}.{topic['minor']}"
+    if row.get("topic_major") and row.get("topic_minor"):
+        return f"{row['topic_major']}.{row['topic_minor']}"
+    return None
+
+
+def topic_report(analysed: dict[int, dict], labels: dict[int, dict],
+                 ids: list[int]) -> tuple[list[str], list[str]]:
+    """(report lines, METRIC lines) of the topic task over the chats both labelled with a
+    topic and given one by the run; nothing when there are none."""
+    # Every chat labelled with a topic counts: one that ended in the error sink, or without a
+    # topic, is wrong (as sentiment agreement counts it).
+    scored = [i for i in labels if topic_of(labels[i])]
+    if not any(i in analysed and topic_of(analysed[i]) for i in scored):
+        return [], []
+    analysed = {i: analysed.get(i, {}) for i in scored}
+    pairs = {i: (topic_of(labels[i]), topic_of(analysed[i]) or "-.-") for i in scored}
+    right = sum(a == b for a, b in pairs.values())
+    major = sum(a.split(".")[0] == b.split(".")[0] for a, b in pairs.values())
+    lines = [f"== topics: {_pct(right, len(scored))} right (major.minor), "
+             f"{_pct(major, len(scored))} by major category =="]
+    metrics = [f"METRIC eval_topic_accuracy {right / len(scored):.3f}",
+               f"METRIC eval_topic_major_accuracy {major / len(scored):.3f}"]
+    for language in LANGUAGES:
+        mine = [i for i in scored if labels[i]["language"] == language]
+        ok = sum(pairs[i][0] == pairs[i][1] for i in mine)
+        lines.append(f"  {language}: {_pct(ok, len(mine))}")
+        metrics.append(f"METRIC eval_topic_accuracy_{language} {ok / max(1, len(mine)):.3f}")
+    majors = sorted({p.split(".")[0] for pair in pairs.values() for p in pair})
+    matrix = confusion([(a.split(".")[0], b.split(".")[0]) for a, b in pairs.values()])
+    width = max(len(m) for m in majors) + 1
+    lines.append("  confusion by major (rows: label, columns: model)")
+    lines.append(" " * (width + 2) + "".join(f"{m[:6]:>7}" for m in majors))
+    for label in majors:
+        lines.append(f"  {label:<{width}}" + "".join(f"{matrix.get((label, m), 0):>7d}"
+                                                     for m in majors))
+    mistaken = Counter((a, b) for a, b in pairs.values() if a != b)
+    if mistaken:
+        lines.append("  most often mistaken: " + "; ".join(
+            f"{a} as {b} {n}" for (a, b), n in mistaken.most_common(6)))
+    confident = [i for i in scored if analysed[i].get("topic_confidence") is not None]
+    if confident:
+        conf = [float(analysed[i]["topic_confidence"]) for i in confident]
+        correct = [pairs[i][0] == pairs[i][1] for i in confident]
+        ece = expected_calibration_error(calibration_bins(conf, correct))
+        rank = auroc(conf, correct)
+        lines.append(f"  topic confidence: expected calibration error {ece:.3f}, AUROC "
+                     + ("n/a" if rank is None else f"{rank:.3f}"))
+        metrics.append(f"METRIC eval_topic_confidence_ece {ece:.3f}")
+        if rank is not None:
+            metrics.append(f"METRIC eval_topic_confidence_auroc {rank:.3f}")
+    return lines, metrics
 
 
 def _load_labels(path: str) -> dict[int, dict]:
@@ -159,6 +221,9 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         metrics.append(f"METRIC eval_confidence_ece {ece:.3f}")
         if rank is not None:
             metrics.append(f"METRIC eval_confidence_auroc {rank:.3f}")
+    topic_lines, topic_metrics = topic_report(analysed, labels, ids)
+    lines += topic_lines
+    metrics += topic_metrics
     if wall_seconds:
         lines.append(f"== time: {wall_seconds:.0f} s for {len(labels)} chats and "
                      f"{len(reviews)} drafts, {wall_seconds / max(1, len(labels)):.2f} s/chat "

@@ -10,6 +10,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.inputs import COMPRESSIONS
 from prompts import DEFAULT_PROMPT_VERSION, PromptVersionError, load_prompt_set
+from taxonomies import DEFAULT_TAXONOMY, TaxonomyError, load_taxonomy
 
 __all__ = [
     "ChatPipelineOptions",
@@ -235,6 +236,14 @@ class ChatPipelineOptions(PipelineOptions):
             "preset as --model to compare prompts only). Default: --prompt_version.",
         )
         parser.add_argument(
+            "--taxonomy",
+            default=DEFAULT_TAXONOMY,
+            help="Topic taxonomy, a name in taxonomies/ or a path to such a .json file: the "
+            "labels (major.minor) a prompt version that asks for a topic lists, and the only "
+            "ones the reply may write. Every row carries topic_major, topic_minor and "
+            f"topic_confidence. Default: {DEFAULT_TAXONOMY}.",
+        )
+        parser.add_argument(
             "--sampler",
             choices=["greedy", "top_k", "top_p", "random"],
             default="greedy",
@@ -284,6 +293,14 @@ class ChatPipelineOptions(PipelineOptions):
             default=None,
             help="Send positive/neutral chats whose sentiment confidence (model probability, "
             "0-1) is below this to review too, with an apology draft. Default: none.",
+        )
+        parser.add_argument(
+            "--review_below_topic_confidence",
+            type=float,
+            default=None,
+            help="Send positive/neutral chats whose topic confidence (the label's probability "
+            "among the taxonomy's, 0-1) is below this to review too (review_reason "
+            "low_topic_confidence). Default: none.",
         )
         parser.add_argument(
             "--max_chat_bytes",
@@ -473,18 +490,23 @@ class ChatPipelineOptions(PipelineOptions):
                 load_prompt_set(version)
             except PromptVersionError as e:
                 problems.append(f"--{flag}: {e}")
+        try:
+            load_taxonomy(self.taxonomy)
+        except TaxonomyError as e:
+            problems.append(f"--taxonomy: {e}")
         min_batch = self.min_batch_size if self.min_batch_size is not None else \
             self.max_batch_size
         if self.max_batch_size < min_batch or min_batch < 1:
             problems.append("need 1 <= --min_batch_size <= --max_batch_size")
         if not self.length_buckets or max(self.length_buckets) <= self.max_new_tokens:
             problems.append("the largest --length_buckets value must exceed --max_new_tokens")
-        if self.review_below_confidence is not None and not (
-                0.0 <= self.review_below_confidence <= 1.0):
-            problems.append("--review_below_confidence must be within [0, 1]")
+        for flag in ("review_below_confidence", "review_below_topic_confidence"):
+            value = getattr(self, flag)
+            if value is not None and not 0.0 <= value <= 1.0:
+                problems.append(f"--{flag} must be within [0, 1]")
         for flag in ("inference_timeout_secs", "max_batch_duration_secs", "dedup_window_secs",
                      "metrics_window_secs",
-                     "ab_split", "review_below_confidence"):
+                     "ab_split", "review_below_confidence", "review_below_topic_confidence"):
             value = getattr(self, flag)
             if value is not None and not math.isfinite(value):
                 problems.append(f"--{flag} must be a finite number, got {value}")

@@ -37,6 +37,7 @@ from pipeline.transforms import (
     ReadInputFiles,
 )
 from prompts import PromptSet, load_prompt_set
+from taxonomies import prompt_topics
 
 __all__ = [
     "EXIT_INPUT_LOST",
@@ -94,7 +95,8 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
         sampler=opts.sampler,
         task=task,
         constrained=opts.constrained_decoding,
-        reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars),
+        reply_spec=schemas.reply_constraint_spec(opts.max_summary_chars,
+                                                 arm_topics(opts, arm)),
         batch_bucket_boundaries=opts.batch_bucket_boundaries,
         metrics_namespace=f"gemma_{task}_{arm}",
         timeout_secs=opts.inference_timeout_secs,
@@ -102,6 +104,19 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
         banned_words=drafts.banned_words(),
         copy_bias={Task.APOLOGY: opts.draft_copy_bias, Task.SENTIMENT: opts.summary_copy_bias},
     )
+
+
+def arm_prompt_version(opts: ChatPipelineOptions, arm: Arm) -> str:
+    """The prompt version an arm runs (`--prompt_version`, or `--prompt_version_b` for b)."""
+    if arm == Arm.B and opts.prompt_version_b:
+        return opts.prompt_version_b
+    return opts.prompt_version
+
+
+def arm_topics(opts: ChatPipelineOptions, arm: Arm) -> tuple[str, ...]:
+    """The topic labels an arm's replies carry: the taxonomy's (`--taxonomy`) when its prompt
+    version asks for a topic, none otherwise."""
+    return prompt_topics(load_prompt_set(arm_prompt_version(opts, arm)), opts.taxonomy)
 
 
 class ArmStages:
@@ -117,8 +132,7 @@ class ArmStages:
         self._opts = opts
         self._factory = factory
         self._presets = {Arm.A: opts.model, Arm.B: opts.model_b}
-        self._prompts = {Arm.A: opts.prompt_version,
-                         Arm.B: opts.prompt_version_b or opts.prompt_version}
+        self._prompts = {arm: arm_prompt_version(opts, arm) for arm in (Arm.A, Arm.B)}
         self._engine_settings: dict[str, dict[str, Any]] = {}
         ab = bool(opts.model_b)
         self.split = opts.ab_split if ab else 0.0
@@ -155,7 +169,9 @@ class ArmStages:
 
     def analyze_sentiment(self, arm: Arm) -> AnalyzeSentiment:
         return AnalyzeSentiment(self.inference(arm, Task.SENTIMENT), self._opts.max_summary_chars,
-                                self._opts.review_below_confidence, self.prompt_set(arm))
+                                self._opts.review_below_confidence, self.prompt_set(arm),
+                                arm_topics(self._opts, arm),
+                                self._opts.review_below_topic_confidence)
 
     def draft_apologies(self, arm: Arm) -> DraftApologies:
         return DraftApologies(self.inference(arm, Task.APOLOGY), self.prompt_set(arm))

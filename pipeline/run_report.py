@@ -494,6 +494,13 @@ def _spread_chart(values: Sequence[float], *, chart_id: str, title: str, colour:
 _LONG_FIELDS = frozenset({"reason", "summary", "apology draft", "chat text"})
 
 
+def _topic(row: dict) -> str:
+    """`major.minor` of a row, or "-" (a run whose prompt version asks for no topic)."""
+    if row.get("topic_major") and row.get("topic_minor"):
+        return f"{row['topic_major']}.{row['topic_minor']}"
+    return "-"
+
+
 def _example_table(sink: str, rows: Sequence[dict], table_id: str) -> str:
     if not rows:
         return f'<p class="none" id="{table_id}">no {sink} rows</p>'
@@ -501,14 +508,14 @@ def _example_table(sink: str, rows: Sequence[dict], table_id: str) -> str:
         header = ("chat", "stage", "reason")
         cells = [(r.get("chat_id"), r.get("stage"), r.get("reason")) for r in rows]
     elif sink == "review":
-        header = ("chat", "sentiment", "confidence", "why", "summary", "apology draft")
+        header = ("chat", "sentiment", "confidence", "topic", "why", "summary", "apology draft")
         cells = [(r.get("chat_id"), r.get("sentiment"), r.get("sentiment_confidence"),
-                  r.get("review_reason"), r.get("summary"), r.get("apology_draft"))
+                  _topic(r), r.get("review_reason"), r.get("summary"), r.get("apology_draft"))
                  for r in rows]
     else:
-        header = ("chat", "sentiment", "confidence", "summary", "chat text")
+        header = ("chat", "sentiment", "confidence", "topic", "summary", "chat text")
         cells = [(r.get("chat_id"), r.get("sentiment"), r.get("sentiment_confidence"),
-                  r.get("summary"), r.get("chat_message")) for r in rows]
+                  _topic(r), r.get("summary"), r.get("chat_message")) for r in rows]
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join(
         '<tr class="example">' + "".join(

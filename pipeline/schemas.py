@@ -34,6 +34,9 @@ DEFAULT_MAX_SUMMARY_CHARS = 256
 SENTIMENT_VALUES: tuple[int, ...] = (1, 0, -1)
 # JSON key order the model is asked for, and the order the constrained decoder enforces.
 REPLY_KEYS: tuple[str, ...] = ("sentiment", "summary")
+# The third key, when the prompt version asks for a topic (`taxonomies`): a `major.minor`
+# label of the run's taxonomy, the grammar allowing no other.
+TOPIC_KEY = "topic"
 
 
 
@@ -114,7 +117,7 @@ def _visible_field(value: str, info: ValidationInfo) -> str:
 # A text a person or the model wrote, checked at the edge: it must show something.
 VisibleText = Annotated[StrictStr, AfterValidator(_visible_field)]
 
-ReviewReason = Literal["negative", "low_confidence"]
+ReviewReason = Literal["negative", "low_confidence", "low_topic_confidence"]
 # The longest reply a reviewer can send, and so the longest draft they can approve as is.
 MAX_REPLY_CHARS = 4000
 # A reply (a draft, or what a reviewer approved). The length bound comes before the visible
@@ -164,13 +167,33 @@ class SentimentReply(BaseModel):
 
     `sentiment` accepts an int or a numeric string ("-1"); anything outside
     `SENTIMENT_VALUES` is rejected. `summary` is bounded by `max_summary_chars`, passed as
-    validation context (default `DEFAULT_MAX_SUMMARY_CHARS`).
+    validation context (default `DEFAULT_MAX_SUMMARY_CHARS`). `topic` is required, and must
+    be one of them, when the context gives `topics` (the taxonomy's labels: the prompt
+    version asks for a topic); without, it is ignored (None).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     sentiment: int
     summary: StrictStr
+    # Any: without topics asked, whatever the reply has there is ignored, as extra keys are.
+    topic: Any = None
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, value: Any, info: ValidationInfo) -> str | None:
+        topics = (info.context or {}).get("topics") or ()
+        if not topics or value is None:
+            return None
+        if not isinstance(value, str) or value not in topics:
+            raise ValueError(f"topic {value!r:.80} is not a label of the taxonomy")
+        return value
+
+    @model_validator(mode="after")
+    def _topic_when_asked(self, info: ValidationInfo) -> SentimentReply:
+        if (info.context or {}).get("topics") and self.topic is None:
+            raise ValueError("topic is missing: the prompt asks for one")
+        return self
 
     @field_validator("sentiment", mode="before")
     @classmethod
@@ -200,14 +223,16 @@ class SentimentReply(BaseModel):
         return value
 
 
-def reply_constraint_spec(max_summary_chars: int) -> ReplySpec:
+def reply_constraint_spec(max_summary_chars: int, topics: tuple[str, ...] = ()) -> ReplySpec:
     """The reply grammar, read from `SentimentReply` and the constants above: the one frozen
-    spec the constrained decoder is built from."""
-    if tuple(SentimentReply.model_fields) != REPLY_KEYS:
+    spec the constrained decoder is built from (`topics`: the taxonomy's labels when the
+    prompt version asks for a topic)."""
+    if tuple(SentimentReply.model_fields) != (*REPLY_KEYS, TOPIC_KEY):
         raise AssertionError(f"SentimentReply's fields {tuple(SentimentReply.model_fields)} "
-                             f"are not REPLY_KEYS {REPLY_KEYS}")
+                             f"are not REPLY_KEYS {REPLY_KEYS} then {TOPIC_KEY!r}")
     return ReplySpec(keys=REPLY_KEYS, sentiment_values=SENTIMENT_VALUES,
-                     max_summary_chars=max_summary_chars)
+                     max_summary_chars=max_summary_chars, topics=tuple(topics),
+                     topic_key=TOPIC_KEY)
 
 
 class _OutputBase(BaseModel):
@@ -219,6 +244,11 @@ class _OutputBase(BaseModel):
     sentiment: int
     summary: str
     sentiment_confidence: float | None = None
+    # The chat's topic (`taxonomies`: `major.minor` split), when the prompt version asks for
+    # one, and the label's probability among the taxonomy's (`Generation.topic_confidence`).
+    topic_major: str | None = None
+    topic_minor: str | None = None
+    topic_confidence: float | None = None
     model_variant: ArmName = "a"
     prompt_version: PromptVersion | None = None
     prompt_tokens: int | None = None
@@ -419,6 +449,9 @@ _OUTPUT_FIELDS = [
     _bq_field("sentiment", "INT64", "REQUIRED"),
     _bq_field("summary", "STRING", "REQUIRED"),
     _bq_field("sentiment_confidence", "FLOAT64"),
+    _bq_field("topic_major", "STRING"),
+    _bq_field("topic_minor", "STRING"),
+    _bq_field("topic_confidence", "FLOAT64"),
     _bq_field("model_variant", "STRING"),
     _bq_field("prompt_version", "STRING"),
     _bq_field("prompt_tokens", "INT64"),

@@ -431,10 +431,13 @@ class _RouteReplyFn(GuardedDoFn):
     STAGE = Stage.REPLY
 
     def __init__(self, max_summary_chars: int, final: bool,
-                 review_below_confidence: float | None = None):
+                 review_below_confidence: float | None = None, topics: tuple[str, ...] = (),
+                 review_below_topic_confidence: float | None = None):
         self._max_summary_chars = max_summary_chars
         self._final = final
         self._review_below = review_below_confidence
+        self._topics = tuple(topics)
+        self._review_below_topic = review_below_topic_confidence
 
     def handle(self, keyed_result):
         key, result = keyed_result
@@ -445,7 +448,7 @@ class _RouteReplyFn(GuardedDoFn):
             counter(f"chats_{variant}").inc()
         _record_tokens(generation, variant, Task.SENTIMENT)
         try:
-            reply = elements.parse_reply(text, self._max_summary_chars)
+            reply = elements.parse_reply(text, self._max_summary_chars, self._topics)
         except ValueError as e:
             if not self._final:
                 counter("replies_retried").inc()
@@ -466,44 +469,63 @@ class _RouteReplyFn(GuardedDoFn):
             counter("low_confidence_reviews").inc()
             yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, {**row, REVIEW_REASON_FIELD:
                                                           "low_confidence"})
+        elif elements.needs_review_for_confidence(row, self._review_below_topic,
+                                                  "topic_confidence"):
+            counter("low_topic_confidence_reviews").inc()
+            yield beam.pvalue.TaggedOutput(TAG_NEGATIVE, {**row, REVIEW_REASON_FIELD:
+                                                          "low_topic_confidence"})
         else:
             yield row
 
 
-def _sentiment_prompt(key: ChatKey, limit: int, strict: bool, prompt_set: PromptSet):
+def _sentiment_prompt(key: ChatKey, limit: int, strict: bool, prompt_set: PromptSet,
+                      topics: tuple[str, ...] = ()):
     """(the key, stamped with the prompt version, and the prompt)."""
     return key._replace(prompt_version=prompt_set.version), render_sentiment_prompt(
-        key.chat_message, key.user_id, limit, strict=strict, prompt_set=prompt_set)
+        key.chat_message, key.user_id, limit, strict=strict, prompt_set=prompt_set,
+        topics=topics)
 
 
 class AnalyzeSentiment(beam.PTransform):
-    """Chats -> sentiment + summary: `results` (1/0), `negative` (-1, or low confidence, to
-    review) and `errors`. A reply that fails validation is retried once with a stricter
-    prompt before it reaches the error sink."""
+    """Chats -> sentiment + summary (+ topic): `results` (1/0), `negative` (-1, or low
+    confidence, to review) and `errors`. A reply that fails validation is retried once with a
+    stricter prompt before it reaches the error sink.
+
+    `topics`: the taxonomy's labels when the prompt version asks for a topic (the prompt
+    lists them, the reply must write one); empty otherwise. A positive/neutral row whose
+    topic confidence is below `review_below_topic_confidence` goes to review too."""
 
     def __init__(self, inference: InferWithIsolation, max_summary_chars: int,
                  review_below_confidence: float | None = None,
-                 prompt_set: PromptSet | None = None):
+                 prompt_set: PromptSet | None = None, topics: tuple[str, ...] = (),
+                 review_below_topic_confidence: float | None = None):
         super().__init__()
         self._prompt_set = prompt_set or load_prompt_set()
+        if self._prompt_set.asks_topic and not topics:
+            raise ValueError(f"prompt version {self._prompt_set.version} asks for a topic: "
+                             "give the taxonomy's labels")
+        self._topics = tuple(topics) if self._prompt_set.asks_topic else ()
         # Applied twice (first try and retry) under two labels: one model, one identifier.
         self._inference = inference
         self._max_summary_chars = max_summary_chars
         self._review_below = review_below_confidence
+        self._review_below_topic = review_below_topic_confidence
 
     def expand(self, chats):
         limit = self._max_summary_chars
         prompts = chats | "BuildPrompt" >> guarded_map(
-            Stage.PROMPT, _sentiment_prompt, limit, False, self._prompt_set)
+            Stage.PROMPT, _sentiment_prompt, limit, False, self._prompt_set, self._topics)
         first = prompts[TAG_CHATS] | "Generate" >> self._inference
         routed = first[TAG_RESULTS] | "RouteReply" >> beam.ParDo(
-            _RouteReplyFn(limit, False, self._review_below)).with_outputs(
+            _RouteReplyFn(limit, False, self._review_below, self._topics,
+                          self._review_below_topic)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, TAG_RETRY, main=TAG_RESULTS)
         strict_prompts = routed[TAG_RETRY] | "BuildStrictPrompt" >> guarded_map(
-            Stage.PROMPT, _sentiment_prompt, limit, True, self._prompt_set)
+            Stage.PROMPT, _sentiment_prompt, limit, True, self._prompt_set, self._topics)
         second = strict_prompts[TAG_CHATS] | "GenerateRetry" >> self._inference
         rerouted = second[TAG_RESULTS] | "RouteRetriedReply" >> beam.ParDo(
-            _RouteReplyFn(limit, True, self._review_below)).with_outputs(
+            _RouteReplyFn(limit, True, self._review_below, self._topics,
+                          self._review_below_topic)).with_outputs(
             TAG_ERRORS, TAG_NEGATIVE, main=TAG_RESULTS)
         errors = (prompts[TAG_ERRORS], first[TAG_ERRORS], routed[TAG_ERRORS],
                   strict_prompts[TAG_ERRORS], second[TAG_ERRORS],

@@ -2,10 +2,11 @@
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from prompts import templates
+from taxonomies import load_taxonomy
 
 __all__ = [
     "Prompt",
@@ -14,6 +15,7 @@ __all__ = [
     "neutralise_control_strings",
     "render_apology_prompt",
     "render_sentiment_prompt",
+    "render_topics",
 ]
 
 # Breaking a marker only inserts characters, so a pass cannot re-form a marker out of the
@@ -159,8 +161,9 @@ def render_sentiment_prompt(
     strict: bool = False,
     markers: Iterable[str] = (),
     prompt_set: templates.PromptSet | None = None,
+    topics: Sequence[str] | None = None,
 ) -> Prompt:
-    """Renders the sentiment + summary prompt for one chat.
+    """Renders the sentiment + summary (+ topic) prompt for one chat.
 
     Args:
         chat_message: the chat, inserted as data between `<chat>` and `</chat>`.
@@ -170,15 +173,41 @@ def render_sentiment_prompt(
         markers: extra strings to neutralise in the chat, on top of the prompt's own
             markers: the tokenizer's special pieces (`handlers.special_pieces`).
         prompt_set: the prompt version (default: `templates.DEFAULT_PROMPT_VERSION`).
+        topics: the taxonomy's labels (`taxonomies.Taxonomy.labels`), listed where the
+            version's template has `{topics}` (None: the default taxonomy's).
+
+    Raises:
+        ValueError: the version asks for a topic and `topics` is empty.
     """
     prompt_set = prompt_set or templates.load_prompt_set()
     template = prompt_set.strict_sentiment if strict else prompt_set.sentiment
+    fields = {}
+    if prompt_set.asks_topic:
+        if topics is None:
+            topics = load_taxonomy().labels
+        if not topics:
+            raise ValueError(f"prompt version {prompt_set.version} asks for a topic: "
+                             "pass the taxonomy's labels")
+        fields["topics"] = render_topics(topics)
     return _split_render(
         template,
         _chat_text(chat_message, _with_prompt_markers(markers)),
         user_id=user_id,
         max_summary_chars=max_summary_chars,
+        **fields,
     )
+
+
+def render_topics(topics: Sequence[str]) -> str:
+    """The topic list as the prompt shows it, grouped by major category in taxonomy order:
+    `delivery: late, not_arrived; order: wrong_item` for the labels `delivery.late`,
+    `delivery.not_arrived`, `order.wrong_item` (a third fewer tokens than every label in
+    full: the list is in every sentiment prompt)."""
+    groups: dict[str, list[str]] = {}
+    for label in topics:
+        major, _, minor = label.partition(".")
+        groups.setdefault(major, []).append(minor)
+    return "; ".join(f"{major}: {', '.join(minors)}" for major, minors in groups.items())
 
 
 def render_apology_prompt(

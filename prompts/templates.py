@@ -29,7 +29,7 @@ CHAT_END = "</chat>"
 # Every marker the prompt structure relies on: always neutralised in chat and summary text.
 PROMPT_MARKERS = (*CONTROL_STRINGS, CHAT_START, CHAT_END)
 
-DEFAULT_PROMPT_VERSION = "v3"
+DEFAULT_PROMPT_VERSION = "v4"
 VERSIONS_DIR = os.path.join(os.path.dirname(__file__), "versions")
 
 # The placeholders each template must use, exactly once each ({chat} splits the prompt), and
@@ -41,7 +41,10 @@ _FIELDS = {
     "apology": {"user_id", "chat"},
     "strict_apology": {"user_id", "chat"},
 }
-_OPTIONAL_FIELDS = {"apology": {"summary"}, "strict_apology": {"summary"}}
+# A version whose sentiment prompts use {topics} asks for a topic too: the reply gains
+# `"topic": "<major.minor>"` of the run's taxonomy (`taxonomies`), listed where {topics} is.
+_OPTIONAL_FIELDS = {"apology": {"summary"}, "strict_apology": {"summary"},
+                    "sentiment": {"topics"}, "strict_sentiment": {"topics"}}
 # Templates a version may leave out: without `strict_apology`, a draft that fails the apology
 # contract is not redrafted (`pipeline.transforms.DraftApologies`).
 _OPTIONAL_TEMPLATES = {"strict_apology"}
@@ -62,6 +65,15 @@ class PromptSet:
     strict_sentiment: str
     apology: str
     strict_apology: str | None = None
+
+    @property
+    def asks_topic(self) -> bool:
+        """Whether the sentiment reply carries a topic (the templates use `{topics}`)."""
+        return _uses(self.sentiment, "topics")
+
+
+def _uses(template: str, field: str) -> bool:
+    return any(f == field for _, f, _, _ in string.Formatter().parse(template))
 
 
 def _check(version: str, name: str, template: str) -> None:
@@ -108,6 +120,9 @@ def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
         if not isinstance(data.get(name), str):
             raise PromptVersionError(f"prompt version {version}: {name} is missing")
         _check(version, name, data[name])
+    if _uses(data["sentiment"], "topics") != _uses(data["strict_sentiment"], "topics"):
+        raise PromptVersionError(f"prompt version {version}: sentiment and strict_sentiment "
+                                 "must both list {topics} or both leave it out")
     return PromptSet(version, data["sentiment"], data["strict_sentiment"], data["apology"],
                      data.get("strict_apology"))
 

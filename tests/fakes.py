@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import string
 import time
@@ -13,10 +14,12 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from handlers.deadline import DeadlineRunner
 from handlers.generation import Generation, Task
 from prompts import Prompt, available_versions, load_prompt_set, render_sentiment_prompt
+from taxonomies import load_taxonomy
 
 _REPLY = re.compile(r"REPLY<<(.*?)>>", re.S)
 _RETRY = re.compile(r"RETRY<<(.*?)>>", re.S)
-_CONF = re.compile(r"CONF<<(.*?)>>", re.S)
+_CONF = re.compile(r"(?<!TOPIC)CONF<<(.*?)>>", re.S)
+_TOPIC_CONF = re.compile(r"TOPICCONF<<(.*?)>>", re.S)
 _DRAFT = re.compile(r"(?<!RE)DRAFT<<(.*?)>>", re.S)
 _REDRAFT = re.compile(r"REDRAFT<<(.*?)>>", re.S)
 
@@ -46,7 +49,8 @@ def _template_heads() -> dict[tuple[str, str], re.Pattern]:
             if getattr(prompt_set, name) is not None:
                 heads[version, name] = _head_pattern(getattr(prompt_set, name))
         strict, plain = (render_sentiment_prompt("id 1: hi", 1, 100, strict=flag,
-                                                 prompt_set=prompt_set).head
+                                                 prompt_set=prompt_set,
+                                                 topics=load_taxonomy().labels).head
                          for flag in (True, False))
         assert heads[version, "strict_sentiment"].fullmatch(strict), version
         assert not heads[version, "strict_sentiment"].fullmatch(plain), version
@@ -59,6 +63,25 @@ def templates_of(prompt: Prompt) -> set[tuple[str, str]]:
     template it came from, not by a phrase of its wording."""
     return {key for key, pattern in _template_heads().items()
             if pattern.fullmatch(prompt.head)}
+
+
+def asks_topic(prompt: Prompt) -> bool:
+    """Whether `prompt` came from a sentiment template that asks for a topic."""
+    return any(name in ("sentiment", "strict_sentiment") and load_prompt_set(v).asks_topic
+               for v, name in templates_of(prompt))
+
+
+def with_topic(text: str) -> str:
+    """A scripted JSON object reply with `"topic": "general.other"` added when it has none
+    (anything else as it is)."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(obj, dict) or "topic" in obj:
+        return text
+    body = text.rstrip()  # a JSON object: ends with its brace; the rest stays as scripted
+    return body[:-1].rstrip() + (', ' if obj else '') + '"topic": "general.other"}'
 
 
 def is_strict_prompt(prompt: Prompt) -> bool:
@@ -75,7 +98,10 @@ class _FakeModel:
 
 class ScriptedHandler(ModelHandler):
     """Replies with the text between `REPLY<<` and `>>` in the chat (`RETRY<<...>>` for the
-    strict retry prompt, `CONF<<x>>` sets the confidence); raises on `RAISE`,
+    strict retry prompt, `CONF<<x>>` sets the confidence, `TOPICCONF<<x>>` the topic's);
+    under a prompt that asks for a topic, a scripted JSON object without one gets
+    `"topic": "general.other"` (the reply grammar makes a real model write one), unless the
+    chat says `NOTOPIC`; raises on `RAISE`,
     sleeps on `HANG`. Apology prompts get `DRAFT<<...>>` (`REDRAFT<<...>>` for the redraft
     prompt) or else "We are sorry." (an empty draft on `NOAPOLOGY`;
     on `VERSION`, followed by the prompt versions whose apology template rendered it).
@@ -115,10 +141,14 @@ class ScriptedHandler(ModelHandler):
                 strict = is_strict_prompt(prompt)
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)
                 text = match.group(1) if match else "no json here"
+                if asks_topic(prompt) and "NOTOPIC" not in prompt.chat:
+                    text = with_topic(text)
             conf = _CONF.search(prompt.chat)
+            topic_conf = _TOPIC_CONF.search(prompt.chat)
             out.append(PredictionResult(prompt, Generation(
                 text=text, prompt_tokens=10, generated_tokens=5, inference_ms=1.0,
-                sentiment_confidence=float(conf.group(1)) if conf else None)))
+                sentiment_confidence=float(conf.group(1)) if conf else None,
+                topic_confidence=float(topic_conf.group(1)) if topic_conf else None)))
         return out
 
     def batch_elements_kwargs(self):

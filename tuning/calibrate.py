@@ -32,6 +32,8 @@ from handlers.calibration import (
     fit_temperature,
     scaled_probabilities,
 )
+from prompts.templates import DEFAULT_PROMPT_VERSION, load_prompt_set
+from taxonomies import DEFAULT_TAXONOMY, prompt_topics
 from tuning.examples import in_calibration_holdout, read_labelled_chats
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,25 +52,30 @@ def _scores(masses, labels, values, temperature):
             "agreement": round(sum(correct) / len(correct), 4)}
 
 
-def calibrate(model: str, data: str, holdout: int, batch_size: int = 8) -> dict:
-    """The fitted temperature and its record."""
+def calibrate(model: str, data: str, holdout: int, batch_size: int = 8,
+              prompt_version: str = DEFAULT_PROMPT_VERSION,
+              taxonomy: str = DEFAULT_TAXONOMY) -> dict:
+    """The fitted temperature and its record (the pipeline's prompts of `prompt_version`)."""
     from handlers.engine import CausalLMEngine
     from handlers.generation import Task
     from pipeline.schemas import DEFAULT_MAX_SUMMARY_CHARS, reply_constraint_spec
     from prompts import render_sentiment_prompt
+
+    prompt_set = load_prompt_set(prompt_version)
+    topics = prompt_topics(prompt_set, taxonomy)
 
     chats = [c for c in read_labelled_chats(data) if in_calibration_holdout(c, holdout)]
     if not chats:
         raise ValueError(f"--holdout {holdout} keeps no chat of {data}")
     start = time.perf_counter()
     engine = CausalLMEngine(model, max_batch_size=batch_size,
-                            reply_spec=reply_constraint_spec(DEFAULT_MAX_SUMMARY_CHARS))
+                            reply_spec=reply_constraint_spec(DEFAULT_MAX_SUMMARY_CHARS, topics))
     values = list(engine.automaton(Task.SENTIMENT).values)
     masses, labels = [], []
     for i in range(0, len(chats), batch_size):
         batch = chats[i:i + batch_size]
-        prompts = [render_sentiment_prompt(c.chat_message, c.user_id,
-                                           DEFAULT_MAX_SUMMARY_CHARS) for c in batch]
+        prompts = [render_sentiment_prompt(c.chat_message, c.user_id, DEFAULT_MAX_SUMMARY_CHARS,
+                                           prompt_set=prompt_set, topics=topics) for c in batch]
         # The value is decided within the first tokens; the rest of the reply is not needed.
         for chat, gen in zip(batch, engine.generate(prompts, 32, Task.SENTIMENT), strict=True):
             if gen.sentiment_probabilities is None:
@@ -85,6 +92,7 @@ def calibrate(model: str, data: str, holdout: int, batch_size: int = 8) -> dict:
             "model": model,
             "data": os.path.basename(data),
             "holdout_percent": holdout,
+            "prompt_version": prompt_version,
             "chats": len(labels),
             "before": _scores(masses, labels, values, 1.0),
             "after": _scores(masses, labels, values, temperature),
@@ -102,10 +110,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument("--out", required=True,
                    help="Where to write the calibration (<adapter>.calibration.json).")
     p.add_argument("--batch_size", type=int, default=8, help="Default: 8.")
+    p.add_argument("--prompt_version", default=DEFAULT_PROMPT_VERSION,
+                   help=f"The pipeline's prompts. Default: {DEFAULT_PROMPT_VERSION}.")
+    p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY,
+                   help=f"Topic taxonomy, for a version that asks for one. "
+                   f"Default: {DEFAULT_TAXONOMY}.")
     args = p.parse_args(argv)
     if not 1 <= args.holdout <= 50:
         p.error("--holdout must be a percent from 1 to 50")
-    result = calibrate(args.model, args.data, args.holdout, args.batch_size)
+    result = calibrate(args.model, args.data, args.holdout, args.batch_size,
+                       args.prompt_version, args.taxonomy)
     for path in (args.out, os.path.join(args.model, CALIBRATION_FILE)):
         with open(path, "w") as f:
             json.dump(result, f, indent=2, sort_keys=True)

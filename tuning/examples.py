@@ -44,7 +44,8 @@ from prompts import (
     render_apology_prompt,
     render_sentiment_prompt,
 )
-from prompts.templates import PROMPT_MARKERS, TURN_END
+from prompts.templates import PROMPT_MARKERS, TURN_END, PromptSet, load_prompt_set
+from taxonomies import prompt_topics
 
 __all__ = [
     "Encoder",
@@ -53,6 +54,7 @@ __all__ = [
     "parse_labelled_chat",
     "read_labelled_chats",
     "read_labelled_records",
+    "reply_prefix",
     "reply_text",
 ]
 
@@ -73,6 +75,9 @@ class LabelledChat:
     summary: str
     apology: str | None = None
     language: str | None = None
+    # `major.minor` (a data file writes `{"major": M, "minor": m}`); checked against the
+    # run's taxonomy by `Encoder.target_problem`, not here.
+    topic: str | None = None
 
 
 class TrainingSequence(NamedTuple):
@@ -131,7 +136,13 @@ def parse_labelled_chat(obj: Any) -> LabelledChat:
     language = obj.get("language")
     if language is not None and not isinstance(language, str):
         raise ValueError(f"language must be a string, got {language!r:.80}")
-    return LabelledChat(user_id, chat, int(sentiment), summary, apology, language)
+    topic = obj.get("topic")
+    if topic is not None:
+        if not isinstance(topic, dict) or set(topic) != {"major", "minor"} or not all(
+                isinstance(v, str) and v for v in topic.values()):
+            raise ValueError(f'topic must be {{"major": str, "minor": str}}, got {topic!r:.80}')
+        topic = f"{topic['major']}.{topic['minor']}"
+    return LabelledChat(user_id, chat, int(sentiment), summary, apology, language, topic)
 
 
 def in_calibration_holdout(chat: LabelledChat, percent: int) -> bool:
@@ -181,10 +192,12 @@ def read_labelled_chats(path: str) -> list[LabelledChat]:
     return [chat for _, chat in read_labelled_records(path)]
 
 
-def reply_text(sentiment: int, summary: str, max_summary_chars: int) -> str:
+def reply_text(sentiment: int, summary: str, max_summary_chars: int,
+               topic: str | None = None) -> str:
     """The reply exactly as the constrained decoder writes it (`handlers.constrained`):
     `{"sentiment": V, "summary": "S"}` with S a JSON string body of at most
-    `max_summary_chars` characters as written (escapes counted), non-ASCII written raw.
+    `max_summary_chars` characters as written (escapes counted), non-ASCII written raw; with
+    a topic, `{"sentiment": V, "summary": "S", "topic": "major.minor"}`.
 
     Raises:
         ValueError: the summary is too long for the grammar's budget.
@@ -193,7 +206,15 @@ def reply_text(sentiment: int, summary: str, max_summary_chars: int) -> str:
     if len(body) > max_summary_chars:
         raise ValueError(f"summary has {len(body)} characters as JSON, more than "
                          f"max_summary_chars={max_summary_chars}")
-    return f'{{"sentiment": {sentiment}, "summary": "{body}"}}'
+    head = f'{{"sentiment": {sentiment}, "summary": "{body}"'
+    return head + ("}" if topic is None else f', "topic": "{topic}"}}')
+
+
+def reply_prefix(sentiment: int, summary: str, max_summary_chars: int) -> str:
+    """The reply up to the end of the summary's text, no closing quote: what a chat labelled
+    with no topic teaches under a prompt that asks for one (the rest is not labelled, so it is
+    not taught; the quote is left out because Gemma writes it fused with what follows)."""
+    return reply_text(sentiment, summary, max_summary_chars)[:-2]
 
 
 def _piece_id(tokenizer, piece: str) -> int | None:
@@ -245,11 +266,16 @@ class Encoder:
         return out
 
     def target_problem(self, chat: LabelledChat,
-                       tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY)) -> str | None:
+                       tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY),
+                       topics: Sequence[str] = ()) -> str | None:
         """Why `chat` cannot be trained on as written, or None: a text that becomes a target
         of `tasks` (the summary in the sentiment reply, the apology) spells a special piece
         of this tokenizer or a prompt marker (`prompts.first_marker`, `neutralise`'s
-        matcher)."""
+        matcher); or, when the prompt asks for a topic (`topics`: the taxonomy's labels), its
+        topic is not one of them."""
+        if Task.SENTIMENT in tasks and topics and chat.topic is not None \
+                and chat.topic not in topics:
+            return f"topic {chat.topic!r} is not a label of the run's taxonomy"
         fields = []
         if Task.SENTIMENT in tasks:
             fields.append(("summary", chat.summary))
@@ -264,6 +290,7 @@ class Encoder:
 
     def screen(self, chats: Sequence[LabelledChat], names: Sequence[str] | None = None,
                tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY),
+               topics: Sequence[str] = (),
                ) -> tuple[list[LabelledChat], list[str]]:
         """The chats `encode` may train on, and one `name: reason` per chat refused
         (`target_problem`), each also logged. `names` (default: `chat index N`) identify the
@@ -272,7 +299,7 @@ class Encoder:
             names = [f"chat index {i}" for i in range(len(chats))]
         kept, refused = [], []
         for name, chat in zip(names, chats, strict=True):
-            problem = self.target_problem(chat, tasks)
+            problem = self.target_problem(chat, tasks, topics)
             if problem is None:
                 kept.append(chat)
                 continue
@@ -280,9 +307,13 @@ class Encoder:
             _LOGGER.warning("refused %s", refused[-1])
         return kept, refused
 
-    def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Ids of each target text (no BOS), with the stop token appended."""
-        return [[*ids, self.stop_id] for ids in self._ids(texts)]
+    def target_ids(self, texts: Sequence[str],
+                   stops: Sequence[bool] | None = None) -> list[list[int]]:
+        """Ids of each target text (no BOS), with the stop token appended (where `stops`, if
+        given, says so: a reply prefix has none)."""
+        stops = [True] * len(texts) if stops is None else stops
+        return [[*ids, self.stop_id] if stop else list(ids)
+                for ids, stop in zip(self._ids(texts), stops, strict=True)]
 
     def label_span(self, target_ids: Sequence[int], sentiment: int) -> tuple[int, int]:
         """Where the sentiment value's tokens sit in a reply's ids: after the tokens of
@@ -303,34 +334,60 @@ class Encoder:
         max_summary_chars: int,
         max_length: int,
         tasks: Sequence[Task] = (Task.SENTIMENT, Task.APOLOGY),
+        prompt_set: PromptSet | None = None,
+        topics: Sequence[str] | None = None,
     ) -> list[TrainingSequence]:
-        """Training sequences of both tasks. A sequence is fed as `prompt + target[:-1]`, so
-        it fits when `len(prompt) + len(target) - 1 <= max_length`; longer prompts lose the
-        start of their chat, and a sequence that cannot fit even so is skipped (logged).
+        """Training sequences of both tasks, in `prompt_set`'s prompts (default: the default
+        version). A sequence is fed as `prompt + target[:-1]`, so it fits when
+        `len(prompt) + len(target) - 1 <= max_length`; longer prompts lose the start of their
+        chat, and a sequence that cannot fit even so is skipped (logged).
+
+        When the version asks for a topic, `topics` are the taxonomy's labels (None: the
+        default taxonomy's): the prompt lists them and a chat's reply target ends with its topic; a chat labelled with no
+        topic teaches only its reply up to the summary's text (`reply_prefix`), no stop.
 
         Raises:
             ValueError: a chat `screen` refuses (its targets spell a special piece): screen
                 the chats first, so the refusals are counted under their chat ids.
         """
         chats = list(chats)
+        prompt_set = prompt_set or load_prompt_set()
+        asks_topic = prompt_set.asks_topic
+        if topics is None:
+            topics = prompt_topics(prompt_set)
+        if asks_topic and not topics:
+            raise ValueError(f"prompt version {prompt_set.version} asks for a topic: pass the "
+                             "taxonomy's labels")
+        topics = tuple(topics) if asks_topic else ()
         for index, chat in enumerate(chats):
-            problem = self.target_problem(chat, tasks)
+            problem = self.target_problem(chat, tasks, topics)
             if problem is not None:
                 raise ValueError(f"chat index {index}: {problem} (Encoder.screen refuses it)")
-        jobs: list[tuple[str, int, Prompt, str]] = []
+        jobs: list[tuple[str, int, Prompt, str, bool]] = []
         for index, chat in enumerate(chats):
             if Task.SENTIMENT in tasks:
-                jobs.append((Task.SENTIMENT, index, render_sentiment_prompt(
-                    chat.chat_message, chat.user_id, max_summary_chars),
-                    reply_text(chat.sentiment, chat.summary, max_summary_chars)))
+                prompt = render_sentiment_prompt(chat.chat_message, chat.user_id,
+                                                 max_summary_chars, prompt_set=prompt_set,
+                                                 topics=topics)
+                if not asks_topic:
+                    target = reply_text(chat.sentiment, chat.summary, max_summary_chars)
+                elif chat.topic is None:
+                    target = reply_prefix(chat.sentiment, chat.summary, max_summary_chars)
+                else:
+                    target = reply_text(chat.sentiment, chat.summary, max_summary_chars,
+                                        chat.topic)
+                jobs.append((Task.SENTIMENT, index, prompt, target,
+                             not asks_topic or chat.topic is not None))
             if Task.APOLOGY in tasks and chat.apology is not None:
                 jobs.append((Task.APOLOGY, index, render_apology_prompt(
-                    chat.chat_message, chat.user_id, chat.summary), chat.apology))
-        targets = self.target_ids([job[3] for job in jobs])
+                    chat.chat_message, chat.user_id, chat.summary, prompt_set=prompt_set),
+                    chat.apology, True))
+        targets = self.target_ids([job[3] for job in jobs], [job[4] for job in jobs])
         sequences, skipped = [], 0
         # Prompts are encoded per target budget; most fit, so one batched call does the work.
         fits = self.prompt_ids([job[2] for job in jobs], 10**9)
-        for (task, index, prompt, _), target, (ids, _) in zip(jobs, targets, fits, strict=True):
+        for (task, index, prompt, _, _), target, (ids, _) in zip(jobs, targets, fits,
+                                                                strict=True):
             budget = max_length + 1 - len(target)
             truncated = False
             if len(ids) > budget:

@@ -34,6 +34,8 @@ import numpy as np
 from handlers import keras_hub_compat as compat
 from handlers.generation import Task
 from pipeline.digests import sha256_file
+from prompts.templates import DEFAULT_PROMPT_VERSION, load_prompt_set
+from taxonomies import DEFAULT_TAXONOMY, load_taxonomy, prompt_topics
 from tuning import lora
 from tuning.examples import (
     Encoder,
@@ -94,6 +96,10 @@ class TrainConfig:
     length_buckets: tuple[int, ...] = DEFAULT_LENGTH_BUCKETS
     target_buckets: tuple[int, ...] = DEFAULT_TARGET_BUCKETS
     tasks: tuple[Task, ...] = field(default=(Task.SENTIMENT, Task.APOLOGY))
+    # The prompts trained on (the pipeline's --prompt_version) and, when that version asks
+    # for a topic, the taxonomy whose labels it lists and the replies end with (--taxonomy).
+    prompt_version: str = DEFAULT_PROMPT_VERSION
+    taxonomy: str = DEFAULT_TAXONOMY
 
     def __post_init__(self):
         # Buckets below max_length, then max_length itself: every sequence that fits
@@ -391,11 +397,15 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     encoder = Encoder(model.preprocessor.tokenizer)
     # Targets that spell a special piece are refused, by chat id, not neutralised or dropped
     # silently (`tuning.examples`); the count and the names go into the run's record.
-    chats, refused = encoder.screen([c for _, c in named], [n for n, _ in named], config.tasks)
+    prompt_set = load_prompt_set(config.prompt_version)
+    topics = prompt_topics(prompt_set, config.taxonomy)
+    chats, refused = encoder.screen([c for _, c in named], [n for n, _ in named], config.tasks,
+                                    topics)
     if refused:
-        _LOGGER.warning("%d chats refused: a target spells a special piece of the tokenizer",
-                        len(refused))
-    sequences = encoder.encode(chats, config.max_summary_chars, config.max_length, config.tasks)
+        _LOGGER.warning("%d chats refused: a target spells a special piece of the tokenizer "
+                        "or names a topic the taxonomy lacks", len(refused))
+    sequences = encoder.encode(chats, config.max_summary_chars, config.max_length, config.tasks,
+                               prompt_set, topics)
     if not sequences:
         raise ValueError("no training sequence fits max_length")
     counts = {t: sum(s.task == t for s in sequences) for t in config.tasks}
@@ -461,7 +471,10 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
         "chats": len(chats),
         "calibration_holdout_chats": len(held_out),
         # Chats refused before encoding (counted by reason, named by chat id).
+        # "special_piece" kept as the key: a refused target spells a special piece or, under
+        # a topic prompt, names a topic the taxonomy lacks (the names say which).
         "refused": {"special_piece": len(refused)},
+        "topic_labelled_chats": sum(c.topic is not None for c in chats),
         "refused_chats": refused[:_MAX_REFUSALS_RECORDED],
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
@@ -555,6 +568,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", default="sentiment,apology",
                    help="Comma-separated tasks to train: sentiment, apology. "
                    "Default: sentiment,apology.")
+    p.add_argument("--prompt_version", default=d.prompt_version,
+                   help="The prompt version to train on (prompts/versions/). "
+                   f"Default: {d.prompt_version}.")
+    p.add_argument("--taxonomy", default=d.taxonomy,
+                   help="Topic taxonomy (a name in taxonomies/ or a .json path), for a prompt "
+                   f"version that asks for a topic. Default: {d.taxonomy}.")
     p.add_argument("--length_buckets", type=_positive_ints,
                    default=",".join(map(str, d.length_buckets)),
                    help="Comma-separated padded sequence lengths (each a compiled shape). "
@@ -580,13 +599,19 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise ValueError("--max_examples must be positive")
     if not 0 <= args.calibration_holdout <= 50:
         raise ValueError("--calibration_holdout must be a percent from 0 to 50")
+    try:
+        load_prompt_set(args.prompt_version)
+        load_taxonomy(args.taxonomy)
+    except ValueError as e:  # PromptVersionError, TaxonomyError
+        raise ValueError(f"--prompt_version/--taxonomy: {e}") from None
     return TrainConfig(
         epochs=args.epochs, rank=args.rank, alpha=args.alpha, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, label_weight=args.label_weight,
         max_examples=args.max_examples, calibration_holdout=args.calibration_holdout,
         max_length=args.max_length, max_summary_chars=args.max_summary_chars,
         targets=TARGET_SETS[args.targets], tasks=tasks,
-        length_buckets=args.length_buckets, target_buckets=args.target_buckets)
+        length_buckets=args.length_buckets, target_buckets=args.target_buckets,
+        prompt_version=args.prompt_version, taxonomy=args.taxonomy)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

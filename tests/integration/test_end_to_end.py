@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.integration.conftest import TINY_PROMPTS
+
 from pipeline.pipeline import run
 from pipeline.summary import load
 
@@ -34,7 +36,7 @@ def test_every_input_lands_in_exactly_one_sink(tiny_preset, tmp_path):
     src = tmp_path / "chats.jsonl"
     total = _write_input(src, 12)
     out = tmp_path / "out"
-    run(["--input", str(src), "--output_dir", str(out), "--model", tiny_preset,
+    run(["--input", str(src), "--output_dir", str(out), "--model", tiny_preset, *TINY_PROMPTS,
          "--max_new_tokens", "24", "--apology_max_new_tokens", "16",
          "--length_buckets", "256,512", "--share_model_across_processes", "false"])
     records = load(str(out))

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.integration.conftest import TINY_PROMPTS
+
 from bench.hostile import account, as_lines, hostile_stream
 from pipeline.pipeline import run
 from pipeline.summary import load
@@ -18,7 +20,7 @@ def test_thousand_hostile_inputs_each_land_exactly_once(tiny_preset, tmp_path):
     src = tmp_path / "hostile.jsonl"
     src.write_bytes(b"\n".join(lines) + b"\n")
     out = tmp_path / "out"
-    run(["--input", str(src), "--output_dir", str(out), "--model", tiny_preset,
+    run(["--input", str(src), "--output_dir", str(out), "--model", tiny_preset, *TINY_PROMPTS,
          "--max_new_tokens", "40", "--apology_max_new_tokens", "16",
          "--length_buckets", "256,512", "--max_batch_size", "16"])
     records = load(str(out))

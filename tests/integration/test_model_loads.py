@@ -7,6 +7,8 @@ import threading
 import keras_hub
 import pytest
 
+from tests.integration.conftest import TINY_PROMPTS
+
 from handlers import keras_hub_handler
 from handlers.deadline import InferenceTimeout
 from handlers.generation import Task
@@ -53,7 +55,7 @@ def _run(tmp_path, preset, *extra):
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     shutil.rmtree(out, ignore_errors=True)
-    run(["--input", str(src), "--output_dir", str(out), "--model", preset,
+    run(["--input", str(src), "--output_dir", str(out), "--model", preset, *TINY_PROMPTS,
          "--max_new_tokens", "24", "--apology_max_new_tokens", "16", "--max_batch_size", "4",
          "--length_buckets", "256,512", "--share_model_across_processes", "false", *extra])
     records = load(str(out))

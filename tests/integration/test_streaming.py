@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.integration.conftest import TINY_PROMPTS
+
 pytestmark = [pytest.mark.slow, pytest.mark.servers]
 
 
@@ -27,7 +29,7 @@ def test_every_published_chat_is_accounted_for_exactly_once(servers, tiny_preset
             for i in range(10)]
     bad = [b"", b"not json", b'{"id": 77, "user_id": "x", "chat_message": "hi"}', b"\xff\xfe",
            json.dumps({"id": 78, "user_id": 1, "chat_message": "x" * 5000}).encode()]
-    run = StreamingRun(servers, tiny_preset, extra_argv=(
+    run = StreamingRun(servers, tiny_preset, extra_argv=(*TINY_PROMPTS,
         "--max_new_tokens", "40", "--apology_max_new_tokens", "16", "--length_buckets",
         "256,512", "--max_chat_bytes", "4096", "--max_batch_size", "4",
         "--metrics_window_secs", "5"))

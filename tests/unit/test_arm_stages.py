@@ -67,4 +67,4 @@ def test_an_ab_test_of_prompts_alone_shares_one_model_between_the_arms():
     identifiers = {stages.inference(arm, task)._model_identifier
                    for arm in (Arm.A, Arm.B) for task in Task}
     assert identifiers == {"model:preset-a"}
-    assert (stages.prompt_set(Arm.A).version, stages.prompt_set(Arm.B).version) == ("v3", "v2")
+    assert (stages.prompt_set(Arm.A).version, stages.prompt_set(Arm.B).version) == ("v4", "v2")

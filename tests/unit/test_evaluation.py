@@ -58,3 +58,35 @@ def test_helpers():
     """Sentences split after end punctuation and at line breaks; Hangul decides Korean."""
     assert sentences("One. Two!\nThree") == ["One.", "Two!", "Three"]
     assert language_of("환불 요청 refund") == "ko" and language_of("refund 환") == "en"
+
+
+def test_the_report_scores_topics_against_the_labels():
+    """Accuracy of the whole label and of the major alone, per language, the confusion by
+    major, the labels mistaken, and the topic confidence's ranking; nothing about topics when
+    the run wrote none."""
+    from pipeline.evaluation import report, topic_of
+
+    def label(i, language, major, minor):
+        return {"id": i, "sentiment": 0, "language": language, "topic_words": [],
+                "topic": {"major": major, "minor": minor}}
+
+    labels = {1: label(1, "en", "delivery", "late"), 2: label(2, "en", "billing", "refund"),
+              3: label(3, "ko", "billing", "overcharge"), 4: label(4, "ko", "general", "other")}
+    rows = [(1, "delivery", "late", 0.9), (2, "billing", "overcharge", 0.4),
+            (3, "billing", "overcharge", 0.8), (4, "delivery", "late", 0.3)]
+    records = {"results": [{"chat_id": i, "user_id": 1, "chat_message": "x", "sentiment": 0,
+                            "summary": "s", "topic_major": M, "topic_minor": m,
+                            "topic_confidence": c} for i, M, m, c in rows],
+               "review": [], "errors": []}
+    text = report(records, labels, 256)
+    assert "== topics: 2/4 (50.0%) right (major.minor), 3/4 (75.0%) by major category ==" in text
+    assert "  en: 1/2 (50.0%)" in text and "METRIC eval_topic_accuracy_ko 0.500" in text
+    assert "billing.refund as billing.overcharge 1" in text
+    assert "general.other as delivery.late 1" in text
+    assert "METRIC eval_topic_confidence_auroc 1.000" in text
+    row = next(line for line in text.splitlines() if line.startswith("  billing "))
+    assert row.split()[1:] == ["2", "0", "0"]  # columns: billing, delivery, general
+    assert topic_of({"topic_major": None, "topic_minor": None}) is None
+    for r in records["results"]:
+        r["topic_major"] = r["topic_minor"] = None
+    assert "topics" not in report(records, labels, 256)

@@ -20,7 +20,7 @@ from pipeline import elements, records, transforms
 from pipeline.elements import RawChat
 from pipeline.pipeline import build_pipeline
 from pipeline.sinks import PublishJson, error_insert_id
-from tests.fakes import scripted_factory
+from tests.fakes import asks_topic, scripted_factory, with_topic
 
 OK = '{"sentiment": 1, "summary": "fine"}'
 NEG = '{"sentiment": -1, "summary": "angry"}'
@@ -173,6 +173,9 @@ class SharedHangingHandler(ModelHandler):
         texts = model.generate([p.chat for p in batch], self._timeout)
         if self._task == Task.APOLOGY:
             texts = ["We are sorry."] * len(batch)
+        else:  # the topic the reply grammar would make a model write, where it is asked for
+            texts = [with_topic(t) if asks_topic(p) else t
+                     for p, t in zip(batch, texts, strict=True)]
         return [PredictionResult(p, Generation(text=t)) for p, t in zip(batch, texts, strict=True)]
 
     def batch_elements_kwargs(self):

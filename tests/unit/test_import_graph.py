@@ -6,21 +6,22 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("prompts", "handlers", "pipeline", "tuning", "evaluate", "review", "local",
+PACKAGES = ("taxonomies", "prompts", "handlers", "pipeline", "tuning", "evaluate", "review", "local",
             "builders", "bench")
 # What each package may import. The worker packages (prompts, handlers, pipeline) stand alone;
 # the tools build on them. Edges marked "untangle" are known to be sideways and are to go
 # (a shared reader of run outputs and decisions); no new one may be added.
 ALLOWED = {
-    "prompts": set(),
+    "taxonomies": set(),
+    "prompts": {"taxonomies"},
     "handlers": {"prompts"},
-    "pipeline": {"handlers", "prompts"},
-    "tuning": {"handlers", "pipeline", "prompts"},
-    "evaluate": {"handlers", "pipeline", "tuning"},  # tuning: untangle
+    "pipeline": {"handlers", "prompts", "taxonomies"},
+    "tuning": {"handlers", "pipeline", "prompts", "taxonomies"},
+    "evaluate": {"handlers", "pipeline", "tuning", "taxonomies"},  # tuning: untangle
     "review": {"pipeline", "evaluate"},  # evaluate: untangle
     "local": {"pipeline", "review"},  # review: untangle
     "builders": {"handlers", "pipeline", "prompts"},
-    "bench": {"builders", "handlers", "local", "pipeline", "prompts"},
+    "bench": {"builders", "handlers", "local", "pipeline", "prompts", "taxonomies"},
 }
 
 

@@ -111,7 +111,7 @@ def test_workers_get_no_build_tools_benchmarks_or_tests():
     top-level package that is not installed (the preset builders, benchmarks, tests, the
     local emulators, the review app, the report)."""
     packages = _worker_packages()
-    assert {"pipeline", "handlers", "prompts"} <= set(packages)
+    assert {"pipeline", "handlers", "prompts", "taxonomies"} <= set(packages)
     not_installed = {"builders", "bench", "tests", "local", "review", "evaluate", "tuning"}
     assert not {p.split(".")[0] for p in packages} & not_installed, packages
     for package in packages:

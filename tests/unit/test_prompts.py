@@ -188,10 +188,12 @@ def test_prompt_version_files_are_checked(tmp_path, monkeypatch):
         templates.load_prompt_set.cache_clear()
 
 
-def test_every_shipped_prompt_version_loads_and_v3_is_the_default():
+def test_every_shipped_prompt_version_loads_and_v4_is_the_default():
     from prompts import templates
 
     for version in templates.available_versions():
         assert templates.load_prompt_set(version).version == version
-    assert templates.DEFAULT_PROMPT_VERSION == "v3"
-    assert templates.SENTIMENT_TEMPLATE == templates.load_prompt_set("v3").sentiment
+    assert templates.DEFAULT_PROMPT_VERSION == "v4"
+    assert templates.SENTIMENT_TEMPLATE == templates.load_prompt_set("v4").sentiment
+    assert [v for v in templates.available_versions()
+            if templates.load_prompt_set(v).asks_topic] == ["v4"]

@@ -55,11 +55,12 @@ def test_routes_by_sentiment_and_errors():
 
 def test_reply_error_carries_raw_reply_and_reason():
     """A malformed reply's error record has the reason and the raw reply."""
-    p, out = _run([_chat(9, '{"sentiment": 9, "summary": "x"}')])
+    reply = '{"sentiment": 9, "summary": "x", "topic": "general.other"}'
+    p, out = _run([_chat(9, reply)])
     with p:
         rec = out["errors"] | beam.Map(lambda r: (r["stage"], "sentiment" in r["reason"],
                                                   r["raw"]))
-        assert_that(rec, equal_to([("reply", True, '{"sentiment": 9, "summary": "x"}')]))
+        assert_that(rec, equal_to([("reply", True, reply)]))
 
 
 def test_failing_element_does_not_take_its_batch_down():
@@ -116,6 +117,44 @@ def test_low_confidence_positive_chats_go_to_review():
                                                       r["sentiment_confidence"]))
         assert_that(reasons, equal_to([(2, "low_confidence", 0.4), (3, "negative", 0.4)]),
                     label="review")
+
+
+def test_topics_reach_the_rows_and_doubtful_ones_go_to_review():
+    """Under the default prompt version (it asks for a topic) every row carries its topic
+    split into major and minor with its confidence; with --review_below_topic_confidence a
+    positive chat with a doubtful topic is reviewed (`low_topic_confidence`); a topic the
+    taxonomy lacks, or none when one is asked (NOTOPIC), is a malformed reply."""
+    raw = [
+        _chat(1, '{"sentiment": 1, "summary": "sure", "topic": "general.praise"}',
+              extra="TOPICCONF<<0.9>>"),
+        _chat(2, '{"sentiment": 0, "summary": "unsure", "topic": "delivery.late"}',
+              extra="TOPICCONF<<0.2>>"),
+        _chat(3, '{"sentiment": 0, "summary": "made up", "topic": "delivery.teleported"}'),
+        _chat(4, '{"sentiment": 0, "summary": "none"}', extra="NOTOPIC"),
+        _chat(5, '{"sentiment": 0, "summary": "scripted without"}'),
+    ]
+    p, out = _run(raw, ["--review_below_topic_confidence", "0.5"])
+    with p:
+        rows = out["results"] | "r" >> beam.Map(lambda r: (
+            r["chat_id"], r["topic_major"], r["topic_minor"], r["topic_confidence"]))
+        assert_that(rows, equal_to([(1, "general", "praise", 0.9),
+                                    (5, "general", "other", None)]), label="results")
+        reviews = out["review"] | "v" >> beam.Map(lambda r: (
+            r["chat_id"], r["review_reason"], r["topic_minor"]))
+        assert_that(reviews, equal_to([(2, "low_topic_confidence", "late")]), label="review")
+        errors = out["errors"] | "e" >> beam.Map(lambda r: (r["chat_id"], r["stage"],
+                                                            "topic" in r["reason"]))
+        assert_that(errors, equal_to([(3, "reply", True), (4, "reply", True)]),
+                    label="errors")
+
+
+def test_a_prompt_version_without_topics_writes_none():
+    raw = [_chat(1, '{"sentiment": 1, "summary": "fine", "topic": "general.praise"}')]
+    p, out = _run(raw, ["--prompt_version", "v3"])
+    with p:
+        rows = out["results"] | beam.Map(lambda r: (r["topic_major"], r["topic_minor"],
+                                                    r["topic_confidence"], r["prompt_version"]))
+        assert_that(rows, equal_to([(None, None, None, "v3")]))
 
 
 def test_redelivered_chat_produces_one_output():

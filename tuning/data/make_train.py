@@ -61,12 +61,12 @@ def scenario_files(lang):
 
 
 def load_shorts():
-    """The short chats, as (language, sentiment, turns, summary, apology) tuples."""
+    """The short chats, as (language, sentiment, turns, summary, apology, topic) tuples."""
     rows = [json.loads(line) for line in
             (DATA / "scenarios" / "shorts.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
     return [(r["language"], r["sentiment"], [tuple(t) for t in r["turns"]], r["summary"],
-             r["apology"]) for r in rows]
+             r["apology"], r["topic"]) for r in rows]
 
 
 SEED = 20250611
@@ -331,16 +331,18 @@ def render(scn, arc_name, k, v, rng):
     if arc["P"]:
         apology = _fill(arc["P"][(v + seed_rng.randrange(5)) % len(arc["P"])], values)
     return {"user_id": user, "chat_message": chat, "sentiment": label, "summary": summary,
-            "apology": apology, "language": lang, "_src": f"{scn['name']}/{arc_name}",
+            "apology": apology, "language": lang, "topic": scn["topic"],
+            "_src": f"{scn['name']}/{arc_name}",
             "_turns": len(lines)}
 
 
 def render_short(entry, rng):
-    lang, label, turns, summary, apology = entry
+    lang, label, turns, summary, apology, topic = entry
     user, agents = _ids(rng)
     chat = "\n" + "".join(f"id {user if w == 'C' else agents[0]}: {t}\n" for w, t in turns)
     return {"user_id": user, "chat_message": chat, "sentiment": label, "summary": summary,
-            "apology": apology, "language": lang, "_src": "short", "_turns": len(turns)}
+            "apology": apology, "language": lang, "topic": topic, "_src": "short",
+            "_turns": len(turns)}
 
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+")
@@ -439,6 +441,8 @@ def main(argv=None):
         for r in kept:
             row = {k: r[k] for k in ("user_id", "chat_message", "sentiment", "summary",
                                      "apology", "language")}
+            major, minor = r["topic"].split(".")
+            row["topic"] = {"major": major, "minor": minor}
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     long_chats = sum(1 for r in kept if r["_turns"] >= 10)
     print(f"wrote {len(kept)} examples to {out} from {len(scenarios)} scenarios "
