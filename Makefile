@@ -143,7 +143,7 @@ test-fast: $(STAMP) ## Unit tests only
 	$(PY) -m pytest -q -rs tests/unit
 
 lint: $(STAMP) ## ruff
-	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local review evaluate builders
+	$(PY) -m ruff check pipeline handlers prompts tests bench tuning local review evaluate builders taxonomies
 
 bench: $(SMALL_MODEL)/config.json $(DEMO_MODEL)/config.json $(BQ_STAMP) ## Benchmarks (BENCH=quick|full); prints METRIC lines and a PNG
 	$(PY) -m bench.run --mode $(BENCH) --model $(SMALL_MODEL) --real_model $(DEMO_MODEL)

@@ -10,8 +10,9 @@ and AUROC (how well it ranks wrong answers below right ones) and what
 `--review_below_confidence` would catch. Where the labels carry `topic: {major, minor}` and
 the run wrote topics (a prompt version that asks for one), it prints topic accuracy per
 language (the whole label and the major alone), a confusion matrix by major category, the
-labels most often mistaken for one another, and the topic confidence's calibration. The checks are pure functions, tested in
-`tests/unit/test_evaluation.py` and `tests/unit/test_drafts.py`.
+labels most often mistaken for one another, and the topic confidence's calibration. The
+checks are pure functions, tested in `tests/unit/test_evaluation.py` and
+`tests/unit/test_drafts.py`.
 """
 
 from __future__ import annotations

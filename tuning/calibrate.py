@@ -1,7 +1,7 @@
 """Fits the sentiment confidence's temperature on chats the adapter never trained on.
 
     python -m tuning.calibrate --model models/demo-gemma --data tuning/data/train.jsonl \\
-        --holdout 15 --out tuning/adapters/gemma3-270m-support-v2.npz.calibration.json
+        --holdout 15 --out tuning/adapters/gemma3-270m-support-v3.npz.calibration.json
 
 Runs the model's sentiment pass (the pipeline's engine and prompt) over the `--holdout`
 percent of `--data` that `python -m tuning --calibration_holdout` kept out of training

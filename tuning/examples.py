@@ -343,8 +343,9 @@ class Encoder:
         chat, and a sequence that cannot fit even so is skipped (logged).
 
         When the version asks for a topic, `topics` are the taxonomy's labels (None: the
-        default taxonomy's): the prompt lists them and a chat's reply target ends with its topic; a chat labelled with no
-        topic teaches only its reply up to the summary's text (`reply_prefix`), no stop.
+        default taxonomy's): the prompt lists them and a chat's reply target ends with its
+        topic; a chat labelled with no topic teaches only its reply up to the summary's text
+        (`reply_prefix`), no stop.
 
         Raises:
             ValueError: a chat `screen` refuses (its targets spell a special piece): screen

@@ -8,6 +8,14 @@ from handlers.generation import Task
 TINY_PROMPTS = ("--prompt_version", "v3")
 
 
+def tiny_sentiment_prompt(*args, **kwargs):
+    """`render_sentiment_prompt` with v3's templates, for the tiny presets' engines (see
+    TINY_PROMPTS)."""
+    from prompts import load_prompt_set, render_sentiment_prompt
+
+    return render_sentiment_prompt(*args, prompt_set=load_prompt_set("v3"), **kwargs)
+
+
 class TinyConfig:
     """A tiny Gemma-2-architecture backbone for tests: random weights, real classes."""
 
@@ -171,9 +179,8 @@ def check_no_repeat_ngram(preset: str, chats, max_summary: int, max_new: int) ->
     from handlers.engine import CausalLMEngine
     from pipeline.elements import parse_reply
     from pipeline.schemas import reply_constraint_spec
-    from prompts import render_sentiment_prompt
 
-    prompts = [render_sentiment_prompt(c, 1, max_summary) for c in chats]
+    prompts = [tiny_sentiment_prompt(c, 1, max_summary) for c in chats]
     kw = dict(max_batch_size=16, length_buckets=(256, 512),
               reply_spec=reply_constraint_spec(max_summary))
     free = CausalLMEngine(preset, **kw)

@@ -9,9 +9,9 @@ from handlers.engine import CausalLMEngine
 from handlers.generation import Task
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
-from prompts import render_sentiment_prompt
 from tests.integration.conftest import (
     check_no_repeat_ngram,
+    tiny_sentiment_prompt,
     value_probabilities_from_forward_passes,
 )
 
@@ -66,7 +66,7 @@ def _valid(text):
 def test_every_hostile_chat_gets_a_schema_valid_reply(engines):
     """100% of 208 hostile chats produce valid replies constrained; mostly invalid without."""
     constrained, free = engines
-    prompts = [render_sentiment_prompt(c, i, MAX_SUMMARY) for i, c in
+    prompts = [tiny_sentiment_prompt(c, i, MAX_SUMMARY) for i, c in
                enumerate(hostile_chats(208))]
     with_constraint = _generate_all(constrained, prompts)
     without = _generate_all(free, prompts)
@@ -84,7 +84,7 @@ def test_every_hostile_chat_gets_a_schema_valid_reply(engines):
 
 def test_top_k_and_top_p_sampling_stay_valid(tiny_preset):
     """Sampling samplers pick only allowed tokens too."""
-    prompts = [render_sentiment_prompt(c, i, MAX_SUMMARY) for i, c in
+    prompts = [tiny_sentiment_prompt(c, i, MAX_SUMMARY) for i, c in
                enumerate(hostile_chats(24, seed=3))]
     for sampler in ("top_k", "top_p"):
         engine = CausalLMEngine(tiny_preset, max_batch_size=16, length_buckets=(256, 512),
@@ -102,7 +102,7 @@ def test_value_probabilities_match_the_models_logits(engines):
     auto = engine.automaton(Task.SENTIMENT)
     for i, chat in enumerate(["\nid 1: the pizza was fine\n", "\nid 2: where is my parcel?\n",
                               "\nid 3: 환불은 언제 되나요? 너무 늦어요\n"]):
-        prompt = render_sentiment_prompt(chat, i + 1, MAX_SUMMARY)
+        prompt = tiny_sentiment_prompt(chat, i + 1, MAX_SUMMARY)
         result = engine.generate([prompt], MAX_NEW, Task.SENTIMENT)[0]
         expected = value_probabilities_from_forward_passes(engine, prompt, result)
         assert result.sentiment_probabilities == pytest.approx(expected, rel=2e-3, abs=2e-4)

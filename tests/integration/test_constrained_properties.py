@@ -29,7 +29,7 @@ from handlers.engine import CausalLMEngine
 from handlers.generation import Task
 from pipeline.elements import parse_reply
 from pipeline.schemas import reply_constraint_spec
-from prompts import render_sentiment_prompt
+from tests.integration.conftest import tiny_sentiment_prompt
 
 CHATS = [
     'back\\\\slash \\" \\n \\u0000 """ \\\\\\',
@@ -108,7 +108,7 @@ def compilation_cache(tmp_path_factory):
 
 
 def _prompts(max_chars):
-    return [render_sentiment_prompt(f"\nid {i}: {chat}\n", i, max_chars)
+    return [tiny_sentiment_prompt(f"\nid {i}: {chat}\n", i, max_chars)
             for i, chat in enumerate(CHATS)]
 
 

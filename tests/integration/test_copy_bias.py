@@ -8,7 +8,8 @@ import pytest
 from handlers.decoding import copy_weights
 from handlers.engine import CausalLMEngine
 from handlers.generation import Task
-from prompts import render_apology_prompt, render_sentiment_prompt
+from prompts import render_apology_prompt
+from tests.integration.conftest import tiny_sentiment_prompt
 
 CHATS = [
     "\nid 7: The courier crushed my parcel and the lamp inside is shattered.\n"
@@ -64,7 +65,7 @@ def test_a_strong_bias_writes_the_chats_own_words_and_none_changes_nothing(engin
 
 def test_the_sentiment_value_probabilities_are_the_models_own(engines):
     plain, _, strong = engines
-    prompts = [render_sentiment_prompt(c, 7 + i, 80) for i, c in enumerate(CHATS)]
+    prompts = [tiny_sentiment_prompt(c, 7 + i, 80) for i, c in enumerate(CHATS)]
     before = plain.generate(prompts, 40, Task.SENTIMENT)
     after = strong.generate(prompts, 40, Task.SENTIMENT)
     for a, b in zip(before, after, strict=True):
@@ -78,7 +79,7 @@ def test_the_bias_does_not_steer_the_tokens_written_before_the_value(engines):
     would change the context the value is decided in, and so its probabilities."""
     plain, _, strong = engines
     chat = "\nid 8: absent dissent consent {sent\nid 91: ok\n"
-    prompts = [render_sentiment_prompt(chat, 8, 80)]
+    prompts = [tiny_sentiment_prompt(chat, 8, 80)]
     before, = plain.generate(prompts, 40, Task.SENTIMENT)
     after, = strong.generate(prompts, 40, Task.SENTIMENT)
     assert after.sentiment_probabilities == before.sentiment_probabilities

@@ -15,7 +15,7 @@ from pipeline.summary import load
 
 pytestmark = pytest.mark.slow
 
-ADAPTER = "tuning/adapters/gemma3-270m-support-v2.npz"
+ADAPTER = "tuning/adapters/gemma3-270m-support-v3.npz"
 
 # (chat, expected sentiment, language): plain cases a support team would call obvious.
 CHATS = [

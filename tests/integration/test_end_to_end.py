@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from tests.integration.conftest import TINY_PROMPTS
-
 from pipeline.pipeline import run
 from pipeline.summary import load
+from tests.integration.conftest import TINY_PROMPTS
 
 pytestmark = pytest.mark.slow
 

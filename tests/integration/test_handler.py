@@ -4,7 +4,7 @@ import pytest
 
 from handlers.generation import Task
 from handlers.keras_hub_handler import KerasHubCausalLMHandler
-from prompts import render_sentiment_prompt
+from tests.integration.conftest import tiny_sentiment_prompt
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def engine(handler):
 
 def _prompts(n):
     chats = [f"\nid {i}: my order {i} was {'late' * (i % 4 + 1)} 피자 😀\n" for i in range(n)]
-    return [render_sentiment_prompt(c, i, 100) for i, c in enumerate(chats)]
+    return [tiny_sentiment_prompt(c, i, 100) for i, c in enumerate(chats)]
 
 
 def test_loads_through_from_preset(engine, tiny_preset):
@@ -56,7 +56,7 @@ def test_max_length_counts_the_prompt(engine):
 def test_long_chat_keeps_its_end_and_is_marked(engine):
     """A chat longer than the largest bucket keeps its end and is marked truncated."""
     chat = " ".join(f"word{i}" for i in range(3000)) + " FINAL"
-    prompt = render_sentiment_prompt(chat, 1, 100)
+    prompt = tiny_sentiment_prompt(chat, 1, 100)
     out = engine.generate([prompt], 16, Task.SENTIMENT)[0]
     assert out.truncated is True
     assert out.prompt_tokens <= 512 - 16

@@ -2,11 +2,10 @@
 
 import pytest
 
-from tests.integration.conftest import TINY_PROMPTS
-
 from bench.hostile import account, as_lines, hostile_stream
 from pipeline.pipeline import run
 from pipeline.summary import load
+from tests.integration.conftest import TINY_PROMPTS
 
 pytestmark = pytest.mark.slow
 

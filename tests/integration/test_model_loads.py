@@ -7,15 +7,13 @@ import threading
 import keras_hub
 import pytest
 
-from tests.integration.conftest import TINY_PROMPTS
-
 from handlers import keras_hub_handler
 from handlers.deadline import InferenceTimeout
 from handlers.generation import Task
 from pipeline.elements import assign_variant
 from pipeline.pipeline import run
 from pipeline.summary import load
-from prompts import render_sentiment_prompt
+from tests.integration.conftest import TINY_PROMPTS, tiny_sentiment_prompt
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +110,7 @@ def test_deadline_charges_execution_not_loading_or_compiling(tiny_preset, monkey
         tiny_preset, max_new_tokens=24, max_batch_size=2, length_buckets=(256, 512),
         share_across_processes=False, task=Task.SENTIMENT, timeout_secs=4)
     lazy = handler.load_model()
-    prompt = render_sentiment_prompt("\nid 1: the order was late\n", 1, 80)
+    prompt = tiny_sentiment_prompt("\nid 1: the order was late\n", 1, 80)
     [result] = handler.run_inference([prompt], lazy)
     assert result.inference.finished
     engine = lazy.engine

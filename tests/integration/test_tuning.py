@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from handlers.generation import Task
-from tests.integration.conftest import save_tiny_gemma3
+from tests.integration.conftest import save_tiny_gemma3, tiny_sentiment_prompt
 from tuning import lora
 from tuning.apply import apply_adapter
 from tuning.examples import Encoder, parse_labelled_chat
@@ -70,13 +70,13 @@ def test_prompt_tokens_are_the_engines(tiny_preset):
     """Training prompts are tokenized exactly as CausalLMEngine tokenizes what the pipeline
     sends (special pieces in the chat neutralised, BOS first, long chats cut at the start)."""
     from handlers.engine import CausalLMEngine
-    from prompts import render_apology_prompt, render_sentiment_prompt
+    from prompts import render_apology_prompt
 
     engine = CausalLMEngine(tiny_preset, max_batch_size=2, length_buckets=(256, 512))
     encoder = Encoder(engine.tokenizer)
-    prompts = [render_sentiment_prompt(c["chat_message"], c["user_id"], 256) for c in CHATS]
+    prompts = [tiny_sentiment_prompt(c["chat_message"], c["user_id"], 256) for c in CHATS]
     prompts.append(render_apology_prompt(CHATS[2]["chat_message"], 104, CHATS[2]["summary"]))
-    prompts.append(render_sentiment_prompt("\nid 5: " + "very late order " * 80, 5, 256))
+    prompts.append(tiny_sentiment_prompt("\nid 5: " + "very late order " * 80, 5, 256))
     for budget in (10**6, 300):
         ids, truncated = engine._encode(prompts, budget)
         assert [p for p, _ in encoder.prompt_ids(prompts, budget)] == ids
@@ -113,7 +113,6 @@ def test_targets_are_the_replies_and_stop_token(preset):
 
 def test_long_prompts_lose_the_chat_start_to_fit_max_length(tiny_preset):
     """A sequence longer than max_length keeps its instructions and target, cut from the chat."""
-    from prompts import render_sentiment_prompt
 
     model = _load(tiny_preset)
     encoder = Encoder(model.preprocessor.tokenizer)
@@ -121,7 +120,7 @@ def test_long_prompts_lose_the_chat_start_to_fit_max_length(tiny_preset):
     (seq,) = encoder.encode([long], 256, 400, tasks=(Task.SENTIMENT,))
     assert seq.truncated and len(seq.prompt_ids) + len(seq.target_ids) - 1 <= 400
     assert seq.prompt_ids[-20:] == encoder.prompt_ids(
-        [render_sentiment_prompt(long.chat_message, 102, 256)], 10**6)[0][0][-20:]
+        [tiny_sentiment_prompt(long.chat_message, 102, 256)], 10**6)[0][0][-20:]
 
 
 def test_target_only_logits_give_the_full_logits_loss(preset):

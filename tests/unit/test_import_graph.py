@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("taxonomies", "prompts", "handlers", "pipeline", "tuning", "evaluate", "review", "local",
-            "builders", "bench")
+PACKAGES = ("taxonomies", "prompts", "handlers", "pipeline", "tuning", "evaluate", "review",
+            "local", "builders", "bench")
 # What each package may import. The worker packages (prompts, handlers, pipeline) stand alone;
 # the tools build on them. Edges marked "untangle" are known to be sideways and are to go
 # (a shared reader of run outputs and decisions); no new one may be added.
