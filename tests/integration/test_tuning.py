@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from handlers.generation import Task
+from prompts import load_prompt_set
 from tests.integration.conftest import save_tiny_gemma3, tiny_sentiment_prompt
 from tuning import lora
 from tuning.apply import apply_adapter
@@ -63,7 +64,9 @@ def _load(preset):
 
 def _sequences(model, max_length=512):
     encoder = Encoder(model.preprocessor.tokenizer)
-    return encoder, encoder.encode([parse_labelled_chat(c) for c in CHATS], 256, max_length)
+    # v3 (no topic), as the tiny presets' engines use (TINY_PROMPTS in conftest).
+    return encoder, encoder.encode([parse_labelled_chat(c) for c in CHATS], 256, max_length,
+                                   prompt_set=load_prompt_set("v3"))
 
 
 def test_prompt_tokens_are_the_engines(tiny_preset):
