@@ -25,6 +25,13 @@ class TaxonomyError(ValueError):
     """A taxonomy that is missing or malformed."""
 
 
+def _checked_keys(categories: dict, kind: str) -> dict:
+    for key in categories:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"{kind} key {key!r} must match {_KEY.pattern}")
+    return categories
+
+
 class _Named(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,10 +50,7 @@ class Major(_Named):
     @field_validator("minors")
     @classmethod
     def _keys(cls, minors):
-        for key in minors:
-            if not _KEY.fullmatch(key):
-                raise ValueError(f"minor key {key!r} must match {_KEY.pattern}")
-        return minors
+        return _checked_keys(minors, "minor")
 
 
 class Taxonomy(BaseModel):
@@ -61,10 +65,7 @@ class Taxonomy(BaseModel):
     @field_validator("majors")
     @classmethod
     def _keys(cls, majors):
-        for key in majors:
-            if not _KEY.fullmatch(key):
-                raise ValueError(f"major key {key!r} must match {_KEY.pattern}")
-        return majors
+        return _checked_keys(majors, "major")
 
     @property
     def labels(self) -> tuple[str, ...]:
