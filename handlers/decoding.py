@@ -484,9 +484,11 @@ class CompiledGenerate:
                 prompt_width=None):
         """(executable, compiled_now) for these shapes. `prompt_width` (left-padded models
         only) is where every row's prompt ends."""
-        key = (tuple(token_ids.shape), tuple(tables["trans"].shape),
-               tuple(tables["values"].shape), prompt_width,
-               tuple(tables["copy_ids"].shape) if "copy_ids" in tables else None)
+        # Every table's name, shape and dtype: an executable takes exactly the pytree it was
+        # lowered for (int16 and int32 tables, with or without a topic state, differ).
+        key = (tuple(token_ids.shape), prompt_width,
+               tuple(sorted((name, tuple(table.shape), str(table.dtype))
+                            for name, table in tables.items())))
         with self._compile_lock:
             if key in self._programs:
                 return self._programs[key], False

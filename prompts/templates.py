@@ -8,11 +8,12 @@ from the prompt: it travels as the RunInference key.
 """
 
 import functools
-import json
 import os
 import re
 import string
 from dataclasses import dataclass
+
+from taxonomies.datafiles import read_json_object
 
 TURN_START = "<start_of_turn>"
 TURN_END = "<end_of_turn>"
@@ -102,16 +103,13 @@ def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
         raise PromptVersionError(f"prompt version {version!r} is not a plain name")
     path = os.path.join(VERSIONS_DIR, f"{version}.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = read_json_object(path)
     except FileNotFoundError as e:
         raise PromptVersionError(f"no prompt version {version!r}; known: "
                                  f"{available_versions()}") from e
     except (OSError, ValueError) as e:
         raise PromptVersionError(f"prompt version {version}: cannot read {path}: "
-                                 f"{type(e).__name__}") from e
-    if not isinstance(data, dict):
-        raise PromptVersionError(f"{path} is not a JSON object")
+                                 f"{type(e).__name__}: {e}") from e
     if data.get("version") != version:
         raise PromptVersionError(f"{path} says it is version {data.get('version')!r}")
     for name in _FIELDS:

@@ -6,11 +6,12 @@ prompt lists them (`prompts.render`), tuning and `make eval` read labels in this
 """
 
 import functools
-import json
 import os
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from taxonomies.datafiles import read_json_object
 
 DEFAULT_TAXONOMY = "customer_support"
 TAXONOMIES_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -19,6 +20,9 @@ TAXONOMIES_DIR = os.path.dirname(os.path.abspath(__file__))
 # the prompt, so no quote, backslash, dot or space).
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Every label is listed in the sentiment prompt and is a path of the grammar's topic trie: a
+# taxonomy far beyond a support team's few dozen labels would crowd out the chat itself.
+MAX_LABELS = 100
 
 
 class TaxonomyError(ValueError):
@@ -58,7 +62,7 @@ class Taxonomy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=_NAME.pattern)
+    name: str = Field(pattern=f"^{_NAME.pattern}$")
     description: str = Field(min_length=1, max_length=500)
     majors: dict[str, Major] = Field(min_length=1)
 
@@ -66,6 +70,13 @@ class Taxonomy(BaseModel):
     @classmethod
     def _keys(cls, majors):
         return _checked_keys(majors, "major")
+
+    @model_validator(mode="after")
+    def _few_enough_labels(self):
+        if len(self.labels) > MAX_LABELS:
+            raise ValueError(f"{len(self.labels)} labels, more than {MAX_LABELS}: a prompt "
+                             "lists them all")
+        return self
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -117,8 +128,7 @@ def load_taxonomy(name_or_path: str = DEFAULT_TAXONOMY) -> Taxonomy:
     """
     path = taxonomy_path(name_or_path)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = read_json_object(path)
     except FileNotFoundError as e:
         raise TaxonomyError(f"no taxonomy {name_or_path!r} (looked for {path}); known: "
                             f"{available_taxonomies()}") from e

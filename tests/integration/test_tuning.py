@@ -56,6 +56,11 @@ def preset(request, tiny_preset, gemma3_preset) -> str:
     return tiny_preset if request.param == "gemma2" else gemma3_preset
 
 
+# The tiny presets' tokenizer spells v4's topic list in ~320 tokens: their sequences use v3 (no
+# topic), as their engines do (TINY_PROMPTS in conftest).
+TINY_V3 = load_prompt_set("v3")
+
+
 def _load(preset):
     from handlers import keras_hub_compat
 
@@ -64,9 +69,8 @@ def _load(preset):
 
 def _sequences(model, max_length=512):
     encoder = Encoder(model.preprocessor.tokenizer)
-    # v3 (no topic), as the tiny presets' engines use (TINY_PROMPTS in conftest).
     return encoder, encoder.encode([parse_labelled_chat(c) for c in CHATS], 256, max_length,
-                                   prompt_set=load_prompt_set("v3"))
+                                   prompt_set=TINY_V3)
 
 
 def test_prompt_tokens_are_the_engines(tiny_preset):
@@ -120,7 +124,8 @@ def test_long_prompts_lose_the_chat_start_to_fit_max_length(tiny_preset):
     model = _load(tiny_preset)
     encoder = Encoder(model.preprocessor.tokenizer)
     long = parse_labelled_chat({**CHATS[1], "chat_message": "id 102: " + "fine thanks " * 200})
-    (seq,) = encoder.encode([long], 256, 400, tasks=(Task.SENTIMENT,))
+    (seq,) = encoder.encode([long], 256, 400, tasks=(Task.SENTIMENT,),
+                            prompt_set=TINY_V3)
     assert seq.truncated and len(seq.prompt_ids) + len(seq.target_ids) - 1 <= 400
     assert seq.prompt_ids[-20:] == encoder.prompt_ids(
         [tiny_sentiment_prompt(long.chat_message, 102, 256)], 10**6)[0][0][-20:]
@@ -242,7 +247,7 @@ def test_cli_trains_reproducibly_and_reports_speed(tiny_preset, data_file, tmp_p
 
     args = ["--base", tiny_preset, "--data", data_file, "--epochs", "2", "--rank", "2",
             "--batch_size", "3", "--lr", "1e-2", "--seed", "5", "--length_buckets", "512",
-            "--target_buckets", "64"]
+            "--target_buckets", "64", "--prompt_version", "v3"]
     first = main([*args, "--out", str(tmp_path / "a.npz")])
     out = capsys.readouterr().out
     assert "epoch 2/2: loss" in out and "METRIC tuning_examples_per_s" in out
@@ -305,7 +310,8 @@ def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
     adapter = str(tmp_path / "fb.npz")
     record = main(["--base", gemma3_preset, "--feedback", str(feedback), "--records", str(run),
                    "--out", adapter, "--epochs", "1", "--rank", "2", "--batch_size", "4",
-                   "--lr", "1e-2", "--length_buckets", "512", "--target_buckets", "64"])
+                   "--lr", "1e-2", "--length_buckets", "512", "--target_buckets", "64",
+                   "--prompt_version", "v3"])
     counts = {"feedback_decisions": 6, "bad_feedback_lines": 1, "bad_record_lines": 0,
               "decision_copies": 0, "superseded": 1, "conflicting_decisions": 0,
               "no_model_record": 1, "ambiguous_model_record": 0, "invalid_example": 1,
@@ -413,7 +419,7 @@ def test_a_chat_that_spells_special_pieces_is_neutralised_not_refused(gemma3_lik
     kept, refused = encoder.screen([chat, benign])
     assert kept == [chat, benign] and refused == []
     assert encoder.special_pieces == special_piece_texts(tokenizer)
-    hostile_seq, benign_seq = [s for s in encoder.encode(kept, 256, 512)
+    hostile_seq, benign_seq = [s for s in encoder.encode(kept, 256, 512, prompt_set=TINY_V3)
                                if s.task == Task.SENTIMENT]
     special = _special_ids(tokenizer)
     assert (sorted(i for i in hostile_seq.prompt_ids if i in special)
@@ -430,7 +436,9 @@ def test_every_target_the_encoder_makes_holds_no_special_id_but_the_stop(gemma3_
     kept, refused = encoder.screen(chats)
     assert len(kept) == len(CHATS) and len(refused) == len(GEMMA3_EXTRA_PIECES)
     special = _special_ids(tokenizer)
-    for seq in encoder.encode(kept, 256, 512):
+    seqs = encoder.encode(kept, 256, 512, prompt_set=TINY_V3)
+    assert len(seqs) == len(CHATS) + sum(1 for c in CHATS if c["apology"])
+    for seq in seqs:
         assert not set(seq.target_ids[:-1]) & special, seq
 
 
@@ -456,7 +464,7 @@ def test_refused_feedback_chats_are_counted_in_the_run_record(gemma3_like_preset
     adapter = str(tmp_path / "refused.npz")
     record = main(["--base", gemma3_like_preset, "--feedback", str(feedback), "--records",
                    str(run), "--out", adapter, "--epochs", "1", "--rank", "2",
-                   "--length_buckets", "512", "--target_buckets", "64"])
+                   "--length_buckets", "512", "--target_buckets", "64", "--prompt_version", "v3"])
     sidecar = json.loads(open(adapter + ".json").read())
     assert sidecar["refused"] == record["refused"] == {"special_piece": 2}
     assert [r.split(":")[0] for r in sidecar["refused_chats"]] == ["chat 3", "chat 4"]

@@ -167,6 +167,30 @@ def test_the_taxonomy_file_is_checked(tmp_path):
         load_taxonomy("../etc/passwd")
 
 
+def test_a_careless_taxonomy_file_is_refused_with_its_reason(tmp_path):
+    """A key written twice (json.load would keep the last silently), a name with a tail the
+    pattern's start alone would accept, and a taxonomy too large to list in a prompt."""
+    text = open("taxonomies/customer_support.json", encoding="utf-8").read()
+    data = json.loads(text)
+    twice = tmp_path / "twice.json"
+    twice.write_text(text.replace('"majors": {', '"majors": {"order": {"en": "x", "ko": "x", '
+                                  '"description": "x", "minors": {"x": {"en": "x", "ko": "x", '
+                                  '"description": "x"}}}, ', 1), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="'order' appears twice"):
+        load_taxonomy(str(twice))
+    tail = tmp_path / "tail.json"
+    tail.write_text(json.dumps({**data, "name": "ok name with spaces"}), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="name"):
+        load_taxonomy(str(tail))
+    minor = {"en": "x", "ko": "x", "description": "x"}
+    huge = {**data, "majors": {f"m{i}": {**minor, "minors": {f"n{j}": minor for j in range(11)}}
+                               for i in range(10)}}
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(huge), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="110 labels, more than 100"):
+        load_taxonomy(str(big))
+
+
 def test_the_prompt_lists_the_labels_grouped_and_only_when_the_version_asks():
     labels = ("delivery.late", "delivery.damaged", "general.other")
     assert render_topics(labels) == "delivery: late, damaged; general: other"
