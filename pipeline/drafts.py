@@ -23,7 +23,9 @@ share it. The checks, per language (the chat's, `language_of` its customer's lin
   number in the draft must be in the chat.
 * `clean`: no junk: characters of other scripts, special pieces (`<start_of_image>`),
   identifiers glued to words (`time.cpuCycle`), words split by a stray space (`파인애 플`).
-* `repeats`: no sentence or five-word run twice.
+* `repeats`: no sentence or five-word run twice, and no sentence that restates another in
+  other words (most of its content words again: "We're sorry your kettle arrived broken.
+  We're sorry the kettle you received was broken.").
 
 The checks are word lists and patterns (`pipeline/data/draft_rules.json`), not a model: they
 catch the faults that recur in drafts, and they can be wrong on unusual phrasing. A flagged
@@ -40,7 +42,7 @@ from collections import Counter
 from typing import NamedTuple
 
 __all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines", "draft_problems",
-           "junk_in", "language_of", "repeated_phrase", "sentences"]
+           "junk_in", "language_of", "repeated_phrase", "restated_sentence", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
           "sentences", "only_offered", "clean", "repeats")
@@ -167,6 +169,20 @@ def repeated_phrase(text: str, n: int = 5) -> str | None:
     return " ".join(repeated[0]) if repeated else None
 
 
+def restated_sentence(parts: list[str], language: str) -> str | None:
+    """The first sentence that restates an earlier one: at least two of its content-word
+    stems (apology words are stopwords), and three quarters of the shorter sentence's, are
+    the earlier one's too. Naming the item again in an offer ("sorry the garlic bread was
+    missing. We'll refund the garlic bread") shares two of three. None when none does."""
+    stems = [_stems(part, language) for part in parts]
+    for j in range(1, len(parts)):
+        for i in range(j):
+            shared = len(stems[i] & stems[j])
+            if shared >= 2 and shared >= 0.75 * min(len(stems[i]), len(stems[j])):
+                return parts[j]
+    return None
+
+
 def _split_words(draft: str, chat: str) -> list[str]:
     """Neighbouring words that are one word of the chat split by a stray space: English, two
     pieces that are no chat word but join into one ("carbo nara"); Korean, a piece that is no
@@ -271,4 +287,8 @@ def draft_problems(draft: str, chat_message: str, user_id: int,
         problems.append(Problem("clean", "; ".join(junk)))
     if len(set(parts)) < len(parts) or repeated_phrase(draft):
         problems.append(Problem("repeats", "a sentence or phrase twice"))
+    else:
+        restated = restated_sentence(parts, language)
+        if restated:
+            problems.append(Problem("repeats", f"restates an earlier sentence: {restated[:40]!r}"))
     return problems

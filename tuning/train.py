@@ -100,6 +100,9 @@ class TrainConfig:
     # for a topic, the taxonomy whose labels it lists and the replies end with (--taxonomy).
     prompt_version: str = DEFAULT_PROMPT_VERSION
     taxonomy: str = DEFAULT_TAXONOMY
+    # An adapter of this base to go on training from (its factors are the starting point;
+    # its rank, alpha and targets must be this run's), or None: fresh factors.
+    init_adapter: str | None = None
 
     def __post_init__(self):
         # Buckets below max_length, then max_length itself: every sequence that fits
@@ -412,7 +415,7 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
     _LOGGER.info("%d chats -> %d sequences %s (%d truncated), %d target tokens", len(chats),
                  len(sequences), counts, sum(s.truncated for s in sequences),
                  sum(len(s.target_ids) for s in sequences))
-    lora.enable_lora(backbone, config.rank, config.alpha, config.targets)
+    started_from = _start_lora(backbone, config, fingerprint)
     pad_id = int(model.preprocessor.tokenizer.pad_token_id)
     epochs = [make_batches(sequences, config, pad_id, rng) for _ in range(config.epochs)]
     trainer = Trainer(backbone, config, sum(map(len, epochs)))
@@ -476,6 +479,7 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
         "refused": {"special_piece": len(refused)},
         "topic_labelled_chats": sum(c.topic is not None for c in chats),
         "refused_chats": refused[:_MAX_REFUSALS_RECORDED],
+        "init_adapter": started_from,
         "sequences": counts,
         "truncated": sum(s.truncated for s in sequences),
         "target_tokens": sum(len(s.target_ids) for s in sequences),
@@ -497,6 +501,26 @@ def train(base: str, data: str | None, out: str, config: TrainConfig,
                  len(lora.lora_layers(backbone)))
     print(f"METRIC tuning_examples_per_s {examples_per_s:.4g}", flush=True)
     return record
+
+
+def _start_lora(backbone, config: TrainConfig, fingerprint) -> dict[str, str] | None:
+    """Enables LoRA on `backbone`: fresh factors, or those of `config.init_adapter` (which
+    must be an adapter of this base with this run's rank, alpha and targets). Returns the
+    starting adapter's path and sha256 for the run's record, or None."""
+    if config.init_adapter is None:
+        lora.enable_lora(backbone, config.rank, config.alpha, config.targets)
+        return None
+    meta, arrays = lora.load_adapter(config.init_adapter)
+    lora.check_base(meta, fingerprint)
+    ours = {"rank": config.rank, "alpha": config.alpha, "targets": list(config.targets)}
+    theirs = {"rank": int(meta["rank"]), "alpha": float(meta["alpha"]),
+              "targets": list(meta["targets"])}
+    if ours != theirs:
+        differ = sorted(k for k in ours if ours[k] != theirs[k])
+        raise lora.AdapterMismatch(f"--init_adapter {config.init_adapter} was trained with "
+                                   f"other {', '.join(differ)}: {theirs}, this run {ours}")
+    lora.load_into_lora(backbone, meta, arrays)
+    return {"path": config.init_adapter, "sha256": sha256_file(config.init_adapter)}
 
 
 def _device() -> str:
@@ -568,6 +592,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", default="sentiment,apology",
                    help="Comma-separated tasks to train: sentiment, apology. "
                    "Default: sentiment,apology.")
+    p.add_argument("--init_adapter", default=None,
+                   help="Go on training from this adapter of --base (same --rank, --alpha and "
+                   "--targets) instead of fresh factors: e.g. more epochs on some tasks.")
     p.add_argument("--prompt_version", default=d.prompt_version,
                    help="The prompt version to train on (prompts/versions/). "
                    f"Default: {d.prompt_version}.")
@@ -595,6 +622,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             raise ValueError(f"--{flag} must be positive")
     if args.lr <= 0 or args.alpha <= 0 or args.label_weight <= 0:
         raise ValueError("--lr, --alpha and --label_weight must be positive")
+    if args.init_adapter is not None and not os.path.isfile(args.init_adapter):
+        raise ValueError(f"--init_adapter {args.init_adapter}: no such file")
     if args.max_examples is not None and args.max_examples <= 0:
         raise ValueError("--max_examples must be positive")
     if not 0 <= args.calibration_holdout <= 50:
@@ -611,7 +640,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         max_length=args.max_length, max_summary_chars=args.max_summary_chars,
         targets=TARGET_SETS[args.targets], tasks=tasks,
         length_buckets=args.length_buckets, target_buckets=args.target_buckets,
-        prompt_version=args.prompt_version, taxonomy=args.taxonomy)
+        prompt_version=args.prompt_version, taxonomy=args.taxonomy,
+        init_adapter=args.init_adapter)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

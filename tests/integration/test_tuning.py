@@ -261,6 +261,19 @@ def test_cli_trains_reproducibly_and_reports_speed(tiny_preset, data_file, tmp_p
     assert meta_a["training"]["final_loss"] == first["final_loss"]
     assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
 
+    # --init_adapter goes on from a's factors: with a vanishing learning rate they stay a's
+    # (fresh factors would start with B = 0), and the record names where it started.
+    go_on = main([*args, "--epochs", "1", "--lr", "1e-12", "--tasks", "apology",
+                  "--init_adapter", str(tmp_path / "a.npz"), "--out", str(tmp_path / "c.npz")])
+    _, c = lora.load_adapter(str(tmp_path / "c.npz"))
+    assert all(np.allclose(a[k], c[k], atol=1e-6) for k in a)
+    assert any(np.abs(a[k]).max() > 1e-3 for k in a if k.endswith("lora_kernel_b"))
+    assert go_on["init_adapter"]["path"] == str(tmp_path / "a.npz")
+    assert go_on["sequences"] == {"apology": 2}
+    with pytest.raises(lora.AdapterMismatch, match="rank"):
+        main([*args, "--rank", "4", "--init_adapter", str(tmp_path / "a.npz"),
+              "--out", str(tmp_path / "d.npz")])
+
 
 def _review_row(chat_id: int, chat: dict, variant: str = "a") -> dict:
     from pipeline.schemas import ReviewRecord

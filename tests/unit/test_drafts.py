@@ -106,6 +106,23 @@ def test_a_draft_that_names_nothing_from_the_chat_fails():
     assert "names_problem" in checks("We're sorry about your pasta.", EN_CHAT, ["hair"])
 
 
+@pytest.mark.parametrize("draft, chat", [
+    ("We're sorry you found a hair in your carbonara. We're sorry the carbonara you got had "
+     "a hair in it.", EN_CHAT),
+    ("We're sorry you found a hair in your carbonara. The refund is on its way. "
+     "We're sorry you found a hair in your carbonara.", EN_CHAT),
+    ("고객님, 파인애플 피자에 토핑이 부족해 죄송합니다. 고객님, 주문하신 파인애플 피자의 토핑이 "
+     "부족해 정말 죄송합니다.", KO_CHAT),
+])
+def test_a_sentence_said_twice_or_restated_fails_repeats(draft, chat):
+    assert "repeats" in checks(draft, chat)
+
+
+def test_naming_the_item_again_in_the_offer_is_no_repeat():
+    assert checks("We're sorry you found a hair in your carbonara. The carbonara is refunded "
+                  "to your card.", EN_CHAT) == []
+
+
 def test_a_number_not_in_the_chat_fails():
     assert "only_offered" in checks(
         "We're sorry about the hair in your carbonara; the refund of $40 is on its way.",
