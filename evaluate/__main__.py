@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     bq.add_argument("--project", type=_checked(sources.parse_project),
                     help="The project the queries run (and are billed) in. Default: the "
                     "project of the first table given.")
+    p.add_argument("--control", default="a",
+                   help="The arm every other arm is compared with: the run's first --arm. "
+                   "Default: a (the control of --model / --model_b).")
     p.add_argument("--out", default="out/report",
                    help="Directory for index.html, its PNGs and figures.json. "
                    "Default: out/report.")
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   args.bq_feedback, args.project)
     else:
         records, feedback = sources.load_local(args.run, args.feedback)
-    figures = write_report(records, feedback, args.out)
+    figures = write_report(records, feedback, args.out, args.control)
     print(json.dumps(figures, indent=2, default=str))
     print(f"report: {os.path.abspath(os.path.join(args.out, 'index.html'))}")
     return 0

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from evaluate import stats
 from evaluate.sources import load_local, one_record_per_chat
 from pipeline.evaluation import confusion
+from pipeline.arms import CONTROL
 from pipeline.schemas import SENTIMENT_VALUES, arm_of
 from tuning.feedback import current_decisions, latest_feedback
 
@@ -190,13 +191,15 @@ def build_report(run_dirs: Iterable[str], feedback: str | Iterable[str], out_dir
 
 
 def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict],
-                 out_dir: str) -> dict:
+                 out_dir: str, control_arm: str = CONTROL) -> dict:
     """Writes the report of loaded inputs (`evaluate.sources`); returns its figures (also
     written as `figures.json`).
 
     Args:
         records: `{"results": rows, "review": rows}`, the pipeline's model records.
         feedback: the reviewers' decisions, in input order.
+        control_arm: the arm every other is compared with (the run's first `--arm`; when no
+            reviewed chat has it, the first arm by name).
     """
     joined = join(records, feedback)
     os.makedirs(out_dir, exist_ok=True)
@@ -229,24 +232,42 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
                     + _table(["arm / prompt", "reviewed", "agreement"], rows)
                     + ('<img src="confusion.png" alt="confusion matrices">' if reviewed else ""))
 
-    # A/B on agreement.
+    # Every arm against the control on agreement (Holm-adjusted over the comparisons).
     arms: dict[str, list[Reviewed]] = defaultdict(list)
     for r in reviewed:
         arms[r.arm].append(r)
-    a, b = arms.get("a", []), arms.get("b", [])
-    ab = stats.ab_test(sum(r.agrees for r in a), len(a), sum(r.agrees for r in b), len(b))
-    if ab:
-        needed = stats.sample_size_per_arm(min(0.95, max(0.05, ab.rate_a)),
-                                           DETECTABLE_DIFFERENCE)
-        figures["ab"] = {**ab.__dict__, "needed_per_arm": needed}
+    control = control_arm if control_arm in arms else min(arms, default=control_arm)
+    base = arms.get(control, [])
+    tests = {arm: stats.ab_test(sum(r.agrees for r in base), len(base),
+                                sum(r.agrees for r in rs), len(rs))
+             for arm, rs in sorted(arms.items()) if arm != control}
+    tests = {arm: t for arm, t in tests.items() if t is not None}
+    adjusted = dict(zip(tests, stats.holm([t.p_value for t in tests.values()]), strict=True))
+    if tests:
+        figures["control"] = control
+        figures["arms"] = {}
+        rows = []
+        for arm, t in tests.items():
+            needed = stats.sample_size_per_arm(min(0.95, max(0.05, t.rate_a)),
+                                               DETECTABLE_DIFFERENCE)
+            figures["arms"][arm] = {**t.__dict__, "p_holm": adjusted[arm],
+                                    "needed_per_arm": needed}
+            rows.append([arm, t.n_a, t.n_b, _pct(t.rate_a), _pct(t.rate_b),
+                         f"{t.difference:+.3f}", f"[{t.ci_low:+.3f}, {t.ci_high:+.3f}]",
+                         f"{t.p_value:.3g}", f"{adjusted[arm]:.3g}", needed])
+        if control == "a" and "b" in figures["arms"]:
+            figures["ab"] = figures["arms"]["b"]  # the two-arm figure under its old name
         sections.append(
-            "<h2>A/B: arm b against arm a (agreement)</h2>" + _table(
-                ["n a", "n b", "a", "b", "b - a", "95% CI", "p-value",
-                 f"reviewed per arm to detect {DETECTABLE_DIFFERENCE:+.0%}"],
-                [[ab.n_a, ab.n_b, _pct(ab.rate_a), _pct(ab.rate_b), f"{ab.difference:+.3f}",
-                  f"[{ab.ci_low:+.3f}, {ab.ci_high:+.3f}]", f"{ab.p_value:.3g}", needed]]))
+            f"<h2>Arms against the control, arm {html.escape(control)} (agreement)</h2>"
+            "<p>Each arm's difference from the control with a 95% interval and a "
+            "two-proportion z-test; with more than one arm, read the Holm-adjusted p-value "
+            "(it keeps the chance of any false difference among the arms at 5%).</p>"
+            + _table(["arm", "n control", "n arm", "control", "arm", "arm - control",
+                      "95% CI", "p-value", "p (Holm)",
+                      f"reviewed per arm to detect {DETECTABLE_DIFFERENCE:+.0%}"], rows))
     else:
-        sections.append("<h2>A/B</h2><p>Needs reviewed chats in both arms a and b.</p>")
+        sections.append("<h2>Arms</h2><p>Needs reviewed chats in the control and at least "
+                        "one other arm.</p>")
 
     # Latency and tokens per chat per arm (all model records, reviewed or not).
     per_arm: dict[str, list[dict]] = defaultdict(list)

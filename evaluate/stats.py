@@ -1,10 +1,11 @@
 """The statistics of the evaluation report: pure functions over plain lists.
 
-Agreement is a proportion per arm; the A/B difference between two arms is reported with a
+Agreement is a proportion per arm; the difference between an arm and the control is reported with a
 95% Wald interval on the difference (too narrow near 0% or 100% and for small arms: the
 report prints the counts beside it) and a two-sided two-proportion z-test (pooled), and the
 number of reviewed chats per arm needed to detect a given difference (normal approximation,
-alpha 0.05 two-sided, power 0.8). Calibration: a reliability table over equal-width
+alpha 0.05 two-sided, power 0.8); with several arms against one control, p-values are also
+given Holm-adjusted. Calibration: a reliability table over equal-width
 confidence bins, the expected calibration error (bin-weighted |accuracy - confidence|), and
 the lowest review threshold that would send a chosen share of the wrong answers to review.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from handlers.calibration import auroc, calibration_bins, expected_calibration_error
 
 __all__ = ["ABResult", "ab_test", "auroc", "calibration_bins", "edit_distance",
-           "expected_calibration_error", "normal_cdf", "sample_size_per_arm",
+           "expected_calibration_error", "holm", "normal_cdf", "sample_size_per_arm",
            "threshold_for_recall"]
 
 Z_95 = 1.959963984540054
@@ -59,6 +60,20 @@ def ab_test(successes_a: int, n_a: int, successes_b: int, n_b: int) -> ABResult 
         p_value = math.erfc(abs(pb - pa) / se_pooled / math.sqrt(2.0))
     return ABResult(n_a, n_b, pa, pb, pb - pa, pb - pa - Z_95 * se, pb - pa + Z_95 * se,
                     min(1.0, p_value))
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in input order: with several arms each compared
+    with the control, an adjusted p below 0.05 keeps the chance of any false difference
+    among them at most 5%. The i-th smallest of m p-values is multiplied by m - i, and the
+    adjusted values are kept non-decreasing in that order and at most 1."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def sample_size_per_arm(base_rate: float, difference: float) -> int:

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from handlers.generation import Generation
 from pipeline import drafts
+from pipeline.arms import CONTROL
 from pipeline.schemas import (
-    Arm,
     ChatMessage,
     ErrorRecord,
     Feedback,
@@ -31,7 +31,6 @@ __all__ = [
     "MAX_ERROR_RAW_CHARS",
     "ChatKey",
     "ChatParseError",
-    "assign_variant",
     "chat_digest",
     "delivery_verdict",
     "RawChat",
@@ -74,7 +73,7 @@ class ChatKey(NamedTuple):
     user_id: int
     chat_message: str
     message_id: str | None = None
-    model_variant: str = Arm.A.value  # plain strings travel in PCollections, not enums
+    model_variant: str = CONTROL  # the arm; assigned per user where a run has several
     prompt_version: str | None = None
 
 
@@ -522,16 +521,3 @@ def delivery_verdict(seen: str | None, digest: str) -> tuple[str, str]:
     if len(known) >= MAX_REMEMBERED_CONTENTS:
         return CONFLICT, seen
     return CONFLICT, f"{seen} {digest}"
-
-
-def assign_variant(user_id: int, split: float, salt: str = "ab-v1") -> str:
-    """Sticky, reproducible A/B arm for a user: "b" for a `split` fraction of users.
-
-    A hash (not Python's randomised `hash`) of salt and user id, mapped to [0, 1): the same
-    user gets the same arm on every worker and every run; changing `salt` reshuffles.
-    """
-    if split <= 0.0:
-        return Arm.A.value
-    digest = hashlib.sha256(f"{salt}:{user_id}".encode()).digest()
-    point = int.from_bytes(digest[:8], "big") / 2**64
-    return (Arm.B if point < split else Arm.A).value

@@ -8,6 +8,7 @@ import re
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline.arms import CONTROL, ArmSpec, check_arms, parse_arm
 from pipeline.inputs import COMPRESSIONS
 from prompts import DEFAULT_PROMPT_VERSION, PromptVersionError, load_prompt_set
 from taxonomies import DEFAULT_TAXONOMY, TaxonomyError, load_taxonomy
@@ -217,11 +218,25 @@ class ChatPipelineOptions(PipelineOptions):
             "Default: 0.0.",
         )
         parser.add_argument(
+            "--arm",
+            action="append",
+            default=None,
+            metavar="NAME=PRESET[,prompt_version=V][,weight=W]",
+            help="An arm of the run, repeated for each: NAME (lower-case, e.g. a, b, tuned; "
+            "every record's model_variant) serves a weight/total share of users (sticky by "
+            "hash of user_id) with PRESET (same formats as --model) and prompt version V "
+            "(default --prompt_version); weight defaults to 1. The first arm is the control "
+            "the evaluation compares the others with. Replaces --model, --model_b, "
+            "--ab_split and --prompt_version_b (kept as aliases for arms a and b). "
+            "Default: none (the aliases decide).",
+        )
+        parser.add_argument(
             "--ab_stage",
             choices=["apology", "all"],
             default="apology",
-            help="Which step model B serves for its users: apology (only the apology draft) "
-            "or all (sentiment too). Default: apology.",
+            help="Which step the arms after the first serve for their users: apology (only "
+            "the apology draft; the first arm analyses every chat) or all (sentiment too). "
+            "Default: apology.",
         )
         parser.add_argument(
             "--prompt_version",
@@ -475,6 +490,17 @@ class ChatPipelineOptions(PipelineOptions):
                             "source (--input or --input_subscription)")
         if not feedback and self.feedback_table:
             problems.append("--feedback_table needs --feedback_input or --feedback_subscription")
+        specs = ()
+        if self.arm:
+            aliases = [f for f, v in (("--model_b", self.model_b), ("--ab_split", self.ab_split),
+                                      ("--prompt_version_b", self.prompt_version_b)) if v]
+            if aliases:
+                problems.append(f"--arm replaces {', '.join(aliases)}: give every arm as --arm")
+            try:
+                specs = self.arm_specs()
+            except ValueError as e:
+                problems.append(str(e))
+            problems.extend(check_arms(specs) if specs else [])
         if not 0.0 <= self.ab_split <= 1.0:
             problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
         if self.ab_split > 0 and not self.model_b:
@@ -490,6 +516,12 @@ class ChatPipelineOptions(PipelineOptions):
                 load_prompt_set(version)
             except PromptVersionError as e:
                 problems.append(f"--{flag}: {e}")
+        if self.arm:
+            for spec in specs:
+                try:
+                    load_prompt_set(spec.prompt_version)
+                except PromptVersionError as e:
+                    problems.append(f"--arm {spec.name}: {e}")
         try:
             load_taxonomy(self.taxonomy)
         except TaxonomyError as e:
@@ -557,10 +589,31 @@ class ChatPipelineOptions(PipelineOptions):
         if self.feedback_input:
             problems.extend(_input_errors(self.feedback_input, "--feedback_input"))
         if _local_runner(self) and (self.input or self.input_subscription):
-            problems.extend(_model_errors("--model", self.model))
-            if self.model_b:
-                problems.extend(_model_errors("--model_b", self.model_b))
+            try:
+                specs = self.arm_specs()
+            except ValueError:  # a malformed --arm: validate() names it
+                specs = ()
+            for spec in specs:
+                flag = f"--arm {spec.name}" if self.arm else (
+                    "--model" if spec.name == CONTROL else "--model_b")
+                problems.extend(_model_errors(flag, spec.preset))
         return problems
+
+    def arm_specs(self) -> tuple[ArmSpec, ...]:
+        """The run's arms, the control first: the `--arm`s, or from the aliases arm a
+        (`--model`, `--prompt_version`) and, with `--model_b`, arm b (`--model_b`,
+        `--prompt_version_b` or `--prompt_version`) with `--ab_split` of the users.
+
+        Raises:
+            ValueError: a malformed `--arm`.
+        """
+        if self.arm:
+            return tuple(parse_arm(text, self.prompt_version) for text in self.arm)
+        if not self.model_b:
+            return (ArmSpec(CONTROL, self.model, self.prompt_version, 1.0),)
+        return (ArmSpec(CONTROL, self.model, self.prompt_version, 1.0 - self.ab_split),
+                ArmSpec("b", self.model_b, self.prompt_version_b or self.prompt_version,
+                        self.ab_split))
 
 
 def help_text() -> str:

@@ -15,9 +15,10 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from handlers.generation import Task
 from pipeline import drafts, elements, monitoring, progress, schemas, sinks
+from pipeline.arms import ArmSpec, assign_arm
 from pipeline.elements import RawChat
 from pipeline.options import ChatPipelineOptions, share_model, validate_options
-from pipeline.schemas import Arm, Stage
+from pipeline.schemas import Stage
 from pipeline.transforms import (
     INPUT_FILES_UNREADABLE,
     TAG_CHATS,
@@ -51,11 +52,11 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-# (preset, task, arm, options) -> handler. The handler must offer `with_batch_size(n)`: a
+# (preset, task, arm name, options) -> handler. The handler must offer `with_batch_size(n)`: a
 # failed batch is retried one chat at a time with a copy that batches at most one element,
 # on the same shared model. It applies `--inference_timeout_secs` itself, to execution only
 # (Beam's RunInference timeout would abandon the thread and load a second copy of the model).
-HandlerFactory = Callable[[str, Task, Arm, ChatPipelineOptions], ModelHandler]
+HandlerFactory = Callable[[str, Task, str, ChatPipelineOptions], ModelHandler]
 
 # `python -m pipeline`'s exit status when the run finished but some input files could not be
 # read to their end (their error records, stage read, name them). 2 is a bad invocation.
@@ -65,7 +66,7 @@ EXIT_INPUT_LOST = 3
 _INFERENCE_ERROR_STAGE = {Task.SENTIMENT: Stage.INFERENCE, Task.APOLOGY: Stage.APOLOGY}
 
 
-def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelineOptions,
+def default_handler_factory(preset: str, task: Task, arm: str, opts: ChatPipelineOptions,
                             handler_class: type | None = None) -> ModelHandler:
     """The production handler: keras-hub CausalLM through `CausalLMEngine`. `handler_class`
     (a subclass, for benchmarks) keeps every setting and replaces what it overrides. Its
@@ -106,23 +107,34 @@ def default_handler_factory(preset: str, task: Task, arm: Arm, opts: ChatPipelin
     )
 
 
-def arm_prompt_version(opts: ChatPipelineOptions, arm: Arm) -> str:
-    """The prompt version an arm runs (`--prompt_version`, or `--prompt_version_b` for b)."""
-    if arm == Arm.B and opts.prompt_version_b:
-        return opts.prompt_version_b
-    return opts.prompt_version
+def arm_spec(opts: ChatPipelineOptions, arm: str) -> ArmSpec:
+    """The arm named `arm` of the run (`ChatPipelineOptions.arm_specs`).
+
+    Raises:
+        KeyError: the run has no such arm.
+    """
+    for spec in opts.arm_specs():
+        if spec.name == arm:
+            return spec
+    raise KeyError(f"no arm {arm!r} in this run")
 
 
-def arm_topics(opts: ChatPipelineOptions, arm: Arm) -> tuple[str, ...]:
+def arm_prompt_version(opts: ChatPipelineOptions, arm: str) -> str:
+    """The prompt version an arm runs (its `--arm`'s, or `--prompt_version` /
+    `--prompt_version_b` for the aliases' arms a and b)."""
+    return arm_spec(opts, arm).prompt_version
+
+
+def arm_topics(opts: ChatPipelineOptions, arm: str) -> tuple[str, ...]:
     """The topic labels an arm's replies carry: the taxonomy's (`--taxonomy`) when its prompt
     version asks for a topic, none otherwise."""
     return prompt_topics(load_prompt_set(arm_prompt_version(opts, arm)), opts.taxonomy)
 
 
 class ArmStages:
-    """What each A/B arm runs: its model's inference stages and its prompt version.
+    """What each arm runs: its model's inference stages and its prompt version.
 
-    Every handler of one preset (both passes, and both arms when they run the same preset)
+    Every handler of one preset (both passes, and every arm that runs the same preset)
     gets the same `model_identifier`, so RunInference loads the preset once per worker for all
     of them; so they must build the same engine, which is checked (a handler without
     `engine_settings`, a test double, has none to compare).
@@ -131,20 +143,21 @@ class ArmStages:
     def __init__(self, opts: ChatPipelineOptions, factory: HandlerFactory):
         self._opts = opts
         self._factory = factory
-        self._presets = {Arm.A: opts.model, Arm.B: opts.model_b}
-        self._prompts = {arm: arm_prompt_version(opts, arm) for arm in (Arm.A, Arm.B)}
+        self.specs = opts.arm_specs()
+        self._presets = {spec.name: spec.preset for spec in self.specs}
+        self._prompts = {spec.name: spec.prompt_version for spec in self.specs}
         self._engine_settings: dict[str, dict[str, Any]] = {}
-        ab = bool(opts.model_b)
-        self.split = opts.ab_split if ab else 0.0
-        # Arm b drafts apologies for its users; with --ab_stage all it analyses them too.
-        self.apology_arms = (Arm.A, Arm.B) if ab else (Arm.A,)
-        self.sentiment_arms = self.apology_arms if opts.ab_stage == "all" else (Arm.A,)
+        # Every arm drafts apologies for its users; with --ab_stage all the arms after the
+        # control analyse their users' chats too, otherwise the control analyses them all.
+        self.apology_arms = tuple(spec.name for spec in self.specs)
+        self.sentiment_arms = self.apology_arms if opts.ab_stage == "all" \
+            else self.apology_arms[:1]
 
-    def prompt_set(self, arm: Arm) -> PromptSet:
+    def prompt_set(self, arm: str) -> PromptSet:
         """The prompt version of an arm."""
         return load_prompt_set(self._prompts[arm])
 
-    def inference(self, arm: Arm, task: Task) -> InferWithIsolation:
+    def inference(self, arm: str, task: Task) -> InferWithIsolation:
         """The arm's inference stage for `task`, on the arm's shared model."""
         preset = self._presets[arm]
         handler = self._factory(preset, task, arm, self._opts)
@@ -167,22 +180,22 @@ class ArmStages:
             raise ValueError(f"handlers sharing the model {identifier!r} must build the same "
                              f"engine; these settings differ: {', '.join(differ)}")
 
-    def analyze_sentiment(self, arm: Arm) -> AnalyzeSentiment:
+    def analyze_sentiment(self, arm: str) -> AnalyzeSentiment:
         return AnalyzeSentiment(self.inference(arm, Task.SENTIMENT), self._opts.max_summary_chars,
                                 self._opts.review_below_confidence, self.prompt_set(arm),
                                 arm_topics(self._opts, arm),
                                 self._opts.review_below_topic_confidence)
 
-    def draft_apologies(self, arm: Arm) -> DraftApologies:
+    def draft_apologies(self, arm: str) -> DraftApologies:
         return DraftApologies(self.inference(arm, Task.APOLOGY), self.prompt_set(arm))
 
 
-def _chat_with_arm(key: elements.ChatKey, split: float) -> elements.ChatKey:
-    return key._replace(model_variant=elements.assign_variant(key.user_id, split))
+def _chat_with_arm(key: elements.ChatKey, arms: tuple[ArmSpec, ...]) -> elements.ChatKey:
+    return key._replace(model_variant=assign_arm(key.user_id, arms))
 
 
-def _row_with_arm(row: dict[str, Any], split: float) -> dict[str, Any]:
-    return {**row, "model_variant": elements.assign_variant(row["user_id"], split)}
+def _row_with_arm(row: dict[str, Any], arms: tuple[ArmSpec, ...]) -> dict[str, Any]:
+    return {**row, "model_variant": assign_arm(row["user_id"], arms)}
 
 
 # Step labels of each source: the chat source keeps the labels it always had (a Dataflow
@@ -315,11 +328,11 @@ def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: Handle
         errors.append(unique[TAG_ERRORS])
     analysed = chats | "AnalyzeSentiment" >> PerArm(
         arms.sentiment_arms, arms.analyze_sentiment, (TAG_RESULTS, TAG_NEGATIVE, TAG_ERRORS),
-        functools.partial(_chat_with_arm, split=arms.split),
+        functools.partial(_chat_with_arm, arms=arms.specs),
         operator.attrgetter("model_variant"))
     drafted = analysed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
         arms.apology_arms, arms.draft_apologies, (TAG_REVIEW, TAG_ERRORS),
-        functools.partial(_row_with_arm, split=arms.split),
+        functools.partial(_row_with_arm, arms=arms.specs),
         operator.itemgetter("model_variant"))
     outputs[TAG_RESULTS] = analysed[TAG_RESULTS]
     outputs[TAG_REVIEW] = drafted[TAG_REVIEW]

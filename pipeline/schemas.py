@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from handlers.constrained import ReplySpec
+from pipeline.arms import ARM_NAME, CONTROL
 
 INT64_MAX = 2**63 - 1
 DEFAULT_MAX_SUMMARY_CHARS = 256
@@ -55,27 +56,18 @@ class Stage(StrEnum):
     FEEDBACK = "feedback"      # a reviewer's decision that is not a valid feedback record
 
 
-class Arm(StrEnum):
-    """An A/B arm: the `model_variant` of every record. Arm a is `--model`, b `--model_b`."""
-
-    A = "a"
-    B = "b"
-
-
 def arm_of(record: dict[str, Any]) -> str:
     """A record's arm: its `model_variant`, arm a when it names none (records from before A/B)."""
-    return record.get("model_variant") or Arm.A.value
+    return record.get("model_variant") or CONTROL
 
 
 # The id and arm types of every record that is decided on and learned from: a chat's review
 # record and the reviewer's feedback on it use these same definitions, so the review queue
 # holds nothing the feedback schema would refuse (a decision that fails every try) or that
-# tuning could not join back to its record (`"77"` or `9003.0` for 77 or 9003, arm "c").
+# tuning could not join back to its record (`"77"` or `9003.0` for 77 or 9003, arm "B c").
 ChatId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
-ArmName = Literal["a", "b"]
+ArmName = Annotated[StrictStr, Field(pattern=f"^{ARM_NAME.pattern}$")]
 PromptVersion = Annotated[StrictStr, Field(max_length=64)]
-if set(get_args(ArmName)) != {arm.value for arm in Arm}:
-    raise AssertionError(f"ArmName {get_args(ArmName)} is not Arm {[a.value for a in Arm]}")
 
 # Characters that draw nothing: controls, format characters (zero-width space and joiners,
 # U+2060, BOM), unassigned, private-use and surrogate code points, separators (spaces), and

@@ -20,10 +20,11 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from handlers.errors import ModelUnavailable
 from handlers.generation import Generation, Task
 from pipeline import elements, inputs
+from pipeline.arms import CONTROL
 from pipeline.elements import ChatKey, RawChat
 from pipeline.metrics import counter, distribution
 from pipeline.records import describe_exception, now, to_json_line
-from pipeline.schemas import Arm, Stage
+from pipeline.schemas import Stage
 from prompts import PromptSet, load_prompt_set, render_apology_prompt, render_sentiment_prompt
 
 __all__ = [
@@ -624,7 +625,7 @@ class DraftApologies(beam.PTransform):
 
 
 class _ArmIndex(beam.PartitionFn):
-    def __init__(self, arms: Sequence[Arm], arm_of: Callable[[Any], str]):
+    def __init__(self, arms: Sequence[str], arm_of: Callable[[Any], str]):
         self._arms = tuple(arms)
         self._arm_of = arm_of
 
@@ -633,11 +634,12 @@ class _ArmIndex(beam.PartitionFn):
 
 
 class PerArm(beam.PTransform):
-    """One stage per A/B arm: each element gets its user's arm, the arms run their own stage,
+    """One stage per arm: each element gets its user's arm, the arms run their own stage,
     and each of the stage's output tags is merged back. With one arm there is no split: the
-    stage sees every element, with the arm it already carries."""
+    stage sees every element, stamped with that arm (elements carry arm `a` to begin with,
+    so arm a alone adds no step: the graph of a one-model job stays as it always was)."""
 
-    def __init__(self, arms: Sequence[Arm], stage_for: Callable[[Arm], beam.PTransform],
+    def __init__(self, arms: Sequence[str], stage_for: Callable[[str], beam.PTransform],
                  tags: Sequence[str], assign: Callable[[Any], Any],
                  arm_of: Callable[[Any], str]):
         """`assign(element)` returns the element with its arm set; `arm_of` reads it."""
@@ -651,6 +653,8 @@ class PerArm(beam.PTransform):
     def expand(self, pcoll):
         if len(self._arms) == 1:
             arm = self._arms[0]
+            if arm != CONTROL:
+                pcoll = pcoll | "AssignArm" >> beam.Map(self._assign)
             return pcoll | f"Arm_{arm}" >> self._stage_for(arm)
         parts = (
             pcoll

@@ -10,7 +10,7 @@ import pytest
 from handlers import keras_hub_handler
 from handlers.deadline import InferenceTimeout
 from handlers.generation import Task
-from pipeline.elements import assign_variant
+from pipeline.arms import ArmSpec, assign_arm
 from pipeline.pipeline import run
 from pipeline.summary import load
 from tests.integration.conftest import TINY_PROMPTS, tiny_sentiment_prompt
@@ -34,22 +34,27 @@ def from_preset_calls(monkeypatch):
     keras_hub_handler.forget_engines()
 
 
-def _users(split):
-    """Eight user ids, four in each arm of `split` (so both arms get traffic)."""
-    arms = {"a": [], "b": []}
+# Three equal arms (the preset does not matter to who gets which arm).
+THREE_ARMS = tuple(ArmSpec(name, "p", "v3") for name in ("a", "b", "c"))
+
+
+def _users(arms, per_arm):
+    """User ids, `per_arm` in each of `arms` (so every arm gets traffic)."""
+    users = {arm.name: [] for arm in arms}
     user = 0
-    while min(len(v) for v in arms.values()) < 4:
+    while min(len(v) for v in users.values()) < per_arm:
         user += 1
-        arm = assign_variant(user, split)
-        if len(arms[arm]) < 4:
-            arms[arm].append(user)
-    return arms["a"] + arms["b"]
+        arm = assign_arm(user, arms)
+        if len(users[arm]) < per_arm:
+            users[arm].append(user)
+    return [u for arm in arms for u in users[arm.name]]
 
 
-def _run(tmp_path, preset, *extra):
+def _run(tmp_path, preset, *extra, arms=(ArmSpec("a", "p", "v3", 0.5),
+                                           ArmSpec("b", "p", "v3", 0.5)), per_arm=4):
     src = tmp_path / "chats.jsonl"
     lines = [json.dumps({"id": i, "user_id": u, "chat_message": f"id {u}: order {i} was late"})
-             for i, u in enumerate(_users(0.5))]
+             for i, u in enumerate(_users(arms, per_arm))]
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     shutil.rmtree(out, ignore_errors=True)
@@ -57,7 +62,7 @@ def _run(tmp_path, preset, *extra):
          "--max_new_tokens", "24", "--apology_max_new_tokens", "16", "--max_batch_size", "4",
          "--length_buckets", "256,512", "--share_model_across_processes", "false", *extra])
     records = load(str(out))
-    assert sum(len(v) for v in records.values()) == 8
+    assert sum(len(v) for v in records.values()) == len(lines)
     return records
 
 
@@ -82,6 +87,23 @@ def test_ab_loads_each_arm_once_and_an_arm_without_traffic_not_at_all(
                    "--ab_stage", "all")
     assert sorted(from_preset_calls) == sorted([tiny_preset, preset_b])
     assert {r["model_variant"] for r in records["results"] + records["review"]} == {"a", "b"}
+
+
+def test_three_arms_load_each_distinct_preset_once(tiny_preset, tmp_path, from_preset_calls):
+    """--arm three times, two of them on one preset (prompt versions compared) and one on
+    another: every record names its user's arm, and each distinct preset loads once (18
+    RunInference stages)."""
+    preset_c = str(tmp_path / "preset-c")
+    shutil.copytree(tiny_preset, preset_c)
+    records = _run(tmp_path, tiny_preset, "--arm", f"a={tiny_preset},prompt_version=v3",
+                   "--arm", f"b={tiny_preset},prompt_version=v2", "--arm",
+                   f"c={preset_c},prompt_version=v3", "--ab_stage", "all",
+                   arms=THREE_ARMS, per_arm=3)
+    assert sorted(from_preset_calls) == sorted([tiny_preset, preset_c])
+    rows = records["results"] + records["review"]
+    assert {r["model_variant"] for r in rows} == {"a", "b", "c"}
+    assert all(r["model_variant"] == assign_arm(r["user_id"], THREE_ARMS) for r in rows)
+    assert {r["prompt_version"] for r in rows if r["model_variant"] == "b"} == {"v2"}
 
 
 def test_deadline_charges_execution_not_loading_or_compiling(tiny_preset, monkeypatch):

@@ -99,17 +99,6 @@ def test_extract_ignores_non_object_json():
     assert extract_first_json_object('[1] 2 {"a": 1}') == {"a": 1}
 
 
-def test_ab_assignment_is_sticky_and_close_to_the_split():
-    """The same user always gets the same arm; the B fraction is near the split."""
-    users = range(5000)
-    arms = [elements.assign_variant(u, 0.3) for u in users]
-    assert arms == [elements.assign_variant(u, 0.3) for u in users]
-    fraction = arms.count("b") / len(arms)
-    assert 0.27 < fraction < 0.33
-    assert {elements.assign_variant(u, 0.0) for u in users} == {"a"}
-    assert {elements.assign_variant(u, 1.0) for u in users} == {"b"}
-
-
 def test_delivery_verdicts_remember_every_content_of_an_id():
     """First copy wins; a redelivery of any earlier copy (conflicting ones included) is
     dropped; each new content of a reused id is one conflict."""

@@ -93,3 +93,30 @@ def test_runs_that_disagree_on_a_chat_leave_that_chat_out(tmp_path):
 def test_latest_feedback_keeps_the_highest_sequence_whatever_the_file_order():
     rows = [_decision(1, "a", sequence=2, decision="reject"), _decision(1, "a", sequence=1)]
     assert latest_feedback(rows)[1]["decision"] == "reject"
+
+
+def test_three_arms_are_each_compared_with_the_control_holm_adjusted(tmp_path):
+    """Arms ctl (50% agreement), new (90%) and same (50%): each is compared with --control
+    ctl, with Holm-adjusted p-values (never below the raw ones); the page names every arm,
+    escaped."""
+    run = tmp_path / "run"
+    run.mkdir()
+    arms = ["ctl"] * 40 + ["new"] * 40 + ["same"] * 40
+    _write(run / "review-00000-of-00001.jsonl", [
+        _row(i, arm, -1, 0.5, review_reason="negative", apology_draft="Sorry.")
+        for i, arm in enumerate(arms)])
+    wrong = {i for i, arm in enumerate(arms) if (arm != "new" and i % 2 == 0)
+             or (arm == "new" and i % 10 == 0)}
+    _write(tmp_path / "feedback.jsonl", [
+        _decision(i, arm, corrected=0 if i in wrong else None) for i, arm in enumerate(arms)])
+    out = tmp_path / "report"
+    assert main(["--run", str(run), "--feedback", str(tmp_path / "feedback.jsonl"),
+                 "--control", "ctl", "--out", str(out)]) == 0
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["control"] == "ctl" and set(figures["arms"]) == {"new", "same"}
+    new, same = figures["arms"]["new"], figures["arms"]["same"]
+    assert abs(new["difference"] - 0.4) < 1e-9 and new["p_holm"] < 0.01
+    assert same["difference"] == 0 and same["p_holm"] == 1.0
+    assert new["p_holm"] >= new["p_value"] and "ab" not in figures
+    page = (out / "index.html").read_text()
+    assert "arm ctl" in page and ">new<" in page and ">same<" in page

@@ -64,3 +64,13 @@ def test_edit_distance():
     assert stats.edit_distance("", "abc") == 3
     assert stats.edit_distance("죄송합니다", "죄송해요") == 3
     assert stats.edit_distance("same", "same") == 0
+
+
+def test_holm_adjusts_in_step_down_order_and_keeps_the_order():
+    """Holm by hand: sorted 0.01, 0.02, 0.04 are multiplied by 3, 2, 1 -> 0.03, 0.04, 0.04
+    (the last raised to keep them non-decreasing); input order is kept; capped at 1."""
+    from evaluate.stats import holm
+
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]) == [1.0, 1.0]
+    assert holm([0.2]) == [0.2] and holm([]) == []

@@ -59,7 +59,7 @@ def test_the_pipelines_own_feedback_line_decodes():
     (_payload(decided_at="2026-12-01T10:00:00"), "decided_at"),
     (_payload(reviewer="mina\nadmin"), "reviewer"),
     (_payload(reviewer=""), "reviewer"),
-    (_payload(model_variant="c"), "model_variant"),
+    (_payload(model_variant="arm c"), "model_variant"),
     (_payload(chat_id=...), "chat_id"),
     (_payload(extra="field"), "extra"),
     (_payload(processed_at="t", extra="field"), "extra"),

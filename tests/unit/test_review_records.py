@@ -17,7 +17,7 @@ HOSTILE = [
     ({"chat_id": 2**70}, "chat_id"),
     ({"chat_id": "77"}, "chat_id"),
     ({"chat_id": 9003.0}, "chat_id"),
-    ({"model_variant": "c"}, "model_variant"),
+    ({"model_variant": "arm c"}, "model_variant"),
     ({"prompt_version": "p" * 100}, "prompt_version"),
     ({"sentiment": 7}, "sentiment"),
     ({"apology_draft": "\u200b\u200d"}, "apology_draft"),

@@ -103,14 +103,14 @@ BLANK_NAMES = ["\u2800", "\u3164", "\u115f", "\u1160", "\uffa0", "\u3164\u2800 \
 
 @pytest.mark.parametrize("field,value", [
     ("chat_id", -5), ("chat_id", 2**70), ("chat_id", "77"), ("chat_id", 9003.0),
-    ("chat_id", True), ("user_id", "41"), ("user_id", -1), ("model_variant", "c"),
+    ("chat_id", True), ("user_id", "41"), ("user_id", -1), ("model_variant", "arm c"),
     ("model_variant", "A"), ("model_variant", None), ("prompt_version", "v" * 65),
     ("sentiment", 5), ("sentiment", "-1"), ("sentiment", True),
 ])
 def test_review_record_refuses_what_feedback_would_refuse(field, value):
     """A review record whose id, arm or prompt version a decision on it could not carry (400
     on every try, pending forever), or that tuning could not join back to (a decision of arm
-    "c", chat "77"), or whose sentiment is no label, never enters the review queue."""
+    "arm c", chat "77"), or whose sentiment is no label, never enters the review queue."""
     with pytest.raises(ValidationError) as info:
         ReviewRecord.model_validate({**REVIEW, field: value})
     assert info.value.errors()[0]["loc"][0] == field
@@ -118,7 +118,7 @@ def test_review_record_refuses_what_feedback_would_refuse(field, value):
 
 @pytest.mark.parametrize("field,value", [
     ("chat_id", -5), ("chat_id", 2**70), ("chat_id", "77"), ("chat_id", 9003.0),
-    ("model_variant", "c"), ("prompt_version", "v" * 65),
+    ("model_variant", "arm c"), ("prompt_version", "v" * 65),
 ])
 def test_review_record_and_feedback_agree_on_ids_and_arms(field, value):
     """The same value is refused by both schemas, and the good one accepted by both: one
