@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from evaluate import stats
 from evaluate.sources import load_local, one_record_per_chat
-from pipeline.evaluation import confusion
 from pipeline.arms import CONTROL
+from pipeline.evaluation import confusion
 from pipeline.schemas import SENTIMENT_VALUES, arm_of
 from tuning.feedback import current_decisions, latest_feedback
 
