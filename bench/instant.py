@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import zlib
 
-from handlers.generation import BatchGeneration, Generation, Task
+from handlers.generation import BatchGeneration, Engine, Generation, Task
 from handlers.keras_hub_handler import KerasHubCausalLMHandler
 
 __all__ = ["InstantEngine", "instant_factory"]
 
 
-class InstantEngine:
+class InstantEngine(Engine):
     """`CausalLMEngine.generate`'s contract with no model behind it. With topics (the reply
     grammar's, or `topics` when a call gives none), the reply carries the first label, as the
     grammar would make a model write one."""

@@ -25,17 +25,20 @@ from handlers import keras_hub_compat as compat
 from handlers.calibration import load_calibration, scaled_probabilities
 from handlers.deadline import DeadlineRunner
 from handlers.errors import ModelUnavailable
-from handlers.generation import BatchGeneration, Generation, Task
+from handlers.generation import BatchGeneration, Engine, Generation, Task
 from handlers.special_pieces import special_piece_texts
 from prompts import Prompt, neutralise
-from prompts.templates import CONTROL_STRINGS
+from prompts.templates import CONTROL_STRINGS, TURN_END, TURN_START
 
 __all__ = ["CausalLMEngine"]
 
 _LOGGER = logging.getLogger(__name__)
 
 # Gemma's end-of-turn marker; generation also stops if the model opens a new turn.
-_STOP_PIECES = ("<end_of_turn>", "<start_of_turn>")
+# A reply ends where its turn ends, or where a new turn would begin: the prompt format's own
+# turn markers (`prompts.templates`), used as stop tokens where the tokenizer has them as
+# single pieces (Gemma's <end_of_turn> and <start_of_turn>), beside its end token.
+_STOP_PIECES = (TURN_END, TURN_START)
 
 # Distinct chat tokens a row's copy bias covers (a fixed width: one program for every chat),
 # and the largest bias taken (exp(8) ~ 3000x: beyond it the chat's words are forced).
@@ -54,7 +57,7 @@ def _enable_compilation_cache(cache_dir: str) -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
-class CausalLMEngine:
+class CausalLMEngine(Engine):
     """A keras-hub causal LM plus the shape discipline that keeps compiled programs few.
 
     Args:

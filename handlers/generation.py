@@ -3,11 +3,16 @@ ModelHandler and the pipeline's stages (and anything standing in for the engine)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["BatchGeneration", "Generation", "Task"]
+if TYPE_CHECKING:  # types only: constrained and prompts do not import this module back
+    from handlers.constrained import ReplySpec
+    from prompts import Prompt
+
+__all__ = ["BatchGeneration", "Engine", "Generation", "Task"]
 
 
 class Task(StrEnum):
@@ -95,3 +100,26 @@ class BatchGeneration:
         if self.inference_ms <= 0:
             return None
         return self.generated_tokens * 1000.0 / self.inference_ms
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What a ModelHandler's model is: `handlers.engine.CausalLMEngine` (keras-hub Gemma),
+    `bench.instant.InstantEngine` (no model, for measuring the pipeline around it) and the
+    tests' stand-ins all implement it; `tests/unit/test_engine_protocol.py` checks their
+    signatures against this one."""
+
+    def generate(self, prompts: Sequence[Prompt | str], max_new_tokens: int, task: Task,
+                 timeout_secs: float | None = None,
+                 reply_spec: ReplySpec | None = None) -> BatchGeneration:
+        """One reply per prompt, in input order, from one batched call.
+
+        Args:
+            prompts: rendered prompts (`prompts.Prompt`, or plain text).
+            max_new_tokens: the most tokens a reply may have.
+            task: `Task.SENTIMENT` (the reply grammar) or `Task.APOLOGY` (free text).
+            timeout_secs: the most seconds execution may take (`deadline.InferenceTimeout`).
+            reply_spec: the sentiment reply's grammar for this call (the engine's default
+                when None).
+        """
+        ...

@@ -11,7 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from handlers.generation import BatchGeneration, Generation, Task
+from handlers.generation import BatchGeneration, Engine, Generation, Task
 from handlers.keras_hub_handler import KerasHubCausalLMHandler
 from prompts import render_sentiment_prompt
 
@@ -19,10 +19,10 @@ CALLS: list[int] = []  # batch sizes, one per generate call (the runner runs in 
 _LOCK = threading.Lock()
 
 
-class _FixedEngine:
+class _FixedEngine(Engine):
     """Replies at once; the first call 'compiles', each takes 40 ms for 4 tokens a row."""
 
-    def generate(self, prompts, max_new_tokens, task, timeout_secs=None):
+    def generate(self, prompts, max_new_tokens, task, timeout_secs=None, reply_spec=None):
         with _LOCK:
             CALLS.append(len(prompts))
             first = len(CALLS) == 1
