@@ -64,6 +64,15 @@ class Reviewed:
     def agrees(self) -> bool:
         return self.reviewer_sentiment == self.record["sentiment"]
 
+    @property
+    def model_topic(self) -> str | None:
+        major, minor = self.record.get("topic_major"), self.record.get("topic_minor")
+        return f"{major}.{minor}" if major is not None and minor is not None else None
+
+    @property
+    def reviewer_topic(self) -> str | None:
+        return self.feedback.get("corrected_topic") or self.model_topic
+
 
 @dataclass
 class Joined:
@@ -231,6 +240,25 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
                     "<code>--ab_stage all</code>.</p>"
                     + _table(["arm / prompt", "reviewed", "agreement"], rows)
                     + ('<img src="confusion.png" alt="confusion matrices">' if reviewed else ""))
+
+    # Topics: how often reviewers kept the model's label, per arm, and what they changed.
+    topical = [r for r in reviewed if r.model_topic is not None]
+    if topical:
+        by_arm: dict[str, list[Reviewed]] = defaultdict(list)
+        for r in topical:
+            by_arm[r.arm].append(r)
+        figures["topic_agreement"] = {arm: sum(r.reviewer_topic == r.model_topic for r in rs)
+                                      / len(rs) for arm, rs in by_arm.items()}
+        changed = Counter((r.model_topic, r.reviewer_topic) for r in topical
+                          if r.reviewer_topic != r.model_topic)
+        sections.append(
+            "<h2>Topics kept by reviewers</h2><p>Reviewed chats with a topic: the share whose "
+            "label the reviewer kept, per arm, and the labels corrected most often.</p>"
+            + _table(["arm", "reviewed with a topic", "label kept"],
+                     [[arm, len(rs), _pct(figures["topic_agreement"][arm])]
+                      for arm, rs in sorted(by_arm.items())])
+            + (_table(["model's label", "reviewer's label", "chats"],
+                      [[a, b, n] for (a, b), n in changed.most_common(10)]) if changed else ""))
 
     # Every arm against the control on agreement (Holm-adjusted over the comparisons).
     arms: dict[str, list[Reviewed]] = defaultdict(list)

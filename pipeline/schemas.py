@@ -68,6 +68,9 @@ def arm_of(record: dict[str, Any]) -> str:
 ChatId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 ArmName = Annotated[StrictStr, Field(pattern=f"^{ARM_NAME.pattern}$")]
 PromptVersion = Annotated[StrictStr, Field(max_length=64)]
+# A topic label as a reviewer corrects it: `major.minor` of taxonomy keys (`taxonomies`); the
+# review app checks it is a label of its taxonomy.
+TopicLabel = Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]{0,39}\.[a-z][a-z0-9_]{0,39}$")]
 
 # Characters that draw nothing: controls, format characters (zero-width space and joiners,
 # U+2060, BOM), unassigned, private-use and surrogate code points, separators (spaces), and
@@ -373,6 +376,8 @@ class Feedback(BaseModel):
     chat_id: ChatId
     decision: Decision
     corrected_sentiment: StrictInt | None = None
+    # The reviewer's topic (`major.minor`) where it differs from the model's; None: kept.
+    corrected_topic: TopicLabel | None = None
     final_reply: ReplyText | None = None
     draft_edited: StrictBool = False
     reviewer: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REVIEWER_CHARS)]
@@ -469,6 +474,7 @@ FEEDBACK_TABLE_SCHEMA = {"fields": [
     _bq_field("chat_id", "INT64", "REQUIRED"),
     _bq_field("decision", "STRING", "REQUIRED"),
     _bq_field("corrected_sentiment", "INT64"),
+    _bq_field("corrected_topic", "STRING"),
     _bq_field("final_reply", "STRING"),
     _bq_field("draft_edited", "BOOL"),
     _bq_field("reviewer", "STRING", "REQUIRED"),

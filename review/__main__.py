@@ -39,6 +39,7 @@ from review.reviewers import (
     remove_reviewer,
     token_strength_problem,
 )
+from taxonomies import DEFAULT_TAXONOMY, TaxonomyError, load_taxonomy
 
 _LOGGER = logging.getLogger("review")
 
@@ -96,6 +97,10 @@ def _serve_parser(sub) -> None:
     target.add_argument("--feedback", help="feedback JSONL file (local)")
     target.add_argument("--feedback_topic", help="Pub/Sub topic for feedback records "
                         "(projects/<p>/topics/<t>)")
+    serve.add_argument("--taxonomy", default=DEFAULT_TAXONOMY,
+                       help="the topic taxonomy (a name in taxonomies/ or a .json path) whose "
+                       "labels a reviewer may correct a chat's topic to: the pipeline's "
+                       f"--taxonomy. Default: {DEFAULT_TAXONOMY}.")
     serve.add_argument("--state_dir", default="review-state",
                        help="pulled review messages (with --subscription) and the journal of "
                        "decisions published to --feedback_topic (default: review-state)")
@@ -196,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _LOGGER.warning("listening on %s: tokens and session cookies travel in clear text "
                         "unless a TLS proxy is in front", args.host)
+    try:
+        topics = load_taxonomy(args.taxonomy).labels
+    except TaxonomyError as e:
+        _LOGGER.error("--taxonomy: %s", e)
+        return 2
     os.makedirs(args.state_dir, exist_ok=True)
     sink = JsonlSink(args.feedback) if args.feedback else PubSubSink(
         args.feedback_topic, os.path.join(args.state_dir, "feedback-journal.jsonl"))
@@ -204,13 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         items, problems = load_review_records(args.queue)
         for problem in problems:
             _LOGGER.warning("skipped a review line: %s", problem)
-        queue = ReviewQueue(items, sink, previous)
+        queue = ReviewQueue(items, sink, previous, topics)
     else:
         pulled = os.path.join(args.state_dir, "pulled.jsonl")
         items, problems = load_review_records(pulled)
         for problem in problems:
             _LOGGER.warning("skipped a pulled review line: %s", problem)
-        queue = ReviewQueue(items, sink, previous)
+        queue = ReviewQueue(items, sink, previous, topics)
         threading.Thread(target=_pull_forever, daemon=True,
                          args=(args.subscription, pulled, queue, threading.Event())).start()
     app = create_app(queue, reviewers, session_hours=args.session_hours,

@@ -52,7 +52,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Conflict, HTTPException, TooManyRequests
 
 from pipeline.schemas import SENTIMENT_VALUES
-from review.feedback import ReviewQueue, StaleDecision
+from review.feedback import ReviewQueue, StaleDecision, item_topic
 from review.guards import Backoff, TokenBucket, parse_json_body
 from review.reviewers import Reviewers
 
@@ -331,7 +331,8 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
             abort(404)
         return page("item.html", f"chat {chat_id}", item=found, csrf=g.csrf,
                     latest=queue_.latest(chat_id), history=queue_.history(chat_id),
-                    sentiments=SENTIMENT_VALUES)
+                    sentiments=SENTIMENT_VALUES, topic=item_topic(found),
+                    topic_groups=_topic_groups(queue_.topics))
 
     @app.post("/chat/<int:chat_id>")
     def decide_item(chat_id: int):
@@ -391,8 +392,14 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
                 corrected = int(corrected)
             elif type(corrected) is not int:
                 raise ValueError("corrected_sentiment must be 1, 0 or -1")
+            topic = form.get("corrected_topic")
+            if topic in (None, ""):
+                topic = None
+            elif not isinstance(topic, str):
+                raise ValueError("corrected_topic must be a label (major.minor)")
             feedback = queue_.record(chat_id, form.get("decision", ""), g.reviewer,
-                                     form.get("final_reply"), corrected, replaces=replaces)
+                                     form.get("final_reply"), corrected, replaces=replaces,
+                                     corrected_topic=topic)
         except StaleDecision as e:
             raise Conflict(f"{e}; reload the chat to see it before replacing it") from None
         except (TypeError, ValueError) as e:
@@ -403,6 +410,14 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
         return feedback
 
     return app
+
+
+def _topic_groups(labels: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """The labels grouped by major category, in taxonomy order: the topic select's groups."""
+    groups: dict[str, list[str]] = {}
+    for label in labels:
+        groups.setdefault(label.partition(".")[0], []).append(label)
+    return list(groups.items())
 
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8,

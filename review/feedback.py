@@ -105,16 +105,27 @@ def load_review_records(pattern: str) -> tuple[list[ReviewItem], list[str]]:
     return sorted(items.values(), key=lambda i: (i.processed_at, i.chat_id)), problems
 
 
+def item_topic(item: ReviewItem) -> str | None:
+    """The model's topic label of a review item (`major.minor`), None when it has none."""
+    if item.topic_major is None or item.topic_minor is None:
+        return None
+    return f"{item.topic_major}.{item.topic_minor}"
+
+
 def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: int,
            final_reply: str | None = None, corrected_sentiment: int | None = None,
-           now: datetime | None = None, replaces: Feedback | None = None) -> Feedback:
+           now: datetime | None = None, replaces: Feedback | None = None,
+           corrected_topic: str | None = None, topics: Iterable[str] = ()) -> Feedback:
     """The feedback record of one decision. Approving sends `final_reply` (the draft when
-    none is given); rejecting sends nothing. A corrected sentiment must be 1, 0 or -1 and is
-    kept only when it differs from the model's."""
+    none is given); rejecting sends nothing. A corrected sentiment must be 1, 0 or -1, a
+    corrected topic one of `topics` (the review app's taxonomy); each is kept only when it
+    differs from the model's."""
     decision = Decision(decision)
     if corrected_sentiment is not None and (isinstance(corrected_sentiment, bool) or
                                             corrected_sentiment not in SENTIMENT_VALUES):
         raise ValueError(f"corrected sentiment must be one of {SENTIMENT_VALUES}")
+    if corrected_topic is not None and corrected_topic not in set(topics):
+        raise ValueError("corrected_topic must be a label of the review app's taxonomy")
     if final_reply is not None and not isinstance(final_reply, str):
         raise ValueError("final_reply must be text")
     draft = _normalise(item.apology_draft)
@@ -129,6 +140,7 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
         chat_id=item.chat_id, decision=decision,
         corrected_sentiment=None if corrected_sentiment == item.sentiment
         else corrected_sentiment,
+        corrected_topic=None if corrected_topic == item_topic(item) else corrected_topic,
         final_reply=reply, draft_edited=reply is not None and reply != draft,
         reviewer=reviewer, sequence=sequence,
         decided_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
@@ -209,7 +221,10 @@ class PubSubSink:
 class ReviewQueue:
     """Items to review and the decisions taken on them, shared by the app's threads."""
 
-    def __init__(self, items: Iterable[ReviewItem], sink, previous: Iterable[Feedback] = ()):
+    def __init__(self, items: Iterable[ReviewItem], sink, previous: Iterable[Feedback] = (),
+                 topics: Iterable[str] = ()):
+        """`topics`: the labels a reviewer may correct a topic to (the taxonomy's)."""
+        self.topics = tuple(topics)
         self._items = {i.chat_id: i for i in items}
         self._order = [i.chat_id for i in items]
         self._sink = sink
@@ -244,7 +259,8 @@ class ReviewQueue:
         return [self._items[c] for c in self._order if c in self._decisions]
 
     def counts(self) -> dict[str, int]:
-        out = {"pending": 0, "approve": 0, "reject": 0, "edited": 0, "corrected": 0}
+        out = {"pending": 0, "approve": 0, "reject": 0, "edited": 0, "corrected": 0,
+               "topic_corrected": 0}
         for chat_id in self._order:
             latest = self.latest(chat_id)
             if latest is None:
@@ -253,10 +269,12 @@ class ReviewQueue:
             out[latest.decision.value] += 1
             out["edited"] += latest.draft_edited
             out["corrected"] += latest.corrected_sentiment is not None
+            out["topic_corrected"] += latest.corrected_topic is not None
         return out
 
     def record(self, chat_id: int, decision: str, reviewer: str, final_reply: str | None,
-               corrected_sentiment: int | None, replaces: Any = _UNCHECKED) -> Feedback:
+               corrected_sentiment: int | None, replaces: Any = _UNCHECKED,
+               corrected_topic: str | None = None) -> Feedback:
         """Decides on a chat: the sink confirms the record before it counts as decided.
         `replaces` is the sequence of the decision the reviewer saw as current (None: they saw
         none); when the chat's current decision is another one, `StaleDecision` is raised and
@@ -273,7 +291,8 @@ class ReviewQueue:
             sequence = max(self._used.get(chat_id, 0),
                            *(d.sequence for d in self._decisions.get(chat_id, [])), 0) + 1
             feedback = decide(item, decision, reviewer, sequence, final_reply,
-                              corrected_sentiment, replaces=current)
+                              corrected_sentiment, replaces=current,
+                              corrected_topic=corrected_topic, topics=self.topics)
             self._used[chat_id] = sequence
             self._sink.write(feedback)
             self._decisions.setdefault(chat_id, []).append(feedback)

@@ -82,6 +82,7 @@ COUNT_KEYS = (
     "invalid_example",         # labels parse_labelled_chat (or the reply budget) refuses
     "chats",                   # labelled chats derived
     "corrected",               # ... whose sentiment the reviewer corrected
+    "topic_corrected",         # ... whose topic the reviewer corrected
     "apologies",               # ... with an approved reply as apology target
     "rejected",                # ... whose draft was rejected (sentiment only)
 )
@@ -270,7 +271,8 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
             chat = parse_labelled_chat({
                 "user_id": record.get("user_id"), "chat_message": record.get("chat_message"),
                 "sentiment": sentiment, "summary": record.get("summary"),
-                "apology": apology, "language": None})
+                "apology": apology, "language": None,
+                "topic": _topic(decision.get("corrected_topic"), record)})
             if max_summary_chars is not None:
                 reply_text(chat.sentiment, chat.summary, max_summary_chars)
         except ValueError as e:
@@ -280,9 +282,21 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
         out.chats.append((chat_id, chat))
         out.counts["chats"] += 1
         out.counts["corrected"] += corrected is not None
+        out.counts["topic_corrected"] += decision.get("corrected_topic") is not None
         out.counts["apologies"] += chat.apology is not None
         out.counts["rejected"] += not approved
     return out
+
+
+def _topic(corrected: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The training topic: the reviewer's label where they corrected it, else the model's
+    (`topic_major`/`topic_minor` of the record), as a data file writes it; None: no topic."""
+    if isinstance(corrected, str) and "." in corrected:
+        major, _, minor = corrected.partition(".")
+        return {"major": major, "minor": minor}
+    if record.get("topic_major") is None and record.get("topic_minor") is None:
+        return None
+    return {"major": record.get("topic_major"), "minor": record.get("topic_minor")}
 
 
 def format_chats(chats: Iterable[tuple[int, LabelledChat]]) -> str:

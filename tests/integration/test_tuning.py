@@ -328,7 +328,8 @@ def test_feedback_tunes_a_preset_to_deploy_as_model_b(gemma3_preset, tmp_path):
     counts = {"feedback_decisions": 6, "bad_feedback_lines": 1, "bad_record_lines": 0,
               "decision_copies": 0, "superseded": 1, "conflicting_decisions": 0,
               "no_model_record": 1, "ambiguous_model_record": 0, "invalid_example": 1,
-              "chats": 3, "corrected": 1, "apologies": 2, "rejected": 1}
+              "chats": 3, "corrected": 1, "topic_corrected": 0, "apologies": 2,
+              "rejected": 1}
     assert record["sequences"] == {"sentiment": 3, "apology": 2}
     sidecar = json.loads(open(adapter + ".json").read())
     assert (sidecar["data"], sidecar["data_sha256"]) == (None, None)

@@ -120,3 +120,24 @@ def test_three_arms_are_each_compared_with_the_control_holm_adjusted(tmp_path):
     assert new["p_holm"] >= new["p_value"] and "ab" not in figures
     page = (out / "index.html").read_text()
     assert "arm ctl" in page and ">new<" in page and ">same<" in page
+
+
+def test_the_report_shows_how_often_reviewers_kept_the_topic(tmp_path):
+    """Arm a: 4 reviewed chats with a topic, one corrected -> 75% kept, and the change listed;
+    a chat without a topic (a v3 run) is not counted."""
+    run = tmp_path / "run"
+    run.mkdir()
+    topic = {"topic_major": "delivery", "topic_minor": "late", "topic_confidence": 0.5}
+    _write(run / "review-00000-of-00001.jsonl", [
+        _row(i, "a", -1, 0.5, review_reason="negative", apology_draft="Sorry.",
+             **(topic if i < 4 else {})) for i in range(5)])
+    decisions = [_decision(i, "a") for i in range(5)]
+    decisions[0]["corrected_topic"] = "billing.refund"
+    _write(tmp_path / "feedback.jsonl", decisions)
+    out = tmp_path / "report"
+    assert main(["--run", str(run), "--feedback", str(tmp_path / "feedback.jsonl"),
+                 "--out", str(out)]) == 0
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["topic_agreement"] == {"a": 0.75}
+    page = (out / "index.html").read_text()
+    assert "<td>delivery.late</td><td>billing.refund</td><td>1</td>" in page

@@ -18,7 +18,7 @@ ALLOWED = {
     "pipeline": {"handlers", "prompts", "taxonomies"},
     "tuning": {"handlers", "pipeline", "prompts", "taxonomies"},
     "evaluate": {"handlers", "pipeline", "tuning", "taxonomies"},  # tuning: untangle
-    "review": {"pipeline", "evaluate"},  # evaluate: untangle
+    "review": {"pipeline", "evaluate", "taxonomies"},  # evaluate: untangle
     "local": {"pipeline", "review"},  # review: untangle
     "builders": {"handlers", "pipeline", "prompts"},
     "bench": {"builders", "handlers", "local", "pipeline", "prompts", "taxonomies"},

@@ -81,6 +81,53 @@ def test_api_refuses_a_sentiment_that_is_not_1_0_or_minus_1(office, value):
     assert _records(office["feedback"]) == []
 
 
+TOPICS = ("delivery.late", "delivery.damaged", "billing.refund")
+
+
+def _topic_office(tmp_path):
+    reviewers = str(tmp_path / "reviewers.json")
+    token = add_reviewer(reviewers, "ana")
+    item = _item(1).model_copy(update={"topic_major": "delivery", "topic_minor": "late",
+                                       "topic_confidence": 0.4})
+    feedback = tmp_path / "feedback.jsonl"
+    app = create_app(ReviewQueue([item, _item(2)], JsonlSink(str(feedback)), topics=TOPICS),
+                     Reviewers(reviewers), clock=Clock())
+    return app.test_client(), _basic("ana", token), feedback, token
+
+
+def test_a_reviewer_corrects_a_topic_to_a_label_of_the_taxonomy(tmp_path):
+    """A corrected topic is recorded; the model's own label, or none, records no correction;
+    a label outside the app's taxonomy, or not text, is a 400 that writes nothing; the page
+    offers every label grouped by major, the model's selected."""
+    client, ana, feedback, token = _topic_office(tmp_path)
+    for body in ({"decision": "reject", "corrected_topic": "order.late"},
+                 {"decision": "reject", "corrected_topic": ["billing.refund"]},
+                 {"decision": "reject", "corrected_topic": "x" * 90}):
+        assert client.post("/api/chat/1/decision", headers=ana, json=body).status_code == 400
+    assert _records(feedback) == []
+    r = client.post("/api/chat/1/decision", headers=ana,
+                    json={"decision": "reject", "corrected_topic": "delivery.late"})
+    assert r.status_code == 200 and r.get_json()["corrected_topic"] is None
+    r = client.post("/api/chat/1/decision", headers=ana, json={
+        "decision": "reject", "corrected_topic": "billing.refund", "replaces_sequence": 1})
+    assert r.status_code == 200 and r.get_json()["corrected_topic"] == "billing.refund"
+    assert [d["corrected_topic"] for d in _records(feedback)] == [None, "billing.refund"]
+    _sign_in(client, "ana", token)
+    page = client.get("/chat/1").get_data(as_text=True)
+    assert '<optgroup label="delivery">' in page and '<optgroup label="billing">' in page
+    assert '<option value="delivery.late" selected>' in page
+    assert '(none)' in client.get("/chat/2").get_data(as_text=True)
+
+
+def test_without_a_taxonomy_a_topic_cannot_be_corrected(office):
+    r = office["client"].post("/api/chat/1/decision", headers=office["ana"],
+                              json={"decision": "reject", "corrected_topic": "delivery.late"})
+    assert r.status_code == 400 and _records(office["feedback"]) == []
+    _sign_in(office["client"], "ana", office["tokens"]["ana"])
+    page = office["client"].get("/chat/1").get_data(as_text=True)
+    assert 'name="corrected_sentiment"' in page and 'name="corrected_topic"' not in page
+
+
 @pytest.mark.parametrize("body", [
     {"decision": "maybe"},
     {"decision": "approve", "final_reply": ["not", "text"]},

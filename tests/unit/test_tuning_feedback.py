@@ -114,6 +114,19 @@ def test_sentiment_corrected_to_positive_drops_the_approved_reply():
     assert derived.counts == _counts(feedback_decisions=1, chats=1, corrected=1)
 
 
+def test_the_topic_trained_on_is_the_reviewers_correction_or_the_models_label():
+    """Chat 5's reviewer changed delivery.late to billing.refund: it trains billing.refund;
+    chat 6's kept the model's label; chat 7's record has no topic (a v3 run): none."""
+    topic = {"topic_major": "delivery", "topic_minor": "late", "topic_confidence": 0.5}
+    records = {"review": [_review(5, **topic), _review(6, **topic), _review(7)]}
+    fix = {**_decision(5), "corrected_topic": "billing.refund"}
+    derived = derive_chats(records, [Feedback(**fix).model_dump(mode="json"), _decision(6),
+                                     _decision(7)])
+    assert [(i, c.topic) for i, c in derived.chats] == [
+        (5, "billing.refund"), (6, "delivery.late"), (7, None)]
+    assert derived.counts["topic_corrected"] == 1
+
+
 def test_sentiment_corrected_to_negative_takes_the_approved_reply():
     """Low confidence 0, corrected to -1 and approved: the approved (edited) reply is the
     apology target. Approved without correction, the model's 0 stands and needs no apology."""
@@ -335,7 +348,8 @@ def test_feedback_command_writes_the_training_file(tmp_path, capsys):
         "feedback_decisions: 3", "bad_feedback_lines: 0", "bad_record_lines: 1",
         "decision_copies: 0", "superseded: 0", "conflicting_decisions: 0",
         "no_model_record: 1", "ambiguous_model_record: 0",
-        "invalid_example: 0", "chats: 2", "corrected: 1", "apologies: 1", "rejected: 1",
+        "invalid_example: 0", "chats: 2", "corrected: 1", "topic_corrected: 0", "apologies: 1",
+        "rejected: 1",
         f"wrote 2 labelled chats to {out}"]
     _, provenance = load([fb], [run])
     assert provenance["derived_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
