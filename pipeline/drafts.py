@@ -7,7 +7,9 @@ share it. The checks, per language (the chat's, `language_of` its customer's lin
 
 * `language`: written in the chat's language.
 * `addressed`: to the customer (English: second person; Korean: `고객님`), never about them
-  ("the customer is…", "고객은…").
+  ("the customer is…", "고객은…"), and never in the customer's own first person, their
+  words copied ("제 캐리어가 잃어버려", "sorry my parcel…" where the customer wrote "제
+  캐리어", "my parcel").
 * `register` (Korean): a letter's honorific register: every sentence ends politely
   (`-습니다`, `-드립니다`, `-세요`…), none in a memo's form (`…함.`, `…음.`, `…됨.`).
 * `apologises`: an explicit apology.
@@ -42,7 +44,8 @@ from collections import Counter
 from typing import NamedTuple
 
 __all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines", "draft_problems",
-           "junk_in", "language_of", "repeated_phrase", "restated_sentence", "sentences"]
+           "customers_first_person", "junk_in", "language_of", "repeated_phrase",
+           "restated_sentence", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
           "sentences", "only_offered", "clean", "repeats")
@@ -169,6 +172,27 @@ def repeated_phrase(text: str, n: int = 5) -> str | None:
     return " ".join(repeated[0]) if repeated else None
 
 
+_FIRST_PERSON = {"ko": re.compile(r"(?<![\uac00-\ud7a3])(제|내|저의|나의)\s+([\uac00-\ud7a3]{2,})"),
+                 "en": re.compile(r"\b(my)\s+([a-z][a-z'-]+)", re.IGNORECASE)}
+
+
+def customers_first_person(draft: str, customer: str, language: str) -> str | None:
+    """A first-person possessive of the draft that repeats the customer's ("제 캐리어" in a
+    draft, where the customer wrote "제 캐리어가"; "my parcel"): the draft speaks as the
+    customer. Compared by the word's stem (Korean: its first two syllables, before particles;
+    English: the word). None when there is none."""
+    pattern = _FIRST_PERSON[language]
+
+    def stem(word: str) -> str:
+        return word[:2] if language == "ko" else word.lower()
+
+    theirs = {(m.group(1).lower(), stem(m.group(2))) for m in pattern.finditer(customer)}
+    for m in pattern.finditer(draft):
+        if (m.group(1).lower(), stem(m.group(2))) in theirs:
+            return m.group(0)
+    return None
+
+
 def restated_sentence(parts: list[str], language: str) -> str | None:
     """The first sentence that restates an earlier one: at least two of its content-word
     stems (apology words are stopwords), and three quarters of the shorter sentence's, are
@@ -251,6 +275,10 @@ def draft_problems(draft: str, chat_message: str, user_id: int,
         problems.append(Problem("addressed", f"speaks about the customer: {third.group()!r}"))
     elif not rules["second_person"][language].search(draft):
         problems.append(Problem("addressed", "not addressed to the customer"))
+    else:
+        theirs = customers_first_person(draft, customer, language)
+        if theirs:
+            problems.append(Problem("addressed", f"speaks as the customer: {theirs!r}"))
     if language == "ko":
         for s in parts:
             end = re.sub(r"[\s.!?~…^ㅠㅜ]+$", "", s)

@@ -118,6 +118,22 @@ def test_a_sentence_said_twice_or_restated_fails_repeats(draft, chat):
     assert "repeats" in checks(draft, chat)
 
 
+def test_a_draft_in_the_customers_own_first_person_fails_addressed():
+    """The customer's "제 캐리어" / "my parcel" copied into the draft: it speaks as them. The
+    agent's own first person ("제가 확인해 보니", "I'm sorry") is no fault."""
+    ko_chat = ("\nid 7: 환승하다가 제 캐리어가 사라졌어요.\nid 90: 불편을 드려 죄송합니다. 위치를 "
+               "확인해 연락드리겠습니다.\n")
+    assert "addressed" in checks("고객님, 환승 중 제 캐리어가 사라져 정말 죄송합니다.", ko_chat)
+    assert checks("고객님, 환승 중 캐리어가 사라져 정말 죄송합니다. 제가 위치를 확인해 "
+                  "연락드리겠습니다.", ko_chat) == []
+    en_chat = ("\nid 7: my parcel never came and I'm fuming.\nid 90: I'm sorry, I'll send a "
+               "replacement today.\n")
+    assert "addressed" in checks("We're sorry my parcel never came. A replacement is on its "
+                                 "way today.", en_chat)
+    assert checks("I'm sorry your parcel never came. A replacement is on its way today.",
+                  en_chat) == []
+
+
 def test_naming_the_item_again_in_the_offer_is_no_repeat():
     assert checks("We're sorry you found a hair in your carbonara. The carbonara is refunded "
                   "to your card.", EN_CHAT) == []
