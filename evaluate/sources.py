@@ -13,11 +13,11 @@ ISO-8601 strings the files hold (the pipeline writes UTC times, so the day of
 
 Copies. A chat can have more than one model record: a streaming insert retried beyond
 BigQuery's best-effort insert-id deduplication (an identical row), or a message redelivered
-after the pipeline's deduplication window and analysed again (the same answer, with its own
+after the pipeline's deduplication window and analyzed again (the same answer, with its own
 `message_id`, `processed_at` and `inference_ms`). `one_record_per_chat` counts such copies
 once, keeping the earliest processed. Records of one chat that differ in anything else (the
 sentiment, the summary, the confidence, the arm, the apology draft, or one in results and one
-in review: a chat analysed again with another answer, or two runs over the same chats) leave
+in review: a chat analyzed again with another answer, or two runs over the same chats) leave
 that chat out of the report: which one the reviewer saw is unknown. Such chats are counted
 (`ambiguous_records` in the figures) and logged by id and field names, as tuning skips them
 (`ambiguous_model_record`); one of them does not stop the report of a long-running table.

@@ -474,7 +474,7 @@ def better_draft(first: Draft, second: Draft) -> Draft:
 def review_record(
     row: dict[str, Any], draft: Draft, review_reason: str, attempts: int = 1
 ) -> dict[str, Any]:
-    """The review-topic record: the analysed row plus the apology draft, the contract checks
+    """The review-topic record: the analyzed row plus the apology draft, the contract checks
     it failed (empty: it passed) and how many drafts were written for it."""
     if not draft.text.strip():
         raise ValueError("apology draft is empty")

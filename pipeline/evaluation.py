@@ -78,17 +78,17 @@ def topic_of(row: dict) -> str | None:
     return None
 
 
-def topic_report(analysed: dict[int, dict], labels: dict[int, dict],
+def topic_report(analyzed: dict[int, dict], labels: dict[int, dict],
                  ids: list[int]) -> tuple[list[str], list[str]]:
     """(report lines, METRIC lines) of the topic task over the chats both labelled with a
     topic and given one by the run; nothing when there are none."""
     # Every chat labelled with a topic counts: one that ended in the error sink, or without a
     # topic, is wrong (as sentiment agreement counts it).
     scored = [i for i in labels if topic_of(labels[i])]
-    if not any(i in analysed and topic_of(analysed[i]) for i in scored):
+    if not any(i in analyzed and topic_of(analyzed[i]) for i in scored):
         return [], []
-    analysed = {i: analysed.get(i, {}) for i in scored}
-    pairs = {i: (topic_of(labels[i]), topic_of(analysed[i]) or "-.-") for i in scored}
+    analyzed = {i: analyzed.get(i, {}) for i in scored}
+    pairs = {i: (topic_of(labels[i]), topic_of(analyzed[i]) or "-.-") for i in scored}
     right = sum(a == b for a, b in pairs.values())
     major = sum(a.split(".")[0] == b.split(".")[0] for a, b in pairs.values())
     lines = [f"== topics: {_pct(right, len(scored))} right (major.minor), "
@@ -112,9 +112,9 @@ def topic_report(analysed: dict[int, dict], labels: dict[int, dict],
     if mistaken:
         lines.append("  most often mistaken: " + "; ".join(
             f"{a} as {b} {n}" for (a, b), n in mistaken.most_common(6)))
-    confident = [i for i in scored if analysed[i].get("topic_confidence") is not None]
+    confident = [i for i in scored if analyzed[i].get("topic_confidence") is not None]
     if confident:
-        conf = [float(analysed[i]["topic_confidence"]) for i in confident]
+        conf = [float(analyzed[i]["topic_confidence"]) for i in confident]
         correct = [pairs[i][0] == pairs[i][1] for i in confident]
         ece = expected_calibration_error(calibration_bins(conf, correct))
         rank = auroc(conf, correct)
@@ -152,20 +152,20 @@ def _lever(confidences: list[float], correct: list[bool]) -> list[str]:
 
 def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: int,
            wall_seconds: float | None = None) -> str:
-    analysed = {r["chat_id"]: r for sink in ("results", "review") for r in records[sink]}
+    analyzed = {r["chat_id"]: r for sink in ("results", "review") for r in records[sink]}
     reviews = {r["chat_id"]: r for r in records["review"]}
     errors = [r for r in records["errors"] if r.get("chat_id") in labels]
-    ids = [i for i in labels if i in analysed]
-    right = sum(labels[i]["sentiment"] == analysed[i]["sentiment"] for i in ids)
+    ids = [i for i in labels if i in analyzed]
+    right = sum(labels[i]["sentiment"] == analyzed[i]["sentiment"] for i in ids)
     lines = [f"== sentiment agreement: {_pct(right, len(labels))}; {len(errors)} in errors =="]
     metrics = [f"METRIC eval_sentiment_agreement {right / max(1, len(labels)):.3f}"]
     for language in LANGUAGES:
         mine = [i for i in ids if labels[i]["language"] == language]
         total = sum(1 for i in labels if labels[i]["language"] == language)
-        ok = sum(labels[i]["sentiment"] == analysed[i]["sentiment"] for i in mine)
+        ok = sum(labels[i]["sentiment"] == analyzed[i]["sentiment"] for i in mine)
         lines.append(f"  {language}: {_pct(ok, total)}")
         metrics.append(f"METRIC eval_sentiment_agreement_{language} {ok / max(1, total):.3f}")
-        matrix = confusion([(labels[i]["sentiment"], analysed[i]["sentiment"]) for i in mine])
+        matrix = confusion([(labels[i]["sentiment"], analyzed[i]["sentiment"]) for i in mine])
         lines.append(f"  confusion ({language}; rows: label, columns: model)")
         lines.append("        " + "".join(f"{v:>6d}" for v in SENTIMENT_VALUES))
         for label in SENTIMENT_VALUES:
@@ -178,14 +178,14 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         issues = Counter()
         good = 0
         for i in mine:
-            found = summary_problems(analysed[i]["summary"], max_chars, language,
+            found = summary_problems(analyzed[i]["summary"], max_chars, language,
                                      labels[i].get("topic_words", []),
-                                     analysed[i].get("chat_message", ""))
+                                     analyzed[i].get("chat_message", ""))
             good += not found
             for problem in found:
                 issues[problem.split(" ", 1)[-1] if problem[0].isdigit() else problem] += 1
                 if len(examples) < 8:
-                    examples.append(f"  #{i} summary {problem}: {analysed[i]['summary'][:120]!r}")
+                    examples.append(f"  #{i} summary {problem}: {analyzed[i]['summary'][:120]!r}")
         lines.append(f"  {language}: {_pct(good, len(mine))}" + "".join(
             f"; {p} {c}" for p, c in issues.most_common()))
         metrics.append(f"METRIC eval_summaries_ok_{language} {good / max(1, len(mine)):.3f}")
@@ -208,9 +208,9 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
             if f and len(examples) < 16:
                 examples.append(f"  #{i} draft fails {','.join(f)}: "
                                 f"{reviews[i]['apology_draft'][:160]!r}")
-    scored = [i for i in ids if analysed[i].get("sentiment_confidence") is not None]
-    conf = [float(analysed[i]["sentiment_confidence"]) for i in scored]
-    correct = [labels[i]["sentiment"] == analysed[i]["sentiment"] for i in scored]
+    scored = [i for i in ids if analyzed[i].get("sentiment_confidence") is not None]
+    conf = [float(analyzed[i]["sentiment_confidence"]) for i in scored]
+    correct = [labels[i]["sentiment"] == analyzed[i]["sentiment"] for i in scored]
     if scored:
         ece = expected_calibration_error(calibration_bins(conf, correct))
         rank = auroc(conf, correct)
@@ -222,7 +222,7 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         metrics.append(f"METRIC eval_confidence_ece {ece:.3f}")
         if rank is not None:
             metrics.append(f"METRIC eval_confidence_auroc {rank:.3f}")
-    topic_lines, topic_metrics = topic_report(analysed, labels, ids)
+    topic_lines, topic_metrics = topic_report(analyzed, labels, ids)
     lines += topic_lines
     metrics += topic_metrics
     if wall_seconds:

@@ -235,7 +235,7 @@ class ChatPipelineOptions(PipelineOptions):
             choices=["apology", "all"],
             default="apology",
             help="Which step the arms after the first serve for their users: apology (only "
-            "the apology draft; the first arm analyses every chat) or all (sentiment too). "
+            "the apology draft; the first arm analyzes every chat) or all (sentiment too). "
             "Default: apology.",
         )
         parser.add_argument(

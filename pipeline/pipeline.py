@@ -148,7 +148,7 @@ class ArmStages:
         self._prompts = {spec.name: spec.prompt_version for spec in self.specs}
         self._engine_settings: dict[str, dict[str, Any]] = {}
         # Every arm drafts apologies for its users; with --ab_stage all the arms after the
-        # control analyse their users' chats too, otherwise the control analyses them all.
+        # control analyze their users' chats too, otherwise the control analyzes them all.
         self.apology_arms = tuple(spec.name for spec in self.specs)
         self.sentiment_arms = self.apology_arms if opts.ab_stage == "all" \
             else self.apology_arms[:1]
@@ -255,7 +255,7 @@ def build_pipeline(
             errors.extend([read_errors] if read_errors is not None else [])
     outputs: dict[str, beam.PCollection] = {}
     if raw_chats is not None:
-        errors.extend(_analyse_chats(raw_chats, opts, handler_factory, outputs))
+        errors.extend(_analyze_chats(raw_chats, opts, handler_factory, outputs))
     if raw_feedback is not None:
         ingested = raw_feedback | "IngestFeedback" >> IngestFeedback(
             schemas.MAX_FEEDBACK_BYTES, opts.dedup_window_secs)
@@ -315,7 +315,7 @@ def _write_monitoring(opts: ChatPipelineOptions, monitor) -> None:
             lambda r: _LOGGER.error("alerts topic refused a record: %s", r["reason"]))
 
 
-def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: HandlerFactory | None,
+def _analyze_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: HandlerFactory | None,
                    outputs: dict[str, beam.PCollection]) -> list[beam.PCollection]:
     """The chat stages: adds `results` and `review` to `outputs`; returns error collections."""
     arms = ArmStages(opts, handler_factory or default_handler_factory)
@@ -326,17 +326,17 @@ def _analyse_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: Handle
         unique = chats | "Deduplicate" >> DeduplicateChats(opts.dedup_window_secs)
         chats = unique[TAG_CHATS]
         errors.append(unique[TAG_ERRORS])
-    analysed = chats | "AnalyzeSentiment" >> PerArm(
+    analyzed = chats | "AnalyzeSentiment" >> PerArm(
         arms.sentiment_arms, arms.analyze_sentiment, (TAG_RESULTS, TAG_NEGATIVE, TAG_ERRORS),
         functools.partial(_chat_with_arm, arms=arms.specs),
         operator.attrgetter("model_variant"))
-    drafted = analysed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
+    drafted = analyzed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
         arms.apology_arms, arms.draft_apologies, (TAG_REVIEW, TAG_ERRORS),
         functools.partial(_row_with_arm, arms=arms.specs),
         operator.itemgetter("model_variant"))
-    outputs[TAG_RESULTS] = analysed[TAG_RESULTS]
+    outputs[TAG_RESULTS] = analyzed[TAG_RESULTS]
     outputs[TAG_REVIEW] = drafted[TAG_REVIEW]
-    return [*errors, analysed[TAG_ERRORS], drafted[TAG_ERRORS]]
+    return [*errors, analyzed[TAG_ERRORS], drafted[TAG_ERRORS]]
 
 
 def _write_outputs(opts: ChatPipelineOptions, outputs) -> list[beam.PCollection]:

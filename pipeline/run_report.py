@@ -190,8 +190,8 @@ class ArmStats:
     examples: dict[str, list[dict]] = field(default_factory=lambda: {s: [] for s in SINKS})
 
     @property
-    def analysed(self) -> int:
-        """Chats the model analysed: results and review rows."""
+    def analyzed(self) -> int:
+        """Chats the model analyzed: results and review rows."""
         return self.sinks["results"] + self.sinks["review"]
 
     @property
@@ -238,8 +238,8 @@ def collect(records: Mapping[str, Sequence[dict]]) -> list[ArmStats]:
             if len(stats.examples[sink]) < EXAMPLES_PER_SINK:
                 stats.examples[sink].append(row)
     for row in records.get("errors", ()):
-        variant = row.get("model_variant")
-        stats = stats_of(_arm_name(variant) if variant else None)
+        arm = row.get("model_variant")
+        stats = stats_of(_arm_name(arm) if arm else None)
         stats.sinks["errors"] += 1
         stats.errors[(_arm_name(row.get("stage")), reason_group(row.get("reason")))] += 1
         if len(stats.examples["errors"]) < EXAMPLES_PER_SINK:
@@ -320,7 +320,7 @@ def cost_lines(arms: Sequence[ArmStats], price: Pricing) -> list[str]:
             f"{seconds:.3f} s of model time per chat, "
             f"${cost_per_1000(seconds, price.hourly_usd):.2f} per 1,000 chats")
     if not shown:
-        lines.append("  no analysed chats")
+        lines.append("  no analyzed chats")
     return lines
 
 
@@ -560,7 +560,7 @@ def _arm_section(index: int, stats: ArmStats, price: Pricing,
         figures.append(_figure(
             bar_chart(_sentiment_bars(stats), chart_id=f"sentiment-{index}",
                       title="sentiment mix"),
-            f"Sentiment of the {stats.analysed} analysed chats (results and review)",
+            f"Sentiment of the {stats.analyzed} analyzed chats (results and review)",
             f"fig-sentiment-{index}"))
         if stats.confidences:
             marks = []

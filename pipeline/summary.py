@@ -90,7 +90,7 @@ def render(records: dict[str, list[dict]], problems: list[str] | None = None) ->
 
 
 def agreement(records: dict[str, list[dict]], labels_path: str) -> str:
-    """How many analysed chats got the hand-labelled sentiment (a demo-quality figure)."""
+    """How many analyzed chats got the hand-labelled sentiment (a demo-quality figure)."""
     with open(labels_path, encoding="utf-8") as f:
         labels = {int(k): v for k, v in json.load(f)["labels"].items()}
     rows = [r for sink in ("results", "review") for r in records[sink] if r["chat_id"] in labels]

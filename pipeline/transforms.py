@@ -444,10 +444,10 @@ class _RouteReplyFn(GuardedDoFn):
         key, result = keyed_result
         generation = _generation(result)
         text = generation.text
-        variant = key.model_variant
+        arm = key.model_variant
         if not self._final:
-            counter(f"chats_{variant}").inc()
-        _record_tokens(generation, variant, Task.SENTIMENT)
+            counter(f"chats_{arm}").inc()
+        _record_tokens(generation, arm, Task.SENTIMENT)
         try:
             reply = elements.parse_reply(text, self._max_summary_chars, self._topics)
         except ValueError as e:
@@ -456,11 +456,11 @@ class _RouteReplyFn(GuardedDoFn):
                 yield beam.pvalue.TaggedOutput(TAG_RETRY, key)
                 return
             counter("replies_malformed").inc()
-            counter(f"replies_malformed_{variant}").inc()
+            counter(f"replies_malformed_{arm}").inc()
             yield beam.pvalue.TaggedOutput(TAG_ERRORS, elements.make_error(
                 Stage.REPLY, f"malformed model reply (after a retry with a stricter prompt): {e}",
                 now(), chat_id=key.chat_id, raw=text, message_id=key.message_id,
-                model_variant=variant, prompt_version=key.prompt_version))
+                model_variant=arm, prompt_version=key.prompt_version))
             return
         counter("replies_valid_after_retry" if self._final else "replies_valid_first_try").inc()
         row = elements.output_row(key, reply, generation, now())

@@ -177,25 +177,25 @@ def _label_key(record: Mapping[str, Any]) -> str:
     return json.dumps([record.get(k) for k in _LABEL_FIELDS], sort_keys=True, default=str)
 
 
-def _of_decision(row: Mapping[str, Any], variant: str, prompt_version: str | None) -> bool:
+def _of_decision(row: Mapping[str, Any], arm: str, prompt_version: str | None) -> bool:
     """The record is of the decision's arm and, when both name one, of its prompt version."""
     version = row.get("prompt_version")
-    return (arm_of(row) == variant
+    return (arm_of(row) == arm
             and (prompt_version is None or version is None or version == prompt_version))
 
 
-def _arm_text(variant: str, prompt_version: str | None) -> str:
-    return f"arm {variant}" + (f" and prompt {prompt_version}" if prompt_version else "")
+def _arm_text(arm: str, prompt_version: str | None) -> str:
+    return f"arm {arm}" + (f" and prompt {prompt_version}" if prompt_version else "")
 
 
-def _record_seen(rows_by_sink: Mapping[str, list[dict]], variant: str,
+def _record_seen(rows_by_sink: Mapping[str, list[dict]], arm: str,
                  prompt_version: str | None) -> list[dict]:
     """The chat's records the reviewer saw: those of the decision's arm and prompt version
     (`_of_decision`), its review rows, else its result rows; copies with the same labels (a
     redelivery) count once. None left: no record of what was decided on (a record of the
     other arm is not it); more than one: the records disagree."""
     for sink in RECORD_SINKS:
-        rows = [r for r in rows_by_sink.get(sink, []) if _of_decision(r, variant, prompt_version)]
+        rows = [r for r in rows_by_sink.get(sink, []) if _of_decision(r, arm, prompt_version)]
         if rows:
             distinct: dict[str, dict] = {}
             for row in rows:
@@ -244,14 +244,14 @@ def derive_chats(records: Mapping[str, Sequence[Mapping[str, Any]]],
                             "(two review apps numbering the same chat?)")
     for chat_id, decision in sorted(decisions.latest.items()):
         rows = by_chat.get(chat_id, {})
-        variant, version = decision["model_variant"], decision.get("prompt_version")
-        seen = _record_seen(rows, variant, version)
+        arm, version = decision["model_variant"], decision.get("prompt_version")
+        seen = _record_seen(rows, arm, version)
         if not seen:
             out.counts["no_model_record"] += 1
             others = sorted({_arm_text(arm_of(r), r.get("prompt_version"))
                              for sink_rows in rows.values() for r in sink_rows})
             out.problems.append(
-                f"chat {chat_id}: no model record of {_arm_text(variant, version)} in --records "
+                f"chat {chat_id}: no model record of {_arm_text(arm, version)} in --records "
                 f"(only of {'; '.join(others)})" if others
                 else f"chat {chat_id}: no model record in --records")
             continue

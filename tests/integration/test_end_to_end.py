@@ -48,10 +48,10 @@ def test_every_input_lands_in_exactly_one_sink(tiny_preset, tmp_path):
     parse_errors = [e for e in records["errors"] if e["stage"] == "parse"]
     assert len(parse_errors) == 5
     assert any(e["raw_encoding"] == "base64" for e in parse_errors)
-    # Token metrics travel on every analysed row; padding rows never become outputs.
-    analysed = records["results"] + records["review"]
-    assert analysed, "constrained decoding gives every valid chat a parseable reply"
-    for row in analysed:
+    # Token metrics travel on every analyzed row; padding rows never become outputs.
+    analyzed = records["results"] + records["review"]
+    assert analyzed, "constrained decoding gives every valid chat a parseable reply"
+    for row in analyzed:
         assert row["prompt_tokens"] > 0 and 0 < row["generated_tokens"] <= 24
         assert row["inference_ms"] > 0 and 0.0 <= row["sentiment_confidence"] <= 1.0
         assert row["truncated"] is False

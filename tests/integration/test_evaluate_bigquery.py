@@ -118,7 +118,7 @@ def _write(path, rows):
 
 
 def test_report_of_bigquery_tables_equals_report_of_the_same_rows_as_files(servers, tmp_path):
-    """The pipeline's three tables (with a retried insert, a chat analysed twice and a
+    """The pipeline's three tables (with a retried insert, a chat analyzed twice and a
     decision ingested twice) give the figures the same rows give as a run's files and the
     app's feedback file: agreement per arm, corrections as disagreement, later decisions
     winning, and the sentiment mix by processing day."""

@@ -21,10 +21,10 @@ def _opts(*argv) -> ChatPipelineOptions:
     (("--model_b", "preset-b", "--ab_split", "0.5", "--ab_stage", "all"), ("a", "b"),
      ("a", "b")),
 ])
-def test_arm_b_drafts_apologies_and_analyses_sentiment_only_with_ab_stage_all(
+def test_arm_b_drafts_apologies_and_analyzes_sentiment_only_with_ab_stage_all(
         argv, sentiment, apology):
     """Without --model_b only arm a runs; with it arm b drafts apologies for its users, and
-    analyses their sentiment too under --ab_stage all."""
+    analyzes their sentiment too under --ab_stage all."""
     stages = ArmStages(_opts(*argv), default_handler_factory)
     assert (stages.sentiment_arms, stages.apology_arms) == (sentiment, apology)
 

@@ -152,7 +152,7 @@ def test_identical_copies_of_a_record_count_once():
     assert sorted(model) == [1, 2] and copies == 1
 
 
-def test_a_chat_analysed_again_with_the_same_answer_counts_once_keeping_the_first():
+def test_a_chat_analyzed_again_with_the_same_answer_counts_once_keeping_the_first():
     """A message redelivered after the dedup window: new processed_at, message id and batch
     time, the same answer. The earliest processed copy is kept, whatever the input order."""
     first = _result(1)
@@ -189,9 +189,9 @@ def test_a_chat_in_results_and_in_review_is_left_out_naming_fields_not_text():
     assert "secret" not in repr(differing)
 
 
-def test_a_chat_analysed_again_with_another_answer_does_not_stop_the_bigquery_report(
+def test_a_chat_analyzed_again_with_another_answer_does_not_stop_the_bigquery_report(
         tmp_path, caplog):
-    """A long-running table can hold a chat re-analysed after the dedup window with another
+    """A long-running table can hold a chat re-analyzed after the dedup window with another
     answer: that chat (and the decision on it) is left out and counted in the figures, and
     the rest of the report is made."""
     again = _review(2) | {"sentiment": 0, "message_id": "m2-again",

@@ -87,7 +87,7 @@ def test_one_arm_counts_sentiments_confidences_tokens_and_model_time():
                         _row(2, 0, ms=1000.0, confidence=0.55, prompt=200, generated=30)],
                review=[_review(3, ms=500.0, confidence=1.0, prompt=300, generated=20)])
     (arm,) = collect(run)
-    assert arm.arm == "a" and arm.analysed == 3
+    assert arm.arm == "a" and arm.analyzed == 3
     assert dict(arm.sentiments) == {1: 1, 0: 1, -1: 1}
     assert histogram(arm.confidences, 10, 0.0, 1.0) == [0, 0, 0, 0, 0, 1, 0, 0, 0, 2]
     assert arm.model_seconds_per_chat == pytest.approx(0.5)
@@ -103,7 +103,7 @@ def test_two_arms_get_a_section_each_and_errors_of_no_arm_their_own():
                errors=[_error(9, stage="reply", reason="no JSON", arm="b"), _error(10)])
     arms = collect(run)
     assert [a.arm for a in arms] == ["a", "b", None]
-    assert [a.analysed for a in arms] == [1, 2, 0]
+    assert [a.analyzed for a in arms] == [1, 2, 0]
     assert arms[1].errors == {("reply", "no JSON"): 1}
     assert arms[2].errors == {("parse", "user_id: Field required"): 1}
     page = run_report.render_html(run, price=PRICE)
@@ -118,7 +118,7 @@ def test_an_empty_run_says_so_and_draws_no_chart():
     page = run_report.render_html(_run(), price=PRICE)
     assert 'id="empty"' in page and "<svg" not in page
     assert collect(_run()) == []
-    assert run_report.cost_lines([], PRICE)[-1] == "  no analysed chats"
+    assert run_report.cost_lines([], PRICE)[-1] == "  no analyzed chats"
 
 
 def test_missing_or_odd_fields_are_left_out_not_fatal():
