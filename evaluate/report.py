@@ -207,8 +207,8 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
     Args:
         records: `{"results": rows, "review": rows}`, the pipeline's model records.
         feedback: the reviewers' decisions, in input order.
-        control_arm: the arm every other is compared with (the run's first `--arm`; when no
-            reviewed chat has it, the first arm by name).
+        control_arm: the arm every other is compared with (the run's first `--arm`); when
+            no reviewed chat has it, no arm is compared (and a warning names the arms).
     """
     joined = join(records, feedback)
     os.makedirs(out_dir, exist_ok=True)
@@ -236,8 +236,8 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
                     "arm's own model chose which of its chats did. A record's arm and prompt "
                     "version name what produced it; on a review record from a run with "
                     "<code>--ab_stage apology</code> they name the apology's arm, while every "
-                    "sentiment came from arm a: compare sentiment by arm only for runs with "
-                    "<code>--ab_stage all</code>.</p>"
+                    "sentiment came from the control arm: compare sentiment by arm only for "
+                    "runs with <code>--ab_stage all</code>.</p>"
                     + _table(["arm / prompt", "reviewed", "agreement"], rows)
                     + ('<img src="confusion.png" alt="confusion matrices">' if reviewed else ""))
 
@@ -264,7 +264,7 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
     arms: dict[str, list[Reviewed]] = defaultdict(list)
     for r in reviewed:
         arms[r.arm].append(r)
-    control = control_arm if control_arm in arms else min(arms, default=control_arm)
+    control = control_arm
     base = arms.get(control, [])
     tests = {arm: stats.ab_test(sum(r.agrees for r in base), len(base),
                                 sum(r.agrees for r in rs), len(rs))
@@ -293,6 +293,16 @@ def write_report(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]
             + _table(["arm", "n control", "n arm", "control", "arm", "arm - control",
                       "95% CI", "p-value", "p (Holm)",
                       f"reviewed per arm to detect {DETECTABLE_DIFFERENCE:+.0%}"], rows))
+    elif len(arms) > 1 and control not in arms:
+        # Never another arm in its place: a control picked by name would compare the wrong
+        # arms silently.
+        _LOGGER.warning("no reviewed chat of the control arm %r (arms: %s): give --control",
+                        control, ", ".join(sorted(arms)))
+        figures["control_missing"] = control
+        sections.append(f"<h2>Arms</h2><p>No reviewed chat of the control arm "
+                        f"<code>{html.escape(control)}</code>; the arms reviewed are "
+                        f"{html.escape(', '.join(sorted(arms)))}. Give "
+                        "<code>--control</code> the run's first <code>--arm</code>.</p>")
     else:
         sections.append("<h2>Arms</h2><p>Needs reviewed chats in the control and at least "
                         "one other arm.</p>")

@@ -26,6 +26,8 @@ CONTROL = "a"
 # An arm's name: written into every record and into Beam step labels.
 ARM_NAME = re.compile(r"[a-z][a-z0-9_]{0,15}")
 _DEFAULT_SALT = "ab-v1"
+# Weights are relative shares; bounded so that their total stays finite and exact enough.
+MAX_WEIGHT = 1e6
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ def parse_arm(text: str, default_prompt_version: str) -> ArmSpec:
         weight = float(settings["weight"])
     except ValueError:
         weight = math.nan
-    if not math.isfinite(weight) or weight < 0:
-        raise ValueError(f"--arm {text!r}: weight must be a number >= 0")
+    if not math.isfinite(weight) or not 0 <= weight <= MAX_WEIGHT:
+        raise ValueError(f"--arm {text!r}: weight must be a number from 0 to {MAX_WEIGHT:g}")
     return ArmSpec(name, preset.strip(), settings["prompt_version"], weight)
 
 

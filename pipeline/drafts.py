@@ -25,9 +25,9 @@ share it. The checks, per language (the chat's, `language_of` its customer's lin
   number in the draft must be in the chat.
 * `clean`: no junk: characters of other scripts, special pieces (`<start_of_image>`),
   identifiers glued to words (`time.cpuCycle`), words split by a stray space (`파인애 플`).
-* `repeats`: no sentence or five-word run twice, and no sentence that restates another in
-  other words (most of its content words again: "We're sorry your kettle arrived broken.
-  We're sorry the kettle you received was broken.").
+* `repeats`: no sentence or five-word run twice, and no second apology for what an earlier
+  sentence apologised for, in other words (most of its content words again: "We're sorry
+  your kettle arrived broken. We're sorry the kettle you received was broken.").
 
 The checks are word lists and patterns (`pipeline/data/draft_rules.json`), not a model: they
 catch the faults that recur in drafts, and they can be wrong on unusual phrasing. A flagged
@@ -194,18 +194,20 @@ def customers_first_person(draft: str, customer: str, language: str) -> str | No
 
 
 def restated_sentence(parts: list[str], language: str) -> str | None:
-    """The first sentence that restates an earlier one: at least two of its content-word
-    stems (apology words are stopwords), and three quarters of the shorter sentence's, are
-    the earlier one's too. Naming the item again in an offer ("sorry the garlic bread was
-    missing. We'll refund the garlic bread") shares two of three. None when none does."""
-    stems = [_stems(part, language) for part in parts]
-    for j in range(1, len(parts)):
+    """The first apology sentence that apologises again for what an earlier one did: both
+    apologise, and they share at least two content-word stems (apology words are stopwords),
+    two thirds of the shorter sentence's. An offer that names the item again ("sorry the
+    garlic bread was missing. We'll refund the garlic bread") apologises once and passes.
+    None when no sentence does."""
+    apology = _rules()["apology"][language]
+    apologising = [(part, _stems(part, language)) for part in parts if apology.search(part)]
+    for j in range(1, len(apologising)):
         for i in range(j):
-            shared = len(stems[i] & stems[j])
-            if shared >= 2 and shared >= 0.75 * min(len(stems[i]), len(stems[j])):
-                return parts[j]
+            (_, a), (later, b) = apologising[i], apologising[j]
+            shared = len(a & b)
+            if shared >= 2 and shared >= (2 / 3) * min(len(a), len(b)):
+                return later
     return None
-
 
 def _split_words(draft: str, chat: str) -> list[str]:
     """Neighbouring words that are one word of the chat split by a stray space: English, two

@@ -492,7 +492,9 @@ class ChatPipelineOptions(PipelineOptions):
             problems.append("--feedback_table needs --feedback_input or --feedback_subscription")
         specs = ()
         if self.arm:
-            aliases = [f for f, v in (("--model_b", self.model_b), ("--ab_split", self.ab_split),
+            # --model has a default: only a --model other than it is known to be given.
+            aliases = [f for f, v in (("--model", self.model != DEFAULT_MODEL),
+                                      ("--model_b", self.model_b), ("--ab_split", self.ab_split),
                                       ("--prompt_version_b", self.prompt_version_b)) if v]
             if aliases:
                 problems.append(f"--arm replaces {', '.join(aliases)}: give every arm as --arm")
@@ -503,9 +505,9 @@ class ChatPipelineOptions(PipelineOptions):
             problems.extend(check_arms(specs) if specs else [])
         if not 0.0 <= self.ab_split <= 1.0:
             problems.append(f"--ab_split must be within [0, 1], got {self.ab_split}")
-        if self.ab_split > 0 and not self.model_b:
+        if self.ab_split > 0 and not self.model_b and not self.arm:
             problems.append("--ab_split needs --model_b")
-        if self.prompt_version_b and not self.model_b:
+        if self.prompt_version_b and not self.model_b and not self.arm:
             problems.append("--prompt_version_b needs --model_b (the same preset as --model "
                             "compares prompts only)")
         for flag in ("prompt_version", "prompt_version_b"):

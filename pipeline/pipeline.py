@@ -326,9 +326,11 @@ def _analyze_chats(raw_chats, opts: ChatPipelineOptions, handler_factory: Handle
         unique = chats | "Deduplicate" >> DeduplicateChats(opts.dedup_window_secs)
         chats = unique[TAG_CHATS]
         errors.append(unique[TAG_ERRORS])
+    # Under --ab_stage apology the control alone analyzes: every chat is stamped with it.
+    sentiment_specs = tuple(s for s in arms.specs if s.name in arms.sentiment_arms)
     analyzed = chats | "AnalyzeSentiment" >> PerArm(
         arms.sentiment_arms, arms.analyze_sentiment, (TAG_RESULTS, TAG_NEGATIVE, TAG_ERRORS),
-        functools.partial(_chat_with_arm, arms=arms.specs),
+        functools.partial(_chat_with_arm, arms=sentiment_specs),
         operator.attrgetter("model_variant"))
     drafted = analyzed[TAG_NEGATIVE] | "DraftApologies" >> PerArm(
         arms.apology_arms, arms.draft_apologies, (TAG_REVIEW, TAG_ERRORS),

@@ -329,9 +329,18 @@ def create_app(queue: ReviewQueue, reviewers: Reviewers, *, secret_key: str | No
         found = queue_.get(chat_id)
         if found is None:
             abort(404)
+        latest = queue_.latest(chat_id)
+        # The selects start at the current decision's corrections, else at the model's.
+        sentiment = found.sentiment
+        topic = item_topic(found)
+        if latest is not None and latest.corrected_sentiment is not None:
+            sentiment = latest.corrected_sentiment
+        if latest is not None and latest.corrected_topic is not None:
+            topic = latest.corrected_topic
         return page("item.html", f"chat {chat_id}", item=found, csrf=g.csrf,
-                    latest=queue_.latest(chat_id), history=queue_.history(chat_id),
-                    sentiments=SENTIMENT_VALUES, topic=item_topic(found),
+                    latest=latest, history=queue_.history(chat_id),
+                    sentiments=SENTIMENT_VALUES, sentiment=sentiment, topic=topic,
+                    topic_outside=topic is not None and topic not in queue_.topics,
                     topic_groups=_topic_groups(queue_.topics))
 
     @app.post("/chat/<int:chat_id>")

@@ -124,6 +124,8 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
     if corrected_sentiment is not None and (isinstance(corrected_sentiment, bool) or
                                             corrected_sentiment not in SENTIMENT_VALUES):
         raise ValueError(f"corrected sentiment must be one of {SENTIMENT_VALUES}")
+    if corrected_topic == item_topic(item):
+        corrected_topic = None  # the model's own label, kept (whatever the app's taxonomy)
     if corrected_topic is not None and corrected_topic not in set(topics):
         raise ValueError("corrected_topic must be a label of the review app's taxonomy")
     if final_reply is not None and not isinstance(final_reply, str):
@@ -140,7 +142,7 @@ def decide(item: ReviewItem, decision: Decision | str, reviewer: str, sequence: 
         chat_id=item.chat_id, decision=decision,
         corrected_sentiment=None if corrected_sentiment == item.sentiment
         else corrected_sentiment,
-        corrected_topic=None if corrected_topic == item_topic(item) else corrected_topic,
+        corrected_topic=corrected_topic,
         final_reply=reply, draft_edited=reply is not None and reply != draft,
         reviewer=reviewer, sequence=sequence,
         decided_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),

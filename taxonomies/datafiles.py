@@ -28,7 +28,10 @@ def read_json_object(path: str) -> dict:
         ValueError: not JSON, a duplicate key (`DuplicateKeyError`), or not an object.
     """
     with open(path, encoding="utf-8") as f:
-        data = json.load(f, object_pairs_hook=_no_duplicates)
+        try:
+            data = json.load(f, object_pairs_hook=_no_duplicates)
+        except RecursionError:
+            raise ValueError(f"{path}: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a JSON object")
     return data

@@ -58,7 +58,8 @@ def _run(tmp_path, preset, *extra, arms=(ArmSpec("a", "p", "v3", 0.5),
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     shutil.rmtree(out, ignore_errors=True)
-    run(["--input", str(src), "--output_dir", str(out), "--model", preset, *TINY_PROMPTS,
+    model = () if "--arm" in extra else ("--model", preset)
+    run(["--input", str(src), "--output_dir", str(out), *model, *TINY_PROMPTS,
          "--max_new_tokens", "24", "--apology_max_new_tokens", "16", "--max_batch_size", "4",
          "--length_buckets", "256,512", "--share_model_across_processes", "false", *extra])
     records = load(str(out))

@@ -13,7 +13,9 @@ USERS = range(6000)
 
 
 def _opts(*argv) -> ChatPipelineOptions:
-    return PipelineOptions(["--model", "preset-a", *argv]).view_as(ChatPipelineOptions)
+    if "--arm" not in argv:
+        argv = ("--model", "preset-a", *argv)
+    return PipelineOptions(list(argv)).view_as(ChatPipelineOptions)
 
 
 def _old_ab(user_id: int, split: float) -> str:
@@ -59,6 +61,7 @@ def test_an_arm_flag_is_parsed_with_its_defaults():
     ("a=m,weight=-1", "weight"),
     ("a=m,weight=nan", "weight"),
     ("a=m,weight=lots", "weight"),
+    ("a=m,weight=1e308", "weight"),
     ("a=m,colour=red", "colour"),
     ("a=m,weight=1,weight=2", "at most once"),
     ("a=m,prompt_version=", "prompt_version"),
@@ -74,9 +77,11 @@ def test_arm_flags_are_validated_with_the_other_options():
     assert check_arms([ArmSpec("a", "p", "v4"), ArmSpec("a", "q", "v4")]) == [
         "--arm names a more than once"]
     assert "sum to 0" in check_arms([ArmSpec("a", "p", "v4", 0)])[0]
-    problems = _opts("--input", "x.jsonl", "--output_dir", "o", "--arm", "a=p",
-                     "--arm", "b=q,prompt_version=v99", "--model_b", "q").sources_and_sinks_errors()
-    assert any("--arm replaces --model_b" in p for p in problems)
+    problems = _opts("--input", "x.jsonl", "--output_dir", "o", "--arm", "a=p", "--arm",
+                     "b=q,prompt_version=v99", "--model_b", "q", "--model", "m",
+                     "--ab_split", "0.3").sources_and_sinks_errors()
+    assert any("--arm replaces --model, --model_b, --ab_split" in p for p in problems)
+    assert not any("needs --model_b" in p for p in problems)
     assert any("--arm b" in p and "v99" in p for p in problems)
     problems = _opts("--input", "x.jsonl", "--output_dir", "o", "--arm",
                      "a").sources_and_sinks_errors()

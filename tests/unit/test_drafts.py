@@ -137,6 +137,19 @@ def test_a_draft_in_the_customers_own_first_person_fails_addressed():
 def test_naming_the_item_again_in_the_offer_is_no_repeat():
     assert checks("We're sorry you found a hair in your carbonara. The carbonara is refunded "
                   "to your card.", EN_CHAT) == []
+    assert checks("We're sorry about the hair in your carbonara. The carbonara with the hair "
+                  "is refunded to your card.", EN_CHAT) == []
+    assert checks("고객님, 토핑이 부족한 파인애플 피자를 받으셔서 죄송합니다. "
+                  "토핑 부족 피자 금액은 환불해 드렸습니다.", KO_CHAT) == []
+
+
+def test_the_docstrings_own_restatement_fails():
+    from pipeline.drafts import restated_sentence, sentences
+
+    draft = ("We're sorry your kettle arrived broken. We're sorry the kettle you received was "
+             "broken.")
+    assert restated_sentence(sentences(draft), "en") == \
+        "We're sorry the kettle you received was broken."
 
 
 def test_a_number_not_in_the_chat_fails():

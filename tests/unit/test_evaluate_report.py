@@ -141,3 +141,22 @@ def test_the_report_shows_how_often_reviewers_kept_the_topic(tmp_path):
     assert figures["topic_agreement"] == {"a": 0.75}
     page = (out / "index.html").read_text()
     assert "<td>delivery.late</td><td>billing.refund</td><td>1</td>" in page
+
+
+def test_a_missing_control_is_reported_never_replaced_by_another_arm(tmp_path, caplog):
+    """Arms prod and new, no --control (the default a): no arm is compared with another in
+    its place; the figures and the page say which control is missing and which arms exist."""
+    run = tmp_path / "run"
+    run.mkdir()
+    arms = ["prod"] * 4 + ["new"] * 4
+    _write(run / "review-00000-of-00001.jsonl", [
+        _row(i, arm, -1, 0.5, review_reason="negative", apology_draft="Sorry.")
+        for i, arm in enumerate(arms)])
+    _write(tmp_path / "feedback.jsonl", [_decision(i, arm) for i, arm in enumerate(arms)])
+    out = tmp_path / "report"
+    assert main(["--run", str(run), "--feedback", str(tmp_path / "feedback.jsonl"),
+                 "--out", str(out)]) == 0
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["control_missing"] == "a" and "arms" not in figures
+    assert "No reviewed chat of the control arm" in (out / "index.html").read_text()
+    assert "give --control" in caplog.text

@@ -98,7 +98,7 @@ def _topic_office(tmp_path):
 def test_a_reviewer_corrects_a_topic_to_a_label_of_the_taxonomy(tmp_path):
     """A corrected topic is recorded; the model's own label, or none, records no correction;
     a label outside the app's taxonomy, or not text, is a 400 that writes nothing; the page
-    offers every label grouped by major, the model's selected."""
+    offers every label grouped by major, the current decision's selected."""
     client, ana, feedback, token = _topic_office(tmp_path)
     for body in ({"decision": "reject", "corrected_topic": "order.late"},
                  {"decision": "reject", "corrected_topic": ["billing.refund"]},
@@ -115,8 +115,35 @@ def test_a_reviewer_corrects_a_topic_to_a_label_of_the_taxonomy(tmp_path):
     _sign_in(client, "ana", token)
     page = client.get("/chat/1").get_data(as_text=True)
     assert '<optgroup label="delivery">' in page and '<optgroup label="billing">' in page
-    assert '<option value="delivery.late" selected>' in page
+    assert '<option value="billing.refund" selected>' in page  # the current decision's
     assert '(none)' in client.get("/chat/2").get_data(as_text=True)
+
+
+def test_a_label_outside_the_apps_taxonomy_is_kept_not_replaced(tmp_path):
+    """The model wrote a label this app's taxonomy lacks (another --taxonomy, a renamed
+    label): the page offers it selected (so a plain approve keeps it), sending it back is no
+    correction, and after a correction the page starts from the reviewer's label."""
+    reviewers = str(tmp_path / "reviewers.json")
+    token = add_reviewer(reviewers, "ana")
+    item = _item(1).model_copy(update={"topic_major": "delivery", "topic_minor": "late_xyz"})
+    feedback = tmp_path / "feedback.jsonl"
+    app = create_app(ReviewQueue([item], JsonlSink(str(feedback)), topics=TOPICS),
+                     Reviewers(reviewers), clock=Clock())
+    client = app.test_client()
+    _sign_in(client, "ana", token)
+    page = client.get("/chat/1").get_data(as_text=True)
+    assert '<option value="delivery.late_xyz" selected>' in page
+    assert len(re.findall(r"<option [^>]*selected", page)) == 2  # the sentiment's and this one
+    r = client.post("/api/chat/1/decision", headers=_basic("ana", token),
+                    json={"decision": "reject", "corrected_topic": "delivery.late_xyz"})
+    assert r.status_code == 200 and r.get_json()["corrected_topic"] is None
+    r = client.post("/api/chat/1/decision", headers=_basic("ana", token), json={
+        "decision": "reject", "corrected_topic": "billing.refund", "corrected_sentiment": 0,
+        "replaces_sequence": 1})
+    assert r.status_code == 200
+    page = client.get("/chat/1").get_data(as_text=True)
+    assert '<option value="billing.refund" selected>' in page
+    assert '<option value="0" selected>' in page
 
 
 def test_without_a_taxonomy_a_topic_cannot_be_corrected(office):

@@ -86,6 +86,28 @@ def test_ab_split_sends_records_to_both_arms(stage):
         assert_that(arms, equal_to(["a", "b"]))
 
 
+@pytest.mark.parametrize("stage", ["apology", "all"])
+def test_named_arms_stamp_the_arm_that_ran_on_every_record(stage):
+    """Three --arm flags with a control not named a: under --ab_stage apology the control
+    analyzes every chat, so every results row says ctl, and each review row names the arm
+    that drafted it (its user's); under all, every row names its user's arm."""
+    from pipeline.arms import ArmSpec, assign_arm
+
+    specs = (ArmSpec("ctl", "p", "v4"), ArmSpec("new", "q", "v4"), ArmSpec("big", "r", "v4"))
+    raw = [_chat(i, json.dumps({"sentiment": -1 if i % 2 else 1, "summary": "s"}), user=i)
+           for i in range(60)]
+    p, out = _run(raw, ["--arm", "ctl=p", "--arm", "new=q", "--arm", "big=r",
+                        "--ab_stage", stage])
+    results = [(i, "ctl" if stage == "apology" else assign_arm(i, specs))
+               for i in range(0, 60, 2)]
+    review = [(i, assign_arm(i, specs)) for i in range(1, 60, 2)]
+    assert {arm for _, arm in review} == {"ctl", "new", "big"}
+    with p:
+        pairs = beam.Map(lambda r: (r["chat_id"], r["model_variant"]))
+        assert_that(out["results"] | "R" >> pairs, equal_to(results), label="results")
+        assert_that(out["review"] | "V" >> pairs, equal_to(review), label="review")
+
+
 def test_malformed_reply_is_retried_once_with_the_strict_prompt():
     """A bad first reply is retried with the stricter prompt; a good retry is a result, a bad
     one reaches errors."""

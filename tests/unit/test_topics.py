@@ -189,6 +189,10 @@ def test_a_careless_taxonomy_file_is_refused_with_its_reason(tmp_path):
     big.write_text(json.dumps(huge), encoding="utf-8")
     with pytest.raises(TaxonomyError, match="110 labels, more than 100"):
         load_taxonomy(str(big))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="nested too deeply"):
+        load_taxonomy(str(deep))
 
 
 def test_the_prompt_lists_the_labels_grouped_and_only_when_the_version_asks():
