@@ -43,9 +43,9 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-__all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines", "draft_problems",
-           "customers_first_person", "junk_in", "language_of", "repeated_phrase",
-           "restated_sentence", "sentences"]
+__all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines",
+           "customers_first_person", "draft_problems", "focused_sentences", "junk_in",
+           "language_of", "repeated_phrase", "restated_sentence", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
           "sentences", "only_offered", "clean", "repeats")
@@ -191,6 +191,36 @@ def customers_first_person(draft: str, customer: str, language: str) -> str | No
         if (m.group(1).lower(), stem(m.group(2))) in theirs:
             return m.group(0)
     return None
+
+
+def focused_sentences(parts: list[str], chat_message: str, user_id: int) -> list[str]:
+    """The sentences of a draft a reviewer can send without checking facts: its first
+    apology, and each other sentence that says what an agent in the chat said: it repeats an
+    offer an agent made (a commitment of `draft_rules.json` an agent's line names too), or
+    two thirds of its content words (two at least) are an agent's. In their order. The rest
+    (descriptions, second apologies, questions) is where a small model invents what nobody
+    said ("The app has been updated", "the reader is angry"). Empty when no sentence
+    apologises: there is nothing to focus on."""
+    customer = customer_lines(chat_message, user_id) or chat_message
+    language = language_of(customer)
+    apology = _rules()["apology"][language]
+    agents = agent_lines(chat_message, user_id)
+    offered = commitments(agents, language)
+    agent_stems = _stems(agents, language)
+    first = next((i for i, part in enumerate(parts) if apology.search(part)), None)
+    if first is None:
+        return []
+
+    def agents_say(part: str) -> bool:
+        named = commitments(part, language)
+        if named and named <= offered:
+            return True
+        stems = _stems(part, language)
+        shared = len(stems & agent_stems)
+        return shared >= 2 and shared >= (2 / 3) * len(stems)
+
+    return [part for i, part in enumerate(parts)
+            if i == first or (not apology.search(part) and agents_say(part))]
 
 
 def restated_sentence(parts: list[str], language: str) -> str | None:

@@ -451,16 +451,41 @@ def trimmed_draft(text: str, row: dict[str, Any]) -> Draft | None:
     return None
 
 
+def focused_draft(text: str, row: dict[str, Any]) -> Draft | None:
+    """The model's draft cut to its first apology and the sentences that repeat an agent's
+    offer (`drafts.focused_sentences`), with its checks; None when that leaves out nothing
+    (or nothing is left)."""
+    parts = drafts.sentences(text)
+    kept = drafts.focused_sentences(parts, row["chat_message"], row["user_id"])
+    if not kept or len(kept) == len(parts):
+        return None
+    focused = _joined(kept)
+    return Draft(focused, _problems(focused, row), len(parts) - len(kept))
+
+
 def check_draft(text: str, row: dict[str, Any]) -> Draft:
-    """The draft for `row`'s chat with its failed contract checks (an empty draft fails);
-    a failing draft that passes with some sentences left out comes back trimmed."""
+    """The draft for `row`'s chat with its failed contract checks (an empty draft fails).
+
+    What a reviewer gets: the draft focused on its apology and the agent's offers
+    (`focused_draft`) when that passes the contract; else the whole draft when it passes;
+    else a failing draft that passes with some sentences left out, trimmed; else the one of
+    these with the fewest failed checks (the whole draft on a tie). Every word is the
+    model's, in its order: this only removes sentences, and counts them (`Draft.dropped`)."""
     text = text.strip()
     if not text:
         return Draft(text, ("empty: no draft",))
-    draft = Draft(text, _problems(text, row))
-    if draft.problems:
-        return trimmed_draft(text, row) or draft
-    return draft
+    whole = Draft(text, _problems(text, row))
+    focused = focused_draft(text, row)
+    if focused is not None and not focused.problems:
+        return focused
+    if not whole.problems:
+        return whole
+    trimmed = trimmed_draft(text, row)
+    if trimmed is not None:
+        return trimmed
+    if focused is not None and len(focused.problems) < len(whole.problems):
+        return focused
+    return whole
 
 
 def better_draft(first: Draft, second: Draft) -> Draft:

@@ -104,7 +104,8 @@ class ScriptedHandler(ModelHandler):
     chat says `NOTOPIC`; raises on `RAISE`,
     sleeps on `HANG`. Apology prompts get `DRAFT<<...>>` (`REDRAFT<<...>>` for the redraft
     prompt) or else "We are sorry." (an empty draft on `NOAPOLOGY`;
-    on `VERSION`, followed by the prompt versions whose apology template rendered it).
+    on `VERSION`, with the prompt versions whose apology template rendered it before the
+    final stop: "We are sorry (v2).").
     `timeout_secs` is applied like the real handler's (the product's deadline)."""
 
     def __init__(self, task: Task = Task.SENTIMENT, max_batch_size: int = 8, hang_secs: float = 5,
@@ -136,7 +137,8 @@ class ScriptedHandler(ModelHandler):
                     scripted.group(1) if scripted else "We are sorry.")
                 if "VERSION" in prompt.chat:
                     versions = sorted(v for v, name in templates_of(prompt) if name == "apology")
-                    text += f" ({', '.join(versions)})"
+                    # Inside the sentence: a draft keeps its apology sentence whole.
+                    text = f"{text.rstrip('.')} ({', '.join(versions)})."
             else:
                 strict = is_strict_prompt(prompt)
                 match = (strict and _RETRY.search(prompt.chat)) or _REPLY.search(prompt.chat)

@@ -207,6 +207,51 @@ def test_a_sentence_that_promises_what_no_agent_offered_is_left_out():
     assert draft.dropped == 1
 
 
+def test_a_draft_is_focused_on_its_apology_and_the_agents_offer():
+    """What a reviewer gets: the first apology and the sentences repeating an offer an agent
+    made; descriptions, second apologies and questions (where a small model invents facts)
+    are left out and counted, in both languages."""
+    from pipeline.elements import check_draft
+
+    draft = check_draft("We're sorry you found a hair in your carbonara. The kitchen has been "
+                        "cleaned and the chef is angry. The refund is on its way to your card. "
+                        "We're sorry it ruined your evening.", ROW)
+    assert draft == ("We're sorry you found a hair in your carbonara. The refund is on its way "
+                     "to your card.", (), 2)
+    ko = check_draft("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. "
+                     "주문 번호를 알려 주시겠어요? 피자 금액은 환불해 드렸습니다.",
+                     {**ROW, "chat_message": KO_CHAT})
+    assert ko == ("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. 피자 금액은 "
+                  "환불해 드렸습니다.", (), 1)
+
+
+def test_a_sentence_saying_what_the_agent_said_is_kept():
+    """No commitment word, but the agent's own words ("removed the block", "재세탁"): kept;
+    a sentence of the customer's words, not the agent's, is left out."""
+    from pipeline.elements import check_draft
+
+    chat = ("\nid 7: My card was declined in Lisbon and I'm stuck at the restaurant.\n"
+            "id 90: I'm sorry. I've removed the block, so your card works for the rest of your "
+            "trip.\nid 7: Took long enough.\n")
+    draft = check_draft("We're sorry your card was declined in Lisbon. The block is removed and "
+                        "your card works for the rest of your trip. You're stuck at the "
+                        "restaurant.", {"chat_message": chat, "user_id": 7})
+    assert draft == ("We're sorry your card was declined in Lisbon. The block is removed and "
+                     "your card works for the rest of your trip.", (), 1)
+    ko_chat = ("\nid 7: 맡긴 셔츠가 누렇게 변해서 왔어요.\nid 90: 죄송합니다. 다시 가져오시면 "
+               "재세탁해 드리겠습니다.\n")
+    text = "고객님, 셔츠가 누렇게 변해 정말 죄송합니다. 다시 가져오시면 재세탁해 드리겠습니다."
+    assert check_draft(text, {"chat_message": ko_chat, "user_id": 7}) == (text, (), 0)
+
+
+def test_focusing_never_costs_a_passing_draft_its_pass():
+    """When the apology alone names nothing from the chat, the whole passing draft is kept."""
+    from pipeline.elements import check_draft
+
+    text = "We're so sorry about this. The hair in your carbonara should never have happened."
+    assert check_draft(text, ROW) == (text, (), 0)
+
+
 def test_a_failing_ending_is_cut_back_to_the_opening_that_passes():
     from pipeline.elements import check_draft
 
@@ -274,9 +319,9 @@ def test_a_long_rambling_draft_trimmed_to_its_opening_still_makes_a_review_recor
                                          "eleven twelve thirteen fourteen fifteen sixteen "
                                          "seventeen eighteen nineteen twenty").split())
     draft = check_draft(text, ROW)
-    assert (draft.problems, draft.dropped) == ((), 18)  # three sentences kept
+    assert (draft.problems, draft.dropped) == ((), 20)  # the apology alone kept
     row = {"chat_id": 1, "user_id": 7, "chat_message": EN_CHAT, "sentiment": -1,
            "summary": "A hair in the carbonara.", "model_variant": "a",
            "prompt_version": "v1", "processed_at": "2026-01-01T00:00:00Z"}
     record = review_record(row, draft, "negative")
-    assert record["draft_sentences_dropped"] == 18
+    assert record["draft_sentences_dropped"] == 20

@@ -242,7 +242,7 @@ def test_prompt_versions_follow_the_arm_into_every_record():
         # The template each arm's apology prompt was rendered from, as the fake model saw it.
         drafts = (out["review"] | beam.Map(lambda r: (r["model_variant"], r["apology_draft"]))
                   | "DistinctDrafts" >> beam.Distinct())
-        assert_that(drafts, equal_to([("a", "We are sorry. (v1)"), ("b", "We are sorry. (v2)")]),
+        assert_that(drafts, equal_to([("a", "We are sorry (v1)."), ("b", "We are sorry (v2).")]),
                     label="apology_templates")
 
 
