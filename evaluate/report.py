@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from evaluate import stats
 from evaluate.sources import load_local, one_record_per_chat
 from pipeline.arms import CONTROL
+from pipeline.decisions import current_decisions, latest_feedback
 from pipeline.evaluation import confusion
 from pipeline.schemas import SENTIMENT_VALUES, arm_of
-from tuning.feedback import current_decisions, latest_feedback
 
 __all__ = ["Reviewed", "build_report", "join", "latest_feedback", "write_report"]
 
@@ -86,7 +86,7 @@ class Joined:
 
 
 def join(records: Mapping[str, Sequence[dict]], feedback: Sequence[dict]) -> Joined:
-    """Each chat's last decision (`tuning.feedback.current_decisions`, the rule tuning trains
+    """Each chat's last decision (`pipeline.decisions.current_decisions`, the rule tuning trains
     by) with the chat's model record (`evaluate.sources` rules for copies; a chat whose
     records differ is left out, counted and logged)."""
     model, copies, differing = one_record_per_chat(records)

@@ -22,7 +22,7 @@ that chat out of the report: which one the reviewer saw is unknown. Such chats a
 (`ambiguous_records` in the figures) and logged by id and field names, as tuning skips them
 (`ambiguous_model_record`); one of them does not stop the report of a long-running table.
 A decision can also arrive twice (the app's file
-and the pipeline's copy of it, or a redelivered message): `tuning.feedback.current_decisions`
+and the pipeline's copy of it, or a redelivered message): `pipeline.decisions.current_decisions`
 (the rule tuning trains by) counts copies with the same chat, sequence and content once, and
 leaves out a chat whose last sequence holds decisions that differ.
 """
@@ -178,7 +178,7 @@ def feedback_paths(patterns: Iterable[str]) -> list[str]:
 def read_feedback_files(paths: Iterable[str]) -> list[dict]:
     """Every valid decision of `paths`, in file and line order (the rule `tuning` trains by):
     a torn or foreign line is skipped and logged by `file:line` and reason, never content."""
-    from tuning.feedback import read_feedback
+    from pipeline.decisions import read_feedback
 
     rows, problems = read_feedback(list(paths))
     for problem in problems:

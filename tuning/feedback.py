@@ -41,23 +41,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pipeline.decisions import current_decisions, read_feedback
 from pipeline.digests import sha256_file
-from pipeline.elements import decode_feedback, feedback_digest
-from pipeline.outputs import RunRecords, read_records, read_run, sink_files
-from pipeline.schemas import MAX_FEEDBACK_BYTES, Decision, arm_of
+from pipeline.outputs import RunRecords, read_run, sink_files
+from pipeline.schemas import Decision, arm_of
 from tuning.examples import LabelledChat, parse_labelled_chat, reply_text
 
 __all__ = [
     "COUNT_KEYS",
-    "Decisions",
     "Derived",
-    "current_decisions",
     "derive_chats",
     "format_chats",
-    "latest_feedback",
     "load",
     "main",
-    "read_feedback",
     "read_model_records",
 ]
 
@@ -96,66 +92,6 @@ class Derived:
     chats: list[tuple[int, LabelledChat]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Decisions:
-    """Each chat's current decision (`current_decisions`) and what the rule set aside."""
-
-    latest: dict[int, Mapping[str, Any]] = field(default_factory=dict)
-    copies: int = 0        # exact copies of a decision, counted once
-    superseded: int = 0    # distinct decisions replaced by a later one on their chat
-    # chat_id -> sequence, for chats left out: their last number holds decisions that differ
-    conflicting: dict[int, int] = field(default_factory=dict)
-
-
-def current_decisions(feedback: Iterable[Mapping[str, Any]]) -> Decisions:
-    """Each chat's decision with the highest `sequence`: the last decision wins, whatever the
-    input order. The rule `evaluate.report` applies too. Pure.
-
-    Copies of one decision (the same chat, sequence and content: `feedback_digest`, which
-    leaves out when and from which message the pipeline took it, as the pipeline's own
-    deduplication does) count once, the first kept. Decisions that differ under one chat and
-    sequence (two review apps numbering one chat; the pipeline refuses the second within its
-    window) are not settled by input order: when they are the chat's last, the chat is left
-    out (`conflicting`); below a later decision, they are superseded like any other.
-    """
-    versions: dict[tuple[int, int], dict[str, Mapping[str, Any]]] = {}
-    out = Decisions()
-    for record in feedback:
-        same_number = versions.setdefault((record["chat_id"], record["sequence"]), {})
-        digest = feedback_digest(dict(record))
-        if digest in same_number:
-            out.copies += 1
-        else:
-            same_number[digest] = record
-    last: dict[int, int] = {}
-    for chat_id, sequence in versions:
-        last[chat_id] = max(sequence, last.get(chat_id, sequence))
-    for (chat_id, sequence), distinct in versions.items():
-        if sequence < last[chat_id]:
-            out.superseded += len(distinct)
-        elif len(distinct) > 1:
-            out.conflicting[chat_id] = sequence
-        else:
-            out.latest[chat_id] = next(iter(distinct.values()))
-    return out
-
-
-def latest_feedback(feedback: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
-    """chat_id -> the chat's current decision (`current_decisions`; a chat whose last
-    decisions differ has none)."""
-    return current_decisions(feedback).latest
-
-
-def read_feedback(paths: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every valid feedback record of `paths`, in file and line order, as `Feedback`'s JSON
-    fields, and one `file:line: reason` per line skipped. A line is read as the pipeline's
-    `--feedback_input` reads it (`pipeline.elements.decode_feedback`: either shape, strict
-    UTF-8 and numbers, at most `MAX_FEEDBACK_BYTES`), so both take the same lines."""
-    # (A ChatParseError is a ValueError whose message is its reason.)
-    return read_records(
-        paths, lambda line: decode_feedback(line, MAX_FEEDBACK_BYTES).model_dump(mode="json"))
 
 
 def _record_files(output_dir: str) -> dict[str, list[str]]:

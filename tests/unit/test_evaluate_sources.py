@@ -230,13 +230,16 @@ def test_copies_of_a_decision_count_once_and_differing_ones_leave_the_chat_out(t
             figures["conflicting_decisions"]) == (2, 1, 1)
 
 
-def test_report_takes_last_decision_rule_from_tuning():
-    """One rule for "the reviewer's last decision" in evaluate and tuning."""
+def test_report_and_tuning_take_one_last_decision_rule():
+    """One rule for "the reviewer's last decision" in evaluate and tuning
+    (`pipeline.decisions`)."""
     import evaluate.report
+    import pipeline.decisions
     import tuning.feedback
 
-    assert evaluate.report.latest_feedback is tuning.feedback.latest_feedback
-    assert evaluate.report.current_decisions is tuning.feedback.current_decisions
+    assert evaluate.report.latest_feedback is pipeline.decisions.latest_feedback
+    assert evaluate.report.current_decisions is pipeline.decisions.current_decisions
+    assert tuning.feedback.current_decisions is pipeline.decisions.current_decisions
 
 
 # --- local feedback files ------------------------------------------------------------------

@@ -17,7 +17,7 @@ ALLOWED = {
     "handlers": {"prompts"},
     "pipeline": {"handlers", "prompts", "taxonomies"},
     "tuning": {"handlers", "pipeline", "prompts", "taxonomies"},
-    "evaluate": {"handlers", "pipeline", "tuning", "taxonomies"},  # tuning: untangle
+    "evaluate": {"handlers", "pipeline", "taxonomies"},
     "review": {"pipeline", "evaluate", "taxonomies"},  # evaluate: untangle
     "local": {"pipeline", "review"},  # review: untangle
     "builders": {"handlers", "pipeline", "prompts"},

@@ -5,7 +5,8 @@ import json
 import logging
 
 from pipeline import outputs, summary
-from tuning.feedback import read_feedback, read_model_records
+from pipeline.decisions import read_feedback
+from tuning.feedback import read_model_records
 
 _RESULT = {"chat_id": 1, "user_id": 2, "sentiment": 1, "summary": "fine", "model_variant": "a"}
 _REVIEW = {"chat_id": 3, "user_id": 2, "sentiment": -1, "summary": "angry",

@@ -5,16 +5,14 @@ import json
 
 import pytest
 
+from pipeline.decisions import current_decisions, latest_feedback, read_feedback
 from pipeline.schemas import Feedback, FeedbackRow, ResultRow, ReviewRecord
 from tuning.examples import LabelledChat, read_labelled_chats
 from tuning.feedback import (
     COUNT_KEYS,
-    current_decisions,
     derive_chats,
     format_chats,
-    latest_feedback,
     load,
-    read_feedback,
 )
 from tuning.feedback import main as feedback_main
 from tuning.train import check_sources, parser, training_chats
