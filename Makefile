@@ -101,7 +101,7 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 	$(PY) -m pipeline.summary out/demo samples/labels.json --html out/demo/report.html
 
 demo-loop: $(DEMO_MODEL)/config.json ## The review loop: A/B run (tuned vs base), scripted reviews via the app, report
-	$(PY) -m review.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \
+	$(PY) -m local.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \
 		--report out/report
 
 # Tuning from reviewers' feedback: the demo loop's decisions joined with its run's records,

@@ -18,8 +18,9 @@ ALLOWED = {
     "pipeline": {"handlers", "prompts", "taxonomies"},
     "tuning": {"handlers", "pipeline", "prompts", "taxonomies"},
     "evaluate": {"handlers", "pipeline", "taxonomies"},
-    "review": {"pipeline", "evaluate", "taxonomies"},  # evaluate: untangle
-    "local": {"pipeline", "review"},  # review: untangle
+    "review": {"pipeline", "taxonomies"},
+    # The demos: the streaming one and the review loop (pipeline, review app, report).
+    "local": {"pipeline", "review", "evaluate"},
     "builders": {"handlers", "pipeline", "prompts"},
     "bench": {"builders", "handlers", "local", "pipeline", "prompts", "taxonomies"},
 }

@@ -2,7 +2,7 @@
 
 import json
 
-from review.demo_loop import review_through_http, scripted_decision
+from local.demo_loop import review_through_http, scripted_decision
 from review.feedback import JsonlSink, ReviewItem, ReviewQueue
 
 
@@ -14,8 +14,8 @@ def _item(chat_id, sentiment=-1):
 
 def test_scripted_reviewer_decides_every_pending_chat_through_http(tmp_path):
     """The demo adds its reviewer with the admin command and decides as that reviewer."""
+    from local.demo_loop import SCRIPTED_REVIEWER, add_scripted_reviewer
     from review.app import create_app, serving
-    from review.demo_loop import SCRIPTED_REVIEWER, add_scripted_reviewer
     from review.reviewers import Reviewers
 
     feedback = tmp_path / "feedback.jsonl"
