@@ -98,7 +98,7 @@ demo: $(DEMO_MODEL)/config.json ## Run the pipeline on samples/chats.jsonl into 
 	rm -rf out/demo
 	$(PY) -m pipeline --input samples/chats.jsonl --output_dir out/demo --model $(DEMO_MODEL) \
 		--compilation_cache_dir .jax_cache
-	$(PY) -m pipeline.summary out/demo samples/labels.json --html out/demo/report.html
+	$(PY) -m pipeline.run_summary out/demo samples/labels.json --html out/demo/report.html
 
 demo-loop: $(DEMO_MODEL)/config.json ## The review loop: A/B run (tuned vs base), scripted reviews via the app, report
 	$(PY) -m local.demo_loop --model $(DEMO_MODEL) --model_b $(GEMMA_BASE) --out out/loop \

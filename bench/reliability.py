@@ -21,7 +21,7 @@ import time
 
 from bench.hostile import account, as_lines, hostile_stream
 from pipeline.pipeline import run
-from pipeline.summary import load
+from pipeline.run_summary import load
 
 
 def main(argv=None) -> int:

@@ -177,7 +177,7 @@ def _write_chats(path: str, examples) -> None:
 
 
 def _time_pipeline(model: str, examples, tmp: str, tag: str):
-    from pipeline.summary import load
+    from pipeline.run_summary import load
 
     src = os.path.join(tmp, f"{tag}.jsonl")
     _write_chats(src, examples)

@@ -120,7 +120,7 @@ def _training_arrays(pairs, tokenizer_proto: bytes, sequence_length: int):
         weights[i, len(p): len(ids)] = 1.0
         if reply.startswith('{"sentiment": '):
             # Around the value token (the key's own encoding length is a close estimate;
-            # two positions cover a boundary shift). `python -m pipeline.summary OUT
+            # two positions cover a boundary shift). `python -m pipeline.run_summary OUT
             # samples/labels.json` on a run with this model prints how many sample chats it
             # labels like samples/labels.json does.
             value_at = len(p) + len(sp.encode('{"sentiment": '))

@@ -25,8 +25,8 @@ from collections import Counter
 from handlers.calibration import auroc, calibration_bins, expected_calibration_error
 from pipeline import drafts
 from pipeline.drafts import language_of, sentences
+from pipeline.run_summary import load
 from pipeline.schemas import SENTIMENT_VALUES
-from pipeline.summary import load
 
 __all__ = ["apology_problems", "confusion", "language_of", "report", "sentences",
            "summary_problems", "topic_of", "topic_report"]

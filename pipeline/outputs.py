@@ -1,5 +1,5 @@
 """Reading a run's output files back: the one reader of `results*`, `review*` and `errors*`
-JSON lines, for `pipeline.summary`, `tuning.feedback` and `evaluate.sources`.
+JSON lines, for `pipeline.run_summary`, `tuning.feedback` and `evaluate.sources`.
 
 A run killed mid-write leaves a torn last line; a file copied by hand may hold anything. Such
 a line is skipped and reported as `file:line: reason` (never its content), and the rest of the

@@ -1,4 +1,4 @@
-"""A run's report as one self-contained HTML page: `python -m pipeline.summary OUT --html PATH`.
+"""A run's report as one self-contained HTML page: `python -m pipeline.run_summary OUT --html PATH`.
 
 Per arm (`model_variant`): the sentiment mix, a histogram of the sentiment confidence (the
 review threshold marked when it is given), the model call's latency and the tokens per chat

@@ -102,7 +102,7 @@ def read_model_records(output_dirs: Sequence[str]) -> tuple[dict[str, list[dict]
     """The model's records of pipeline runs: `{"review": [...], "results": [...]}` from each
     directory's `review*.jsonl` and `results*.jsonl`, and one `file:line: reason` per line
     that is not a JSON object with an integer `chat_id` (`pipeline.outputs.read_run`, the
-    reader `pipeline.summary` and `evaluate` use). The labels are checked at the join."""
+    reader `pipeline.run_summary` and `evaluate` use). The labels are checked at the join."""
     run = RunRecords(records={sink: [] for sink in RECORD_SINKS})
     for output_dir in output_dirs:
         run.extend(read_run(output_dir, RECORD_SINKS))

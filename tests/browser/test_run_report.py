@@ -1,4 +1,4 @@
-"""The run report page (`python -m pipeline.summary OUT --html PATH`) in a real headless
+"""The run report page (`python -m pipeline.run_summary OUT --html PATH`) in a real headless
 browser: its charts are drawn and visible, its numbers are the records', and hostile text
 stays text."""
 
@@ -49,9 +49,9 @@ ERRORS = [
 
 @pytest.fixture()
 def page(tmp_path):
-    """The page `pipeline.summary --html` writes for a two-arm run (threshold 0.7, $3.60 an
+    """The page `pipeline.run_summary --html` writes for a two-arm run (threshold 0.7, $3.60 an
     hour); yields its file URL."""
-    from pipeline import summary
+    from pipeline import run_summary
 
     run = tmp_path / "run"
     run.mkdir()
@@ -59,7 +59,7 @@ def page(tmp_path):
         (run / f"{sink}-00000-of-00001.jsonl").write_text(
             "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     path = tmp_path / "report.html"
-    assert summary.main([str(run), "--html", str(path), "--review_below_confidence", "0.7",
+    assert run_summary.main([str(run), "--html", str(path), "--review_below_confidence", "0.7",
                          "--worker_type", "test-worker", "--worker_hourly_usd", "3.6"]) == 0
     return path.as_uri()
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from pipeline.pipeline import run
-from pipeline.summary import load
+from pipeline.run_summary import load
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pipeline.pipeline import run
-from pipeline.summary import load
+from pipeline.run_summary import load
 from tests.integration.conftest import TINY_PROMPTS
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ import pytest
 
 from bench.hostile import account, as_lines, hostile_stream
 from pipeline.pipeline import run
-from pipeline.summary import load
+from pipeline.run_summary import load
 from tests.integration.conftest import TINY_PROMPTS
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from handlers.deadline import InferenceTimeout
 from handlers.generation import Task
 from pipeline.arms import ArmSpec, assign_arm
 from pipeline.pipeline import run
-from pipeline.summary import load
+from pipeline.run_summary import load
 from tests.integration.conftest import TINY_PROMPTS, tiny_sentiment_prompt
 
 pytestmark = pytest.mark.slow

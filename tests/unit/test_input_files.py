@@ -130,7 +130,7 @@ def test_a_run_that_lost_input_says_so_in_its_counter_and_exit_status(
         tmp_path, preset, monkeypatch, capsys):
     """`python -m pipeline` ends with an `error: input lost` line and exit status 3 when a
     file could not be read; the summary of the output says so too."""
-    from pipeline import summary
+    from pipeline import run_summary
 
     data = tmp_path / "in"
     data.mkdir()
@@ -154,7 +154,7 @@ def test_a_run_that_lost_input_says_so_in_its_counter_and_exit_status(
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("error: input lost: 1 input file(s) could not be read")
 
-    assert summary.main([str(out)]) == EXIT_INPUT_LOST
+    assert run_summary.main([str(out)]) == EXIT_INPUT_LOST
     text = capsys.readouterr().out
     assert "INPUT LOST" in text and "plain.jsonl.gz" in text
 

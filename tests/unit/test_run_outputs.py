@@ -4,7 +4,7 @@ skipped and reported as file:line, the rest is read, by the summary, tuning and 
 import json
 import logging
 
-from pipeline import outputs, summary
+from pipeline import outputs, run_summary
 from pipeline.decisions import read_feedback
 from tuning.feedback import read_model_records
 
@@ -54,7 +54,7 @@ def test_the_summary_reports_unreadable_lines_and_lost_input_and_exits_3(tmp_pat
                   "lines: not valid gzip data"}
     with open(run / "errors-00000-of-00001.jsonl", "ab") as f:
         f.write(b"\n" + json.dumps(read_error).encode() + b"\n")
-    assert summary.main([str(run)]) == summary.EXIT_LOST == 3
+    assert run_summary.main([str(run)]) == run_summary.EXIT_LOST == 3
     text = capsys.readouterr().out
     assert "== INPUT LOST: 1 input file(s) not read to their end" in text
     assert "in/x.jsonl.gz" in text
@@ -65,14 +65,14 @@ def test_the_summary_reports_unreadable_lines_and_lost_input_and_exits_3(tmp_pat
     clean = tmp_path / "clean"
     clean.mkdir()
     (clean / "results-00000-of-00001.jsonl").write_text(json.dumps(_RESULT) + "\n")
-    assert summary.main([str(clean)]) == 0
+    assert run_summary.main([str(clean)]) == 0
     assert "LOST" not in capsys.readouterr().out
 
 
 def test_summary_load_skips_and_logs_bad_lines(tmp_path, caplog):
     """`load`, which the tests and make eval use, reads the good lines and logs the others."""
-    with caplog.at_level(logging.WARNING, logger="pipeline.summary"):
-        records = summary.load(str(_run_dir(tmp_path)))
+    with caplog.at_level(logging.WARNING, logger="pipeline.run_summary"):
+        records = run_summary.load(str(_run_dir(tmp_path)))
     assert {sink: len(rows) for sink, rows in records.items()} == {
         "results": 2, "review": 1, "errors": 1}
     assert sum("output line skipped" in m for m in caplog.messages) == 5

@@ -1,11 +1,11 @@
-"""The run report page (`pipeline.run_report`) and `pipeline.summary --html`."""
+"""The run report page (`pipeline.run_report`) and `pipeline.run_summary --html`."""
 
 import json
 import re
 
 import pytest
 
-from pipeline import run_report, summary
+from pipeline import run_report, run_summary
 from pipeline.run_report import collect, cost_per_1000, histogram, percentile, safe_text
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -186,17 +186,17 @@ def _write_run(path, run):
 def test_summary_text_is_unchanged_without_html_or_a_price(tmp_path, capsys):
     run = _run(results=[_row(1)], review=[_review(2)], errors=[_error(3)])
     _write_run(tmp_path / "run", run)
-    assert summary.main([str(tmp_path / "run")]) == 0
+    assert run_summary.main([str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
-    assert out == summary.render(run) + "\n"
-    assert summary.main([str(tmp_path / "run"), "--worker_hourly_usd", "2"]) == 0
+    assert out == run_summary.render(run) + "\n"
+    assert run_summary.main([str(tmp_path / "run"), "--worker_hourly_usd", "2"]) == 0
     assert "== model time and cost per chat" in capsys.readouterr().out
 
 
 def test_summary_html_writes_the_page_and_prints_its_path(tmp_path, capsys):
     _write_run(tmp_path / "run", _run(results=[_row(1)], review=[_review(2)]))
     page = tmp_path / "new" / "report.html"
-    assert summary.main([str(tmp_path / "run"), "--html", str(page),
+    assert run_summary.main([str(tmp_path / "run"), "--html", str(page),
                          "--review_below_confidence", "0.7"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == f"report page: {page}"
@@ -213,6 +213,6 @@ def test_summary_html_writes_the_page_and_prints_its_path(tmp_path, capsys):
 ])
 def test_summary_refuses_bad_flags_with_exit_2(tmp_path, capsys, argv, message):
     with pytest.raises(SystemExit) as exited:
-        summary.main([str(tmp_path), *argv])
+        run_summary.main([str(tmp_path), *argv])
     assert exited.value.code == 2
     assert message in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Prints a short summary of a local run: `python -m pipeline.summary out/demo`.
+"""Prints a short summary of a local run: `python -m pipeline.run_summary out/demo`.
 
 `--html out/demo/report.html` also writes the run's report page (`pipeline.run_report`:
 charts per arm, example rows, model time and cost per 1,000 chats), and the text gains the
@@ -22,7 +22,7 @@ from pipeline.schemas import SENTIMENT_VALUES
 
 _LOGGER = logging.getLogger(__name__)
 
-# The exit status of `python -m pipeline.summary` when the run lost something: an input file
+# The exit status of `python -m pipeline.run_summary` when the run lost something: an input file
 # not read to its end (an error of stage read), or an output line that cannot be read back.
 # The same status as `python -m pipeline` when it lost input.
 EXIT_LOST = 3
@@ -100,7 +100,7 @@ def agreement(records: dict[str, list[dict]], labels_path: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline.summary",
+        prog="python -m pipeline.run_summary",
         description="Summarise a local run's output files; optionally write its report page.")
     parser.add_argument("output_dir", nargs="?", default="out/demo",
                         help="The run's --output_dir. Default: out/demo.")
