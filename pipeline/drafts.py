@@ -45,7 +45,7 @@ from typing import NamedTuple
 
 __all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines",
            "customers_first_person", "draft_problems", "focused_sentences", "junk_in",
-           "language_of", "repeated_phrase", "restated_sentence", "sentences"]
+           "language_of", "opener", "repeated_phrase", "restated_sentence", "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
           "sentences", "only_offered", "clean", "repeats")
@@ -92,7 +92,13 @@ def _rules() -> dict:
                              for lang, words in rules["stopwords"].items()}
     compiled["allowed_script"] = re.compile(rules["allowed_script"])
     compiled["banned_words"] = tuple(rules["banned_words"])
+    compiled["openers"] = dict(rules["openers"])
     return compiled
+
+
+def opener(language: str) -> str:
+    """The rules' apology sentence (`openers`), put before a draft that does not apologise."""
+    return _rules()["openers"][language]
 
 
 def banned_words() -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -410,12 +411,14 @@ def needs_review_for_confidence(row: dict[str, Any], threshold: float | None,
 
 
 class Draft(NamedTuple):
-    """An apology draft, the contract checks it failed (`pipeline.drafts`) and how many of
-    the model's sentences were left out of it (`trimmed_draft`)."""
+    """An apology draft, the contract checks it failed (`pipeline.drafts`), how many of the
+    model's sentences were left out of it (`trimmed_draft`, `focused_draft`) and whether its
+    apology is the rules' opener, not the model's (`opened_draft`)."""
 
     text: str
     problems: tuple[str, ...]
     dropped: int = 0
+    opener: bool = False
 
 
 def _problems(text: str, row: dict[str, Any]) -> tuple[str, ...]:
@@ -463,6 +466,25 @@ def focused_draft(text: str, row: dict[str, Any]) -> Draft | None:
     return Draft(focused, _problems(focused, row), len(parts) - len(kept))
 
 
+_KO_SALUTATION = re.compile(r"^\s*고객님\s*[,，]?\s*")
+
+
+def opened_draft(draft: Draft, row: dict[str, Any]) -> Draft | None:
+    """A draft whose one fault is that it does not apologise ("고객님, 누락된 음료 금액은 환불해
+    드리겠습니다."), after the rules' apology sentence (`drafts.opener`), when that passes the
+    whole contract; None otherwise. Not the model's own draft: marked `opener`, and counted
+    apart from the model's drafts wherever drafts are counted."""
+    if not draft.problems or {p.split(":", 1)[0] for p in draft.problems} != {"apologises"}:
+        return None
+    customer = drafts.customer_lines(row["chat_message"], row["user_id"]) or row["chat_message"]
+    language = drafts.language_of(customer)
+    body = _KO_SALUTATION.sub("", draft.text) if language == "ko" else draft.text
+    text = f"{drafts.opener(language)} {body.strip()}"
+    if _problems(text, row):
+        return None
+    return Draft(text, (), draft.dropped, True)
+
+
 def check_draft(text: str, row: dict[str, Any]) -> Draft:
     """The draft for `row`'s chat with its failed contract checks (an empty draft fails).
 
@@ -505,7 +527,8 @@ def review_record(
         raise ValueError("apology draft is empty")
     return ReviewRecord(**row, apology_draft=draft.text.strip(), review_reason=review_reason,
                         draft_problems=list(draft.problems), draft_attempts=attempts,
-                        draft_sentences_dropped=draft.dropped).model_dump()
+                        draft_sentences_dropped=draft.dropped,
+                        draft_opener=draft.opener).model_dump()
 
 
 def decode_base64_raw(record: dict[str, Any]) -> bytes | None:

@@ -195,15 +195,22 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
         failed = {i: apology_problems(reviews[i]["apology_draft"], reviews[i]["chat_message"],
                                       reviews[i]["user_id"], labels[i].get("topic_words"))
                   for i in mine}
-        passed = sum(not f for f in failed.values())
+        # A draft whose apology is the rules' opener is not the model's: it counts as a
+        # failed model draft, and apart (`opened`).
+        opened = {i for i in mine if reviews[i].get("draft_opener")}
+        passed = sum(not f and i not in opened for i, f in failed.items())
         redrafted = sum(reviews[i].get("draft_attempts", 1) > 1 for i in mine)
         trimmed = sum(reviews[i].get("draft_sentences_dropped", 0) > 0 for i in mine)
-        lines.append(f"  {language}: whole contract {_pct(passed, len(mine))}; "
+        lines.append(f"  {language}: whole contract {_pct(passed, len(mine))} (the model's own "
+                     f"drafts); {len(opened)} more open with the rules' apology "
+                     f"({sum(not failed[i] for i in opened)} of them pass), counted apart; "
                      f"redrafted {redrafted}; trimmed {trimmed} (sentences left out)")
         counts = Counter(c for f in failed.values() for c in f)
         lines.append("    " + ", ".join(f"{c} {_pct(len(mine) - counts[c], len(mine))}"
                                         for c in drafts.CHECKS))
         metrics.append(f"METRIC eval_apologies_ok_{language} {passed / max(1, len(mine)):.3f}")
+        metrics.append(f"METRIC eval_apologies_opened_{language} "
+                       f"{len(opened) / max(1, len(mine)):.3f}")
         for i, f in failed.items():
             if f and len(examples) < 16:
                 examples.append(f"  #{i} draft fails {','.join(f)}: "

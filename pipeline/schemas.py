@@ -278,6 +278,9 @@ class ReviewRecord(_OutputBase):
     # (`pipeline.elements.trimmed_draft`): they said what the chat does not. As many as the
     # model wrote (a looping draft has dozens of short lines): bounded only by INT64.
     draft_sentences_dropped: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
+    # The draft's apology is the rules' opener put before a model draft that had none
+    # (`pipeline.elements.opened_draft`): not the model's own words, counted apart.
+    draft_opener: StrictBool = False
 
     @field_validator("sentiment")
     @classmethod
@@ -468,6 +471,7 @@ REVIEW_TABLE_SCHEMA = {"fields": [
     _bq_field("draft_problems", "STRING", "REPEATED"),
     _bq_field("draft_attempts", "INT64"),
     _bq_field("draft_sentences_dropped", "INT64"),
+    _bq_field("draft_opener", "BOOL"),
 ]}
 
 FEEDBACK_TABLE_SCHEMA = {"fields": [

@@ -564,9 +564,14 @@ class _BuildReviewFn(GuardedDoFn):
             return
         attempts = 1
         if FIRST_DRAFT_FIELD in row:
-            text, problems, dropped = row[FIRST_DRAFT_FIELD]
-            draft = elements.better_draft(elements.Draft(text, tuple(problems), dropped), draft)
+            text, problems, dropped, opener = row[FIRST_DRAFT_FIELD]
+            draft = elements.better_draft(
+                elements.Draft(text, tuple(problems), dropped, opener), draft)
             attempts = 2
+        opened = elements.opened_draft(draft, row)
+        if opened is not None:
+            counter("drafts_opened").inc()
+            draft = opened
         counter("drafts_flagged" if draft.problems else "drafts_passed").inc()
         if draft.dropped:
             counter("drafts_trimmed").inc()

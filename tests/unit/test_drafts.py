@@ -216,12 +216,12 @@ def test_a_draft_is_focused_on_its_apology_and_the_agents_offer():
     draft = check_draft("We're sorry you found a hair in your carbonara. The kitchen has been "
                         "cleaned and the chef is angry. The refund is on its way to your card. "
                         "We're sorry it ruined your evening.", ROW)
-    assert draft == ("We're sorry you found a hair in your carbonara. The refund is on its way "
+    assert draft[:3] == ("We're sorry you found a hair in your carbonara. The refund is on its way "
                      "to your card.", (), 2)
     ko = check_draft("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. "
                      "주문 번호를 알려 주시겠어요? 피자 금액은 환불해 드렸습니다.",
                      {**ROW, "chat_message": KO_CHAT})
-    assert ko == ("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. 피자 금액은 "
+    assert ko[:3] == ("고객님, 주문하신 파인애플 피자에 토핑이 부족해 정말 죄송합니다. 피자 금액은 "
                   "환불해 드렸습니다.", (), 1)
 
 
@@ -236,12 +236,12 @@ def test_a_sentence_saying_what_the_agent_said_is_kept():
     draft = check_draft("We're sorry your card was declined in Lisbon. The block is removed and "
                         "your card works for the rest of your trip. You're stuck at the "
                         "restaurant.", {"chat_message": chat, "user_id": 7})
-    assert draft == ("We're sorry your card was declined in Lisbon. The block is removed and "
+    assert draft[:3] == ("We're sorry your card was declined in Lisbon. The block is removed and "
                      "your card works for the rest of your trip.", (), 1)
     ko_chat = ("\nid 7: 맡긴 셔츠가 누렇게 변해서 왔어요.\nid 90: 죄송합니다. 다시 가져오시면 "
                "재세탁해 드리겠습니다.\n")
     text = "고객님, 셔츠가 누렇게 변해 정말 죄송합니다. 다시 가져오시면 재세탁해 드리겠습니다."
-    assert check_draft(text, {"chat_message": ko_chat, "user_id": 7}) == (text, (), 0)
+    assert check_draft(text, {"chat_message": ko_chat, "user_id": 7})[:3] == (text, (), 0)
 
 
 def test_focusing_never_costs_a_passing_draft_its_pass():
@@ -249,7 +249,7 @@ def test_focusing_never_costs_a_passing_draft_its_pass():
     from pipeline.elements import check_draft
 
     text = "We're so sorry about this. The hair in your carbonara should never have happened."
-    assert check_draft(text, ROW) == (text, (), 0)
+    assert check_draft(text, ROW)[:3] == (text, (), 0)
 
 
 def test_a_failing_ending_is_cut_back_to_the_opening_that_passes():
@@ -279,7 +279,7 @@ def test_a_passing_draft_is_never_trimmed():
 
     text = ("We're sorry you found a hair in your carbonara. The refund for it is on its way "
             "to your card.")
-    assert check_draft(text, ROW) == (text, (), 0)
+    assert check_draft(text, ROW)[:3] == (text, (), 0)
 
 
 def test_trimming_never_joins_two_lines_into_a_sentence_that_hides_a_promise():
@@ -325,3 +325,24 @@ def test_a_long_rambling_draft_trimmed_to_its_opening_still_makes_a_review_recor
            "prompt_version": "v1", "processed_at": "2026-01-01T00:00:00Z"}
     record = review_record(row, draft, "negative")
     assert record["draft_sentences_dropped"] == 20
+
+
+def test_a_draft_that_only_offers_gets_the_rules_apology_marked_as_not_the_models():
+    """The model's draft names the agent's refund but never apologises: the rules' opener
+    goes before it (Korean: in place of its salutation), it passes, and it is marked; a draft
+    with another fault besides is left failing, and a passing one is never opened."""
+    from pipeline.elements import Draft, check_draft, opened_draft
+
+    ko_row = {"chat_message": KO_CHAT, "user_id": 7}
+    draft = check_draft("고객님, 파인애플 피자 금액은 환불해 드렸습니다.", ko_row)
+    assert [p.split(":")[0] for p in draft.problems] == ["apologises"]
+    opened = opened_draft(draft, ko_row)
+    assert opened == ("고객님, 불편을 드려 정말 죄송합니다. "
+                      "파인애플 피자 금액은 환불해 드렸습니다.", (), 0, True)
+    en = check_draft("The refund for the carbonara is on its way to your card.", ROW)
+    assert opened_draft(en, ROW).text == ("We're sorry for the trouble. The refund for the "
+                                          "carbonara is on its way to your card.")
+    invented = check_draft("A manager will call you back tomorrow about the carbonara.", ROW)
+    assert opened_draft(invented, ROW) is None
+    good = check_draft("We're sorry you found a hair in your carbonara.", ROW)
+    assert opened_draft(good, ROW) is None and opened_draft(Draft("", ("empty",)), ROW) is None

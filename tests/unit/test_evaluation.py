@@ -48,7 +48,8 @@ def test_report_counts_checks_per_language_and_scores_the_confidence():
                "errors": []}
     text = report(records, labels, 256, wall_seconds=10)
     assert "en: 1/2 (50.0%)" in text
-    assert "whole contract 0/1 (0.0%); redrafted 1" in text
+    assert "whole contract 0/1 (0.0%) (the model's own drafts); 0 more open" in text
+    assert "redrafted 1" in text
     assert "only_offered 0/1 (0.0%)" in text and "apologises 1/1 (100.0%)" in text
     assert "METRIC eval_confidence_auroc 1.000" in text
     assert "METRIC eval_seconds_per_chat 5.000" in text
@@ -90,3 +91,20 @@ def test_the_report_scores_topics_against_the_labels():
     for r in records["results"]:
         r["topic_major"] = r["topic_minor"] = None
     assert "topics" not in report(records, labels, 256)
+
+
+def test_a_draft_opened_with_the_rules_apology_is_not_counted_as_the_models():
+    """A passing draft whose apology is the rules' opener counts as a failed model draft,
+    and is reported apart."""
+    from pipeline.evaluation import report
+
+    chat = "\nid 5: My refund is late!\nid 2: I'll chase the refund with billing today.\n"
+    labels = {1: {"id": 1, "sentiment": -1, "language": "en", "topic_words": ["refund"]}}
+    row = {"user_id": 5, "chat_message": chat, "summary": "Refund is late; upset.",
+           "chat_id": 1, "sentiment": -1, "sentiment_confidence": 0.9,
+           "apology_draft": "We're sorry for the trouble. Your refund is being chased with "
+                            "billing today.", "draft_opener": True}
+    text = report({"results": [], "review": [row], "errors": []}, labels, 256, wall_seconds=1)
+    assert "whole contract 0/1 (0.0%) (the model's own drafts); 1 more open with the rules' " \
+           "apology (1 of them pass)" in text
+    assert "METRIC eval_apologies_opened_en 1.000" in text
