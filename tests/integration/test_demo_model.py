@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.pipeline import run
 from pipeline.run_summary import load
+from taxonomies import load_taxonomy
 
 pytestmark = pytest.mark.slow
 
@@ -66,10 +67,14 @@ def test_demo_model_routes_obvious_chats_and_writes_usable_text(demo_model, tmp_
         row = rows[i]
         assert row["sentiment"] == sentiment, row
         assert (i in review_ids) == (sentiment == -1)
+        # The default prompt version asks for a topic: every row has a label of the taxonomy.
+        assert f"{row['topic_major']}.{row['topic_minor']}" in load_taxonomy().labels, row
+        assert 0 < row["topic_confidence"] <= 1, row
         summary = row["summary"]
         assert 10 <= len(summary) <= 256 and not _repeats_a_trigram(summary), summary
         assert bool(HANGUL.search(summary)) == (language == "ko"), summary
         if sentiment == -1:
             apology = row["apology_draft"]
             assert apology and not _repeats_a_trigram(apology), apology
+            assert row["draft_problems"] == [] and not row["draft_opener"], row
             assert bool(HANGUL.search(apology)) == (language == "ko"), apology
