@@ -93,6 +93,7 @@ def _rules() -> dict:
     compiled["allowed_script"] = re.compile(rules["allowed_script"])
     compiled["banned_words"] = tuple(rules["banned_words"])
     compiled["openers"] = dict(rules["openers"])
+    compiled["dependent_nouns_ko"] = frozenset(rules["dependent_nouns_ko"].split())
     return compiled
 
 
@@ -262,7 +263,10 @@ def _split_words(draft: str, chat: str) -> list[str]:
                 if len(a) >= 2 and w.startswith(a) and len(w) > len(a):
                     rest = w[len(a):]
                     common = len(os.path.commonprefix([rest, b]))
-                    if common == 1:
+                    # A dependent noun after its space is the spelling rule, not a split
+                    # ("배송준비 중으로" for "배송준비중").
+                    if common == 1 and not any(b.startswith(noun) for noun
+                                               in _rules()["dependent_nouns_ko"]):
                         found.append(f"{a} {b}")
                         break
         elif len(a + b) >= 4 and b not in chat_words and a + b in chat_words:

@@ -346,3 +346,13 @@ def test_a_draft_that_only_offers_gets_the_rules_apology_marked_as_not_the_model
     assert opened_draft(invented, ROW) is None
     good = check_draft("We're sorry you found a hair in your carbonara.", ROW)
     assert opened_draft(good, ROW) is None and opened_draft(Draft("", ("empty",)), ROW) is None
+
+
+def test_a_korean_dependent_noun_after_its_space_is_no_split_word():
+    """'배송준비 중으로' where the chat wrote '배송준비중': the spelling rule, not junk;
+    '파인애 플에' for '파인애플' stays a split word."""
+    chat = ("\nid 7: 약이 일주일째 배송준비중이에요. 파인애플도 빠졌어요.\n"
+            "id 90: 확인하겠습니다.\n")
+    assert "clean" not in checks("고객님, 약이 일주일째 배송준비 중으로 지연되어 정말 죄송합니다.",
+                                 chat)
+    assert "clean" in checks("고객님, 파인애 플이 빠져 정말 죄송합니다.", chat)
