@@ -179,7 +179,8 @@ def repeated_phrase(text: str, n: int = 5) -> str | None:
     return " ".join(repeated[0]) if repeated else None
 
 
-_FIRST_PERSON = {"ko": re.compile(r"(?<![\uac00-\ud7a3])(제|내|저의|나의)\s+([\uac00-\ud7a3]{2,})"),
+# Korean: 제, 저의, 나의 + a word ("내" is also "within": "3일 내 환불").
+_FIRST_PERSON = {"ko": re.compile(r"(?<![\uac00-\ud7a3])(제|저의|나의)\s+([\uac00-\ud7a3]{2,})"),
                  "en": re.compile(r"\b(my)\s+([a-z][a-z'-]+)", re.IGNORECASE)}
 
 
@@ -202,9 +203,10 @@ def customers_first_person(draft: str, customer: str, language: str) -> str | No
 
 def focused_sentences(parts: list[str], chat_message: str, user_id: int) -> list[str]:
     """The sentences of a draft a reviewer can send without checking facts: its first
-    apology, and each other sentence that says what an agent in the chat said: it repeats an
-    offer an agent made (a commitment of `draft_rules.json` an agent's line names too), or
-    two thirds of its content words (two at least) are an agent's. In their order. The rest
+    apology, and each other sentence that says what an agent in the chat said: two thirds of
+    its content words (two at least) are an agent's, or it names an offer of a kind an agent
+    made (a commitment of `draft_rules.json`) in at least half an agent's words. In their
+    order. Negation is not understood: "we can't refund it" grounds "we will refund it". The rest
     (descriptions, second apologies, questions) is where a small model invents what nobody
     said ("The app has been updated", "the reader is angry"). Empty when no sentence
     apologises: there is nothing to focus on."""
@@ -219,12 +221,14 @@ def focused_sentences(parts: list[str], chat_message: str, user_id: int) -> list
         return []
 
     def agents_say(part: str) -> bool:
-        named = commitments(part, language)
-        if named and named <= offered:
-            return True
         stems = _stems(part, language)
         shared = len(stems & agent_stems)
-        return shared >= 2 and shared >= (2 / 3) * len(stems)
+        if shared >= 2 and shared >= (2 / 3) * len(stems):
+            return True
+        # An offer of a kind an agent made, in half the agent's words at least: a kind alone
+        # ("today", "refund") would keep "The app was updated today and the error is fixed".
+        named = commitments(part, language)
+        return bool(named) and named <= offered and shared >= max(1, len(stems) / 2)
 
     return [part for i, part in enumerate(parts)
             if i == first or (not apology.search(part) and agents_say(part))]

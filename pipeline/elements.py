@@ -466,7 +466,11 @@ def focused_draft(text: str, row: dict[str, Any]) -> Draft | None:
     return Draft(focused, _problems(focused, row), len(parts) - len(kept))
 
 
-_KO_SALUTATION = re.compile(r"^\s*고객님\s*[,，]?\s*")
+# A bare salutation only: "고객님께" or "고객님의" begin a sentence that needs them.
+_KO_SALUTATION = re.compile(r"^\s*고객님(?=[\s,，])\s*[,，]?\s*")
+# A draft that opens with a greeting keeps it first: no opener goes before it.
+_GREETING = re.compile(r"^\s*(dear|hi|hello|hey|good (morning|afternoon|evening)|안녕하세요)\b",
+                       re.IGNORECASE)
 
 
 def opened_draft(draft: Draft, row: dict[str, Any]) -> Draft | None:
@@ -475,6 +479,8 @@ def opened_draft(draft: Draft, row: dict[str, Any]) -> Draft | None:
     whole contract; None otherwise. Not the model's own draft: marked `opener`, and counted
     apart from the model's drafts wherever drafts are counted."""
     if not draft.problems or {p.split(":", 1)[0] for p in draft.problems} != {"apologises"}:
+        return None
+    if _GREETING.match(draft.text):
         return None
     customer = drafts.customer_lines(row["chat_message"], row["user_id"]) or row["chat_message"]
     language = drafts.language_of(customer)

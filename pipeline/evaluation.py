@@ -205,7 +205,9 @@ def report(records: dict[str, list[dict]], labels: dict[int, dict], max_chars: i
                      f"drafts); {len(opened)} more open with the rules' apology "
                      f"({sum(not failed[i] for i in opened)} of them pass), counted apart; "
                      f"redrafted {redrafted}; trimmed {trimmed} (sentences left out)")
-        counts = Counter(c for f in failed.values() for c in f)
+        # The checks of the model's own text: an opened draft did not apologise.
+        counts = Counter(c for i, f in failed.items()
+                         for c in (set(f) | {"apologises"} if i in opened else f))
         lines.append("    " + ", ".join(f"{c} {_pct(len(mine) - counts[c], len(mine))}"
                                         for c in drafts.CHECKS))
         metrics.append(f"METRIC eval_apologies_ok_{language} {passed / max(1, len(mine)):.3f}")

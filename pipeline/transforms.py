@@ -572,7 +572,8 @@ class _BuildReviewFn(GuardedDoFn):
         if opened is not None:
             counter("drafts_opened").inc()
             draft = opened
-        counter("drafts_flagged" if draft.problems else "drafts_passed").inc()
+        if not draft.opener:  # an opened draft is counted apart (drafts_opened)
+            counter("drafts_flagged" if draft.problems else "drafts_passed").inc()
         if draft.dropped:
             counter("drafts_trimmed").inc()
         for problem in draft.problems:

@@ -356,3 +356,28 @@ def test_a_korean_dependent_noun_after_its_space_is_no_split_word():
     assert "clean" not in checks("고객님, 약이 일주일째 배송준비 중으로 지연되어 정말 죄송합니다.",
                                  chat)
     assert "clean" in checks("고객님, 파인애 플이 빠져 정말 죄송합니다.", chat)
+
+
+def test_the_breakers_drafts():
+    """Cases a reviewer of the focus and the opener found: an offer of the agent's kind
+    alone does not keep an invented sentence; "고객님께" keeps its particle after the opener; a
+    greeting stays first (no opener); "내" meaning "within" is no first person; "사과합니다"
+    and "regret" apologise."""
+    from pipeline.elements import check_draft, opened_draft
+
+    chat = ("\nid 7: My refund is late!\nid 2: I'll chase the refund with billing today.\n")
+    row = {"chat_message": chat, "user_id": 7}
+    draft = check_draft("We're sorry your refund is late. The app was updated today and the "
+                        "error is fixed.", row)
+    assert draft.text == "We're sorry your refund is late." and draft.dropped == 1
+    ko_row = {"chat_message": KO_CHAT, "user_id": 7}
+    opened = opened_draft(check_draft("고객님께 피자 금액을 환불해 드렸습니다.", ko_row), ko_row)
+    assert opened.text == "고객님, 불편을 드려 정말 죄송합니다. 고객님께 피자 금액을 환불해 드렸습니다."
+    greeted = check_draft("Dear customer 7, the refund for the carbonara is on your card.", ROW)
+    assert opened_draft(greeted, ROW) is None
+    within = ("\nid 7: 피자 토핑이 없어요. 3일 내 환불해 준다던데요.\nid 90: 죄송합니다. 3일 내 "
+              "환불 처리해 드리겠습니다.\n")
+    assert "addressed" not in checks("고객님, 피자 토핑이 없어 죄송합니다. 3일 내 환불해 "
+                                     "드리겠습니다.", within)
+    assert "apologises" not in checks("고객님, 피자 토핑이 부족해 사과합니다.", KO_CHAT)
+    assert "apologises" not in checks("We regret the hair in your carbonara.", EN_CHAT)
