@@ -372,7 +372,8 @@ def test_the_breakers_drafts():
     assert draft.text == "We're sorry your refund is late." and draft.dropped == 1
     ko_row = {"chat_message": KO_CHAT, "user_id": 7}
     opened = opened_draft(check_draft("고객님께 피자 금액을 환불해 드렸습니다.", ko_row), ko_row)
-    assert opened.text == "고객님, 불편을 드려 정말 죄송합니다. 고객님께 피자 금액을 환불해 드렸습니다."
+    assert opened.text == ("고객님, 불편을 드려 정말 죄송합니다. "
+                           "고객님께 피자 금액을 환불해 드렸습니다.")
     greeted = check_draft("Dear customer 7, the refund for the carbonara is on your card.", ROW)
     assert opened_draft(greeted, ROW) is None
     within = ("\nid 7: 피자 토핑이 없어요. 3일 내 환불해 준다던데요.\nid 90: 죄송합니다. 3일 내 "
