@@ -179,6 +179,9 @@ def repeated_phrase(text: str, n: int = 5) -> str | None:
     return " ".join(repeated[0]) if repeated else None
 
 
+# A question: the agent's own mid-chat question ("주문 번호를 알려 주시겠어요?") copied into
+# the message sent after the chat asks again what the chat already settled.
+_QUESTION = re.compile(r"\?\s*$|(시겠어요|까요|나요|습니까)[.!]?\s*$")
 # Korean: 제, 저의, 나의 + a word ("내" is also "within": "3일 내 환불").
 _FIRST_PERSON = {"ko": re.compile(r"(?<![\uac00-\ud7a3])(제|저의|나의)\s+([\uac00-\ud7a3]{2,})"),
                  "en": re.compile(r"\b(my)\s+([a-z][a-z'-]+)", re.IGNORECASE)}
@@ -231,7 +234,8 @@ def focused_sentences(parts: list[str], chat_message: str, user_id: int) -> list
         return bool(named) and named <= offered and shared >= max(1, len(stems) / 2)
 
     return [part for i, part in enumerate(parts)
-            if i == first or (not apology.search(part) and agents_say(part))]
+            if i == first or (not apology.search(part) and not _QUESTION.search(part)
+                              and agents_say(part))]
 
 
 def restated_sentence(parts: list[str], language: str) -> str | None:

@@ -382,3 +382,17 @@ def test_the_breakers_drafts():
                                      "드리겠습니다.", within)
     assert "apologises" not in checks("고객님, 피자 토핑이 부족해 사과합니다.", KO_CHAT)
     assert "apologises" not in checks("We regret the hair in your carbonara.", EN_CHAT)
+
+
+def test_an_agents_question_is_not_kept_in_the_message_after_the_chat():
+    """The agent asked for the order number during the chat; a draft repeating the question
+    (with or without its question mark) keeps only its apology."""
+    from pipeline.elements import check_draft
+
+    chat = ("\nid 7: 음식이 다 식어서 왔어요.\nid 90: 죄송합니다. 주문 번호를 알려 주시겠어요?\n"
+            "id 7: 12345요\n")
+    row = {"chat_message": chat, "user_id": 7}
+    for ending in (".", "?"):
+        draft = check_draft("고객님, 음식이 식어서 정말 죄송합니다. "
+                            f"주문 번호를 알려 주시겠어요{ending}", row)
+        assert draft[:3] == ("고객님, 음식이 식어서 정말 죄송합니다.", (), 1)
