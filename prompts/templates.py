@@ -9,11 +9,10 @@ from the prompt: it travels as the RunInference key.
 
 import functools
 import os
-import re
 import string
 from dataclasses import dataclass
 
-from taxonomies.datafiles import read_json_object
+from taxonomies.datafiles import PLAIN_NAME, read_data_file
 
 TURN_START = "<start_of_turn>"
 TURN_END = "<end_of_turn>"
@@ -99,17 +98,11 @@ def _check(version: str, name: str, template: str) -> None:
 @functools.cache
 def load_prompt_set(version: str = DEFAULT_PROMPT_VERSION) -> PromptSet:
     """Reads and checks `prompts/versions/<version>.json`."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", version or ""):
+    if not PLAIN_NAME.fullmatch(version or ""):
         raise PromptVersionError(f"prompt version {version!r} is not a plain name")
     path = os.path.join(VERSIONS_DIR, f"{version}.json")
-    try:
-        data = read_json_object(path)
-    except FileNotFoundError as e:
-        raise PromptVersionError(f"no prompt version {version!r}; known: "
-                                 f"{available_versions()}") from e
-    except (OSError, ValueError) as e:
-        raise PromptVersionError(f"prompt version {version}: cannot read {path}: "
-                                 f"{type(e).__name__}: {e}") from e
+    data = read_data_file(path, "prompt version", version, available_versions,
+                          PromptVersionError)
     if data.get("version") != version:
         raise PromptVersionError(f"{path} says it is version {data.get('version')!r}")
     for name in _FIELDS:

@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from taxonomies.datafiles import read_json_object
+from taxonomies.datafiles import PLAIN_NAME, read_data_file
 
 DEFAULT_TAXONOMY = "customer_support"
 TAXONOMIES_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -19,7 +19,6 @@ TAXONOMIES_DIR = os.path.dirname(os.path.abspath(__file__))
 # A category key: lower-case ASCII words joined by `_` (written as is into the JSON reply and
 # the prompt, so no quote, backslash, dot or space).
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Every label is listed in the sentiment prompt and is a path of the grammar's topic trie: a
 # taxonomy far beyond a support team's few dozen labels would crowd out the chat itself.
 MAX_LABELS = 100
@@ -62,7 +61,7 @@ class Taxonomy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=f"^{_NAME.pattern}$")
+    name: str = Field(pattern=f"^{PLAIN_NAME.pattern}$")
     description: str = Field(min_length=1, max_length=500)
     majors: dict[str, Major] = Field(min_length=1)
 
@@ -113,7 +112,7 @@ def taxonomy_path(name_or_path: str) -> str:
     `.json` is a path."""
     if name_or_path.endswith(".json"):
         return name_or_path
-    if not _NAME.fullmatch(name_or_path or ""):
+    if not PLAIN_NAME.fullmatch(name_or_path or ""):
         raise TaxonomyError(f"taxonomy {name_or_path!r} is neither a plain name nor a .json path")
     return os.path.join(TAXONOMIES_DIR, f"{name_or_path}.json")
 
@@ -127,14 +126,7 @@ def load_taxonomy(name_or_path: str = DEFAULT_TAXONOMY) -> Taxonomy:
             names the field).
     """
     path = taxonomy_path(name_or_path)
-    try:
-        data = read_json_object(path)
-    except FileNotFoundError as e:
-        raise TaxonomyError(f"no taxonomy {name_or_path!r} (looked for {path}); known: "
-                            f"{available_taxonomies()}") from e
-    except (OSError, ValueError) as e:
-        raise TaxonomyError(f"taxonomy {name_or_path}: cannot read {path}: "
-                            f"{type(e).__name__}: {e}") from e
+    data = read_data_file(path, "taxonomy", name_or_path, available_taxonomies, TaxonomyError)
     try:
         return Taxonomy.model_validate(data)
     except ValidationError as e:
