@@ -502,10 +502,10 @@ def check_draft(text: str, row: dict[str, Any]) -> Draft:
     text = text.strip()
     if not text:
         return Draft(text, ("empty: no draft",))
-    whole = Draft(text, _problems(text, row))
     focused = focused_draft(text, row)
     if focused is not None and not focused.problems:
-        return focused
+        return focused  # the whole draft's checks are not needed
+    whole = Draft(text, _problems(text, row))
     if not whole.problems:
         return whole
     trimmed = trimmed_draft(text, row)
