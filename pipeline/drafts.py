@@ -44,8 +44,9 @@ from collections import Counter
 from typing import NamedTuple
 
 __all__ = ["CHECKS", "Problem", "agent_lines", "banned_words", "customer_lines",
-           "customers_first_person", "draft_problems", "focused_sentences", "junk_in",
-           "language_of", "opener", "repeated_phrase", "restated_sentence", "sentences"]
+           "customers_first_person", "draft_problems", "focused_sentences", "is_question",
+           "junk_in", "language_of", "opener", "repeated_phrase", "restated_sentence",
+           "sentences"]
 
 CHECKS = ("language", "addressed", "register", "apologises", "mood", "names_problem",
           "sentences", "only_offered", "clean", "repeats")
@@ -234,8 +235,14 @@ def focused_sentences(parts: list[str], chat_message: str, user_id: int) -> list
         return bool(named) and named <= offered and shared >= max(1, len(stems) / 2)
 
     return [part for i, part in enumerate(parts)
-            if i == first or (not apology.search(part) and not _QUESTION.search(part)
+            if i == first or (not apology.search(part) and not is_question(part)
                               and agents_say(part))]
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something ("…알려 주시겠어요?", "…주시겠어요."): the message
+    after a chat does not ask again what the chat settled."""
+    return bool(_QUESTION.search(sentence))
 
 
 def restated_sentence(parts: list[str], language: str) -> str | None:

@@ -480,7 +480,8 @@ def opened_draft(draft: Draft, row: dict[str, Any]) -> Draft | None:
     apart from the model's drafts wherever drafts are counted."""
     if not draft.problems or {p.split(":", 1)[0] for p in draft.problems} != {"apologises"}:
         return None
-    if _GREETING.match(draft.text):
+    if _GREETING.match(draft.text) or any(
+            drafts.is_question(s) for s in drafts.sentences(draft.text)):
         return None
     customer = drafts.customer_lines(row["chat_message"], row["user_id"]) or row["chat_message"]
     language = drafts.language_of(customer)

@@ -396,3 +396,14 @@ def test_an_agents_question_is_not_kept_in_the_message_after_the_chat():
         draft = check_draft("고객님, 음식이 식어서 정말 죄송합니다. "
                             f"주문 번호를 알려 주시겠어요{ending}", row)
         assert draft[:3] == ("고객님, 음식이 식어서 정말 죄송합니다.", (), 1)
+
+
+def test_no_opener_goes_before_a_draft_that_asks_a_question():
+    from pipeline.elements import check_draft, opened_draft
+
+    chat = ("\nid 7: 음식이 다 식어서 왔어요.\nid 90: 죄송합니다. 주문 번호를 알려 주시겠어요?\n"
+            "id 7: 12345요\n")
+    row = {"chat_message": chat, "user_id": 7}
+    draft = check_draft("고객님, 음식이 식은 건은 주문 번호를 알려 주시겠어요?", row)
+    assert [p.split(":")[0] for p in draft.problems] == ["apologises"]
+    assert opened_draft(draft, row) is None
